@@ -1,0 +1,38 @@
+"""nox sessions: ``tests``, ``lint``, ``typecheck`` and ``bench``."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.default_venv_backend = "venv"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite."""
+    session.install("-e", ".[test,sandbox]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on src, tests, examples and benchmarks."""
+    session.install("-e", ".[test,dev,sandbox]")
+    session.run("mypy", "--strict", "src", "tests", "examples", "benchmarks")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every benchmark; each prints mssc beside its anchor with the ratio."""
+    session.install("-e", ".[test,sandbox]")
+    for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)

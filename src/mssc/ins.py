@@ -1,0 +1,464 @@
+"""The INS (Identifiant National de Santé): matricule, OID, identity status and patient identity.
+
+The matricule INS is the person's NIR (or NIA): 13 characters plus a 2-digit key, where the key
+is ``97 - (N mod 97)`` over the first 13 characters, with the Corsica departments ``2A`` and
+``2B`` read as ``19`` and ``18``.
+
+>>> ins = parse_ins("2 79 03 51 215 189 89")
+>>> str(ins), ins.key, ins.kind.name
+('279035121518989', '89', 'NIR')
+>>> ins.address
+'279035121518989@patient.mssante.fr'
+>>> ins_key("297022A020778"[:13])
+'78'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import core_schema
+
+from mssc.errors import InvalidIns, UnknownOid
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler
+
+__all__ = [
+    "INS_DEMO_OID",
+    "INS_NIA_OID",
+    "INS_NIR_OID",
+    "INS_TEST_OID",
+    "IdentityStatus",
+    "Ins",
+    "InsKind",
+    "PatientIdentity",
+    "Sex",
+    "ins_key",
+    "is_valid_ins",
+    "parse_ins",
+]
+
+#: The domain of every MSS-C patient mailbox.
+PATIENT_DOMAIN: Final = "patient.mssante.fr"
+
+INS_NIR_OID: Final = "1.2.250.1.213.1.4.8"
+INS_NIA_OID: Final = "1.2.250.1.213.1.4.9"
+INS_TEST_OID: Final = "1.2.250.1.213.1.4.10"
+INS_DEMO_OID: Final = "1.2.250.1.213.1.4.11"
+
+
+class InsKind(str, Enum):
+    """What an INS OID says about the matricule."""
+
+    NIR = "NIR"
+    """INS-NIR, the person's NIR (``1.2.250.1.213.1.4.8``)."""
+    NIA = "NIA"
+    """INS-NIA, a provisional number for people with no NIR (``1.2.250.1.213.1.4.9``)."""
+    TEST = "TEST"
+    """INS-NIR-TEST, test identities only (``1.2.250.1.213.1.4.10``)."""
+    DEMO = "DEMO"
+    """INS-NIR-DEMO, demonstration identities only (``1.2.250.1.213.1.4.11``)."""
+
+    @property
+    def oid(self) -> str:
+        """The OID of this kind of INS."""
+        return _KIND_TO_OID[self]
+
+
+_OID_TO_KIND: Final[dict[str, InsKind]] = {
+    INS_NIR_OID: InsKind.NIR,
+    INS_NIA_OID: InsKind.NIA,
+    INS_TEST_OID: InsKind.TEST,
+    INS_DEMO_OID: InsKind.DEMO,
+}
+_KIND_TO_OID: Final[dict[InsKind, str]] = {kind: oid for oid, kind in _OID_TO_KIND.items()}
+
+# A 15-character matricule that is already compact and upper case: the hot path.
+_COMPACT15 = re.compile(r"[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}").fullmatch
+# What is left once separators are removed must be made only of these.
+_ALLOWED = re.compile(r"[0-9AB]+").fullmatch
+_SEPARATORS: Final = str.maketrans("", "", " .-\t\u00a0\u202f")
+
+
+def _number13(first13: str) -> int:
+    """The integer that the key is computed over (Corsica letters replaced)."""
+    if first13[6] == "A":
+        return int(first13[:5] + "19" + first13[7:])
+    if first13[6] == "B":
+        return int(first13[:5] + "18" + first13[7:])
+    return int(first13)
+
+
+def _key_of(first13: str) -> str:
+    return f"{97 - _number13(first13) % 97:02d}"
+
+
+def _resolve_oid(oid: str | InsKind | None) -> str:
+    if oid is None:
+        return INS_NIR_OID
+    if isinstance(oid, InsKind):
+        return oid.oid
+    if oid in _OID_TO_KIND:
+        return oid
+    raise UnknownOid(
+        f"unknown INS OID {oid!r}",
+        code="unknown-oid",
+        hint="use 1.2.250.1.213.1.4.8 (INS-NIR), .9 (INS-NIA), .10 (TEST) or .11 (DEMO)",
+    )
+
+
+def _check_shape(m: str, original: str) -> None:
+    """Check characters, length and Corsica letters of a compact matricule (any length)."""
+    if not m:
+        raise InvalidIns("the matricule INS is empty", code="empty", hint="type the 15 characters")
+    if not _ALLOWED(m):
+        bad = sorted({c for c in m if c not in "0123456789AB"})
+        shown = ", ".join(repr(c) for c in bad[:5])
+        raise InvalidIns(
+            f"the matricule INS {original!r} contains characters that are not allowed: {shown}",
+            code="characters",
+            hint="a matricule INS has digits only, except 2A or 2B for Corsica at positions 6-7",
+        )
+    n = len(m)
+    if n not in (13, 15):
+        raise InvalidIns(
+            f"the matricule INS has {n} characters; 15 are expected (13 plus a 2-digit key)",
+            code="length",
+            hint="check for a missing or extra digit",
+        )
+    letters = [i for i, c in enumerate(m) if c in "AB"]
+    if letters and (letters != [6] or m[5] != "2"):
+        raise InvalidIns(
+            f"the matricule INS {m!r} has a letter outside the Corsica department",
+            code="corsica",
+            hint="letters are allowed only as 2A or 2B at positions 6-7 (people born in Corsica)",
+        )
+
+
+def _check_structure(m: str) -> None:
+    sex = m[0]
+    if sex not in "12":
+        raise InvalidIns(
+            f"the matricule INS starts with {sex!r}; the sex digit must be 1 or 2",
+            code="structure",
+            hint="numbers starting with 3, 4, 7 or 8 are not matricules INS",
+        )
+    month = int(m[3:5])
+    if not (1 <= month <= 12 or 20 <= month <= 99):
+        raise InvalidIns(
+            f"the matricule INS has month {m[3:5]!r}; 01-12 or 20-99 (unknown month) expected",
+            code="structure",
+            hint="check the 4th and 5th digits",
+        )
+
+
+def _compact(text: str) -> str:
+    return text.translate(_SEPARATORS).upper()
+
+
+def parse_ins(text: str, *, oid: str | InsKind | None = None, strict: bool = False) -> Ins:
+    """Parse and validate a matricule INS.
+
+    Spaces, dots, dashes and lower-case ``2a``/``2b`` are accepted. The length, the characters,
+    the Corsica letters and the key are checked. ``strict=True`` adds the CNAM structural
+    checks: sex digit 1 or 2, month 01-12 or 20-99.
+
+    A 13-character input is refused with code ``missing-key``: the key is never completed
+    silently, but the hint gives the computed key.
+
+    Args:
+        text: the matricule as typed or received.
+        oid: the INS OID (or :class:`InsKind`); INS-NIR when omitted.
+        strict: also check the sex digit and the month.
+
+    Raises:
+        InvalidIns: with one of the codes ``empty``, ``length``, ``characters``, ``corsica``,
+            ``missing-key``, ``key-mismatch``, ``structure``.
+        UnknownOid: when ``oid`` is not one of the four INS OIDs.
+        TypeError: when ``text`` is not a string.
+    """
+    if type(text) is not str:
+        if not isinstance(text, str):
+            raise TypeError(f"parse_ins() expects a str, not {type(text).__name__}")
+        text = str(text)
+    resolved = INS_NIR_OID if oid is None else _resolve_oid(oid)
+    if _COMPACT15(text) is not None:
+        m = text
+    else:
+        m = _compact(text)
+        _check_shape(m, text)
+        if len(m) == 13:
+            raise InvalidIns(
+                f"the matricule INS {m!r} has 13 characters: the 2-digit key is missing",
+                code="missing-key",
+                hint=f"the key of {m} is {_key_of(m)}; check it on the carte Vitale or "
+                "the INSi result before adding it",
+            )
+    expected = f"{97 - _number13(m[:13]) % 97:02d}"
+    if m[13:] != expected:
+        raise InvalidIns(
+            f"the key of the matricule INS {m!r} is wrong",
+            code="key-mismatch",
+            hint=f"expected key {expected}, found {m[13:]}: a digit was probably mistyped",
+        )
+    if strict:
+        _check_structure(m)
+    ins = object.__new__(Ins)
+    _set(ins, "matricule", m)
+    _set(ins, "oid", resolved)
+    return ins
+
+
+_set = object.__setattr__
+
+
+def is_valid_ins(text: object, *, strict: bool = False) -> bool:
+    """Return whether ``text`` is a valid matricule INS. Never raises."""
+    if not isinstance(text, str):
+        return False
+    try:
+        parse_ins(text, strict=strict)
+    except InvalidIns:
+        return False
+    return True
+
+
+def ins_key(first13: str) -> str:
+    """Return the 2-digit key of the first 13 characters of a matricule INS.
+
+    Separators and a lower-case ``2a``/``2b`` are accepted, like in :func:`parse_ins`.
+
+    Raises:
+        InvalidIns: when the 13 characters are not a well-formed matricule body.
+    """
+    m = _compact(first13)
+    _check_shape(m, first13)
+    if len(m) != 13:
+        raise InvalidIns(
+            f"ins_key() needs the first 13 characters, got {len(m)}",
+            code="length",
+            hint="pass the matricule without its key",
+        )
+    return _key_of(m)
+
+
+class Ins:
+    """A validated matricule INS with its OID. Immutable and hashable.
+
+    Build one with :func:`parse_ins` (or ``Ins("...")``, which does the same checks).
+    ``str(ins)`` is the 15-character matricule.
+    """
+
+    __slots__ = ("matricule", "oid")
+
+    matricule: str
+    """The 15 characters, upper case, key included."""
+    oid: str
+    """The INS OID, INS-NIR (``1.2.250.1.213.1.4.8``) by default."""
+
+    def __init__(
+        self, matricule: str, oid: str | InsKind | None = None, *, strict: bool = False
+    ) -> None:
+        parsed = parse_ins(matricule, oid=oid, strict=strict)
+        _set(self, "matricule", parsed.matricule)
+        _set(self, "oid", parsed.oid)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Ins is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Ins is immutable; cannot delete {name!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Ins, (self.matricule, self.oid))
+
+    @property
+    def key(self) -> str:
+        """The 2-digit key (the last two characters of the matricule)."""
+        return self.matricule[13:]
+
+    @property
+    def kind(self) -> InsKind:
+        """NIR, NIA, TEST or DEMO, derived from the OID."""
+        return _OID_TO_KIND[self.oid]
+
+    @property
+    def is_test(self) -> bool:
+        """True for the TEST and DEMO OIDs, which never designate a real person."""
+        return self.kind in (InsKind.TEST, InsKind.DEMO)
+
+    @property
+    def address(self) -> str:
+        """The MSS-C address of this patient: ``<matricule>@patient.mssante.fr``."""
+        return f"{self.matricule}@{PATIENT_DOMAIN}"
+
+    @property
+    def is_corsica(self) -> bool:
+        """True when the department is 2A or 2B."""
+        return self.matricule[6] in "AB"
+
+    def format(self) -> str:
+        """The matricule grouped for reading: ``2 79 03 51 215 189 89``."""
+        m = self.matricule
+        return f"{m[0]} {m[1:3]} {m[3:5]} {m[5:7]} {m[7:10]} {m[10:13]} {m[13:]}"
+
+    def __str__(self) -> str:
+        return self.matricule
+
+    def __repr__(self) -> str:
+        if self.oid == INS_NIR_OID:
+            return f"Ins({self.matricule!r})"
+        return f"Ins({self.matricule!r}, oid={self.oid!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Ins):
+            return self.matricule == other.matricule and self.oid == other.oid
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.matricule, self.oid))
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Let pydantic models hold an :class:`Ins`, given as an ``Ins`` or a string."""
+
+        def from_str(value: str) -> Ins:
+            return parse_ins(value)
+
+        from_str_schema = core_schema.chain_schema(
+            [core_schema.str_schema(), core_schema.no_info_plain_validator_function(from_str)]
+        )
+        return core_schema.json_or_python_schema(
+            json_schema=from_str_schema,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(Ins), from_str_schema]
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+        )
+
+
+class IdentityStatus(str, Enum):
+    """The RNIV identity status (HL7 v2 table 0445). Only ``QUAL`` allows MSS-C addressing."""
+
+    PROV = "PROV"
+    RECUP = "RECUP"
+    VALI = "VALI"
+    QUAL = "QUAL"
+
+    @property
+    def label(self) -> str:
+        """The French label: *provisoire*, *récupérée*, *validée*, *qualifiée*."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS: Final[dict[IdentityStatus, str]] = {
+    IdentityStatus.PROV: "Identité provisoire",
+    IdentityStatus.RECUP: "Identité récupérée",
+    IdentityStatus.VALI: "Identité validée",
+    IdentityStatus.QUAL: "Identité qualifiée",
+}
+
+
+class Sex(str, Enum):
+    """Administrative sex as carried by the INS traits."""
+
+    FEMALE = "F"
+    MALE = "M"
+    UNKNOWN = "I"
+    """*Indéterminé*: no civility is used."""
+
+
+def _clean_name(value: str) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise ValueError("must not be empty")
+    if any(unicodedata.category(c)[0] == "C" for c in value):
+        raise ValueError("must not contain control characters")
+    return " ".join(value.split())
+
+
+_Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class PatientIdentity(BaseModel):
+    """A patient identity as held by the DPI/GAM, with its INS traits and RNIV status.
+
+    Only a ``QUAL`` (*qualifiée*) identity may be used to build an MSS-C address.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    ins: Ins
+    """The matricule INS with its OID."""
+    status: IdentityStatus
+    """The RNIV status of the identity."""
+    birth_name: _Name
+    """*Nom de naissance*."""
+    first_names: _Name
+    """*Liste des prénoms de naissance*, space separated; the first one is used in salutations."""
+    birth_date: _dt.date
+    """*Date de naissance*."""
+    sex: Sex
+    """*Sexe*: F, M or I."""
+    usage_name: _Name | None = None
+    """*Nom utilisé*, when it differs from the birth name."""
+    birth_place: Annotated[str, Field(pattern=r"^(?:[0-9]{5}|2[AB][0-9]{3})$")] | None = None
+    """*Lieu de naissance*: the 5-character INSEE (COG) code, such as ``2A020``."""
+
+    @field_validator("birth_name", "first_names", "usage_name")
+    @classmethod
+    def _names(cls, value: str | None) -> str | None:
+        return None if value is None else _clean_name(value)
+
+    @property
+    def is_qualified(self) -> bool:
+        """True when the status is ``QUAL``: the only status that allows MSS-C addressing."""
+        return self.status is IdentityStatus.QUAL
+
+    @property
+    def first_name(self) -> str:
+        """The first of the first names, capitalised when it was given in upper case.
+
+        INSi returns traits in upper case (``DOMINIQUE``); letters are shown as ``Dominique``.
+        """
+        first = self.first_names.split()[0]
+        return first.title() if first.isupper() else first
+
+    @property
+    def last_name(self) -> str:
+        """The name in use: the usage name when there is one, else the birth name."""
+        return self.usage_name or self.birth_name
+
+    @property
+    def civility(self) -> Literal["Madame", "Monsieur"] | None:
+        """``Madame`` or ``Monsieur`` from the sex, ``None`` when unknown."""
+        if self.sex is Sex.FEMALE:
+            return "Madame"
+        if self.sex is Sex.MALE:
+            return "Monsieur"
+        return None
+
+    @property
+    def display_name(self) -> str:
+        """``Prénom NOM``, with the birth name added when the usage name differs.
+
+        For example ``Dominique MARTIN (née ADRTROIS)``.
+        """
+        shown = f"{self.first_name} {self.last_name.upper()}"
+        if self.usage_name and self.usage_name.upper() != self.birth_name.upper():
+            born = {Sex.FEMALE: "née", Sex.MALE: "né"}.get(self.sex, "né(e)")
+            shown += f" ({born} {self.birth_name.upper()})"
+        return shown
+
+    @property
+    def address(self) -> str:
+        """The MSS-C address, without the qualification check (see ``patient_address``)."""
+        return self.ins.address

@@ -1,0 +1,28 @@
+"""Shared test configuration."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+#: ../shared beside the checkout; absent on some machines (corpus tests then skip).
+SHARED = Path(os.environ.get("MSSC_SHARED", ROOT.parent / "shared"))
+BOUNCES_DEV = SHARED / "corpora" / "bounces-dev"
+
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture
+def bounces_dev() -> Path:
+    """The labelled bounce corpus, read in place; the test is skipped when it is absent."""
+    if not (BOUNCES_DEV / "labels.tsv").is_file():
+        pytest.skip(f"corpus not found at {BOUNCES_DEV}")
+    return BOUNCES_DEV
