@@ -1,21 +1,32 @@
 """The ``mssc`` command line.
 
-Every subcommand lives in its own module of this package and registers itself through a
-``register(subparsers)`` function. Exit status: 0 when everything is valid, 1 for findings or
-failures, 2 for a usage error.
+Every subcommand lives in its own private module of this package (``_name.py``) and registers
+itself through a ``register(subparsers)`` function; modules are found when the parser is built.
+
+Exit status: 0 when everything is valid, 1 for findings or failures, 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
-from mssc.cli import _demo, _identity
-
 __all__ = ["build_parser", "main"]
 
-_MODULES = (_identity, _demo)
+# Modules listed here come first in --help, in this order; any other module follows by name.
+_ORDER = ("_demo", "_identity")
+
+
+def _command_modules() -> list[str]:
+    found = {
+        info.name
+        for info in pkgutil.iter_modules(__path__)
+        if info.name.startswith("_") and info.name != "_common"
+    }
+    return [m for m in _ORDER if m in found] + sorted(found - set(_ORDER))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,8 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mssc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _MODULES:
-        module.register(sub)
+    for name in _command_modules():
+        module = importlib.import_module(f"{__name__}.{name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
     return parser
 
 
