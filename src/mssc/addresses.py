@@ -79,6 +79,16 @@ def _ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
+def _idna_decode(domain: str) -> str:
+    """Show an IDNA (``xn--``) domain as Unicode, so that an accent pasted as punycode is seen."""
+    if "xn--" not in domain:
+        return domain
+    try:
+        return domain.encode("ascii").decode("idna")
+    except UnicodeError:
+        return domain
+
+
 def normalize_address(text: str) -> str:
     """Return the bare, syntax-checked address with a lower-case domain.
 
@@ -115,7 +125,7 @@ def parse_patient_address(text: str) -> Ins:
             hint="an MSS-C address looks like 279035121518989@patient.mssante.fr",
         )
     local, domain = s.split("@")
-    domain = domain.lower().rstrip(".")
+    domain = _idna_decode(domain.lower().rstrip("."))
     folded = _ascii_fold(domain)
     if folded != domain:
         if folded == PATIENT_DOMAIN:
@@ -174,8 +184,9 @@ def patient_address(target: Ins | PatientIdentity | str, *, require_qualified: b
     if isinstance(target, PatientIdentity):
         if require_qualified and not target.is_qualified:
             raise UnqualifiedIdentity(
-                f"the identity of {target.display_name} is {target.status.label.lower()}, "
-                "not qualifiée",
+                # No name or matricule in the message: errors end up in logs.
+                f"the patient identity has status {target.status.value} "
+                f"({target.status.label.lower()}), not QUAL (identité qualifiée)",
                 code="not-qualified",
                 hint="qualify the identity (INSi call and ID document check) before writing "
                 "to the patient's MSS-C address (Ref#2 ECO.2.2.6, Ségur INS/va1.53)",

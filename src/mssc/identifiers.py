@@ -154,6 +154,9 @@ class _Siret(IdentifierScheme):
     _LA_POSTE_HEAD_OFFICE: Final = "35600000000048"
 
     def _checksum_ok(self, number: str) -> bool:
+        # The SIREN inside a SIRET must be valid on its own (356000000, La Poste's, is).
+        if not luhn_is_valid(number[:9]):
+            return False
         if number.startswith(self._LA_POSTE_SIREN) and number != self._LA_POSTE_HEAD_OFFICE:
             return sum(int(c) for c in number) % 5 == 0
         return luhn_is_valid(number)
@@ -262,6 +265,7 @@ _PREFIX: Final[dict[tuple[IdNatKind, str], str]] = {
 }
 
 _LOCAL_ID = re.compile(r"[0-9A-Za-z]{1,30}")
+_FINESS_SHAPE = re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{7}")
 
 
 def _ps_with_structure(kind: IdNatKind, scheme: IdentifierScheme, body: str) -> IdNat | None:
@@ -283,7 +287,8 @@ def parse_idnat(text: str, *, scope: Literal["auto", "ps", "structure"] = "auto"
 
     The prefix digit means different things for professionals (*idNat_PS*) and structures
     (*idNat_Struct*). With ``scope="auto"`` the length and the check digits decide:
-    ``8`` + 11 digits is an RPPS, ``1`` + a valid FINESS a structure, ``2`` + 9 digits a SIREN,
+    ``8`` + 11 digits is an RPPS, ``1`` + 9 FINESS-shaped characters a structure (checked,
+    even in ``auto``; other ``1`` forms are ADELI cabinet ids), ``2`` + 9 digits a SIREN,
     ``3`` + 14 digits a SIRET, ``3``/``4``/``5`` + id ``/`` local id a professional known by a
     structure, ``0`` + 9 characters an ADELI.
 
@@ -293,7 +298,9 @@ def parse_idnat(text: str, *, scope: Literal["auto", "ps", "structure"] = "auto"
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_idnat() expects a str, not {type(text).__name__}")
-    s = text.strip().replace(" ", "").upper()
+    head, slash, local = text.strip().partition("/")
+    # Upper-case the identifier, never the structure's own local id (it may be case-sensitive).
+    s = head.translate(_SEPARATORS).upper() + slash + local.strip()
     if not s:
         raise InvalidIdentifier("the idNat is empty", code="empty")
     prefix, body = s[0], s[1:]
@@ -319,7 +326,9 @@ def parse_idnat(text: str, *, scope: Literal["auto", "ps", "structure"] = "auto"
     if prefix == "6" and want_ps:
         return IdNat(IdNatKind.RPPS_CABINET, "ps", _plain(body, "RPPS cabinet id"))
     if prefix == "1":
-        if want_struct and (scope == "structure" or finess.is_valid(body)):
+        # A FINESS-shaped body is a FINESS: a wrong check digit is reported, never silently
+        # read as an ADELI cabinet id. Pass scope="ps" for an ADELI cabinet id of that shape.
+        if want_struct and (scope == "structure" or _FINESS_SHAPE.fullmatch(body)):
             return IdNat(IdNatKind.FINESS, "structure", finess.validate(body))
         if want_ps:
             return IdNat(IdNatKind.ADELI_CABINET, "ps", _plain(body, "ADELI cabinet id"))

@@ -19,7 +19,7 @@ import datetime as _dt
 import re
 import unicodedata
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import core_schema
@@ -27,7 +27,7 @@ from pydantic_core import core_schema
 from mssc.errors import InvalidIns, UnknownOid
 
 if TYPE_CHECKING:
-    from pydantic import GetCoreSchemaHandler
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 
 __all__ = [
     "INS_DEMO_OID",
@@ -79,8 +79,8 @@ _OID_TO_KIND: Final[dict[str, InsKind]] = {
 }
 _KIND_TO_OID: Final[dict[InsKind, str]] = {kind: oid for oid, kind in _OID_TO_KIND.items()}
 
-# A 15-character matricule that is already compact and upper case: the hot path.
-_COMPACT15 = re.compile(r"[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}").fullmatch
+# A 15-character Corsica matricule, compact and upper case (all-digit ones take a faster path).
+_CORSICA15 = re.compile(r"[0-9]{5}2[AB][0-9]{8}").fullmatch
 # What is left once separators are removed must be made only of these.
 _ALLOWED = re.compile(r"[0-9AB]+").fullmatch
 _SEPARATORS: Final = str.maketrans("", "", " .-\t\u00a0\u202f")
@@ -89,10 +89,10 @@ _SEPARATORS: Final = str.maketrans("", "", " .-\t\u00a0\u202f")
 def _number13(first13: str) -> int:
     """The integer that the key is computed over (Corsica letters replaced)."""
     if first13[6] == "A":
-        return int(first13[:5] + "19" + first13[7:])
+        return int(first13[:5] + "19" + first13[7:13])
     if first13[6] == "B":
-        return int(first13[:5] + "18" + first13[7:])
-    return int(first13)
+        return int(first13[:5] + "18" + first13[7:13])
+    return int(first13[:13])
 
 
 def _key_of(first13: str) -> str:
@@ -188,34 +188,39 @@ def parse_ins(text: str, *, oid: str | InsKind | None = None, strict: bool = Fal
             raise TypeError(f"parse_ins() expects a str, not {type(text).__name__}")
         text = str(text)
     resolved = INS_NIR_OID if oid is None else _resolve_oid(oid)
-    if _COMPACT15(text) is not None:
-        m = text
-    else:
-        m = _compact(text)
-        _check_shape(m, text)
-        if len(m) == 13:
-            raise InvalidIns(
-                f"the matricule INS {m!r} has 13 characters: the 2-digit key is missing",
-                code="missing-key",
-                hint=f"the key of {m} is {_key_of(m)}; check it on the carte Vitale or "
-                "the INSi result before adding it",
-            )
-    expected = f"{97 - _number13(m[:13]) % 97:02d}"
-    if m[13:] != expected:
+    m = text
+    # Hot path: 15 ASCII digits. str.isdigit() alone would accept other Unicode digits.
+    if not (len(m) == 15 and m.isdigit() and m.isascii()):
+        m = text.translate(_SEPARATORS).upper()
+        if not (len(m) == 15 and m.isdigit() and m.isascii()) and _CORSICA15(m) is None:
+            _refuse_shape(m, text)
+    if 97 - _number13(m) % 97 != int(m[13:]):
+        expected = _key_of(m)
         raise InvalidIns(
             f"the key of the matricule INS {m!r} is wrong",
             code="key-mismatch",
-            hint=f"expected key {expected}, found {m[13:]}: a digit was probably mistyped",
+            hint=f"expected key {expected}, found {m[13:]}: a character was probably mistyped",
         )
     if strict:
         _check_structure(m)
     ins = object.__new__(Ins)
-    _set(ins, "matricule", m)
-    _set(ins, "oid", resolved)
+    _set_matricule(ins, m)
+    _set_oid(ins, resolved)
     return ins
 
 
-_set = object.__setattr__
+def _refuse_shape(m: str, original: str) -> NoReturn:
+    """Raise the right :class:`InvalidIns` for a compact matricule that is not 15 well-placed
+    characters."""
+    _check_shape(m, original)
+    if len(m) == 13:
+        raise InvalidIns(
+            f"the matricule INS {m!r} has 13 characters: the 2-digit key is missing",
+            code="missing-key",
+            hint=f"the key of {m} is {_key_of(m)}; check it on the carte Vitale or "
+            "the INSi result before adding it",
+        )
+    raise AssertionError(f"unreachable: {m!r} is well formed")  # pragma: no cover
 
 
 def is_valid_ins(text: object, *, strict: bool = False) -> bool:
@@ -266,8 +271,8 @@ class Ins:
         self, matricule: str, oid: str | InsKind | None = None, *, strict: bool = False
     ) -> None:
         parsed = parse_ins(matricule, oid=oid, strict=strict)
-        _set(self, "matricule", parsed.matricule)
-        _set(self, "oid", parsed.oid)
+        _set_matricule(self, parsed.matricule)
+        _set_oid(self, parsed.oid)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Ins is immutable; cannot set {name!r}")
@@ -328,21 +333,65 @@ class Ins:
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        """Let pydantic models hold an :class:`Ins`, given as an ``Ins`` or a string."""
+        """Let pydantic models hold an :class:`Ins`.
 
-        def from_str(value: str) -> Ins:
-            return parse_ins(value)
-
-        from_str_schema = core_schema.chain_schema(
-            [core_schema.str_schema(), core_schema.no_info_plain_validator_function(from_str)]
-        )
-        return core_schema.json_or_python_schema(
-            json_schema=from_str_schema,
-            python_schema=core_schema.union_schema(
-                [core_schema.is_instance_schema(Ins), from_str_schema]
+        Accepted: an ``Ins``, a matricule string (INS-NIR OID), or a mapping
+        ``{"matricule": ..., "oid": ...}``. JSON output is always the mapping, so that the OID
+        survives a round trip; Python output (``model_dump()``) keeps the ``Ins``.
+        """
+        return core_schema.no_info_plain_validator_function(
+            _ins_from_any,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                _ins_to_json, when_used="json"
             ),
-            serialization=core_schema.plain_serializer_function_ser_schema(str),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        """The JSON Schema of an INS: a matricule string, or the matricule with its OID."""
+        matricule = {"type": "string", "pattern": r"^[0-9]{5}(?:[0-9]{2}|2[ABab])[0-9]{8}$"}
+        return {
+            "anyOf": [
+                matricule,
+                {
+                    "type": "object",
+                    "properties": {
+                        "matricule": matricule,
+                        "oid": {"type": "string", "enum": list(_OID_TO_KIND)},
+                    },
+                    "required": ["matricule"],
+                    "additionalProperties": False,
+                },
+            ],
+            "title": "Ins",
+        }
+
+
+_set_matricule = Ins.__dict__["matricule"].__set__
+_set_oid = Ins.__dict__["oid"].__set__
+
+
+def _ins_from_any(value: object) -> Ins:
+    if isinstance(value, Ins):
+        return value
+    if isinstance(value, str):
+        return parse_ins(value)
+    if isinstance(value, dict):
+        extra = set(value) - {"matricule", "oid"}
+        matricule, oid = value.get("matricule"), value.get("oid")
+        if extra or not isinstance(matricule, str) or not isinstance(oid, (str, type(None))):
+            raise ValueError(
+                'an INS mapping has a string "matricule" and an optional string "oid", '
+                f"got keys {sorted(map(str, value))}"
+            )
+        return parse_ins(matricule, oid=oid)
+    raise ValueError(f"an INS is a string or a mapping, not {type(value).__name__}")
+
+
+def _ins_to_json(ins: Ins) -> dict[str, str]:
+    return {"matricule": ins.matricule, "oid": ins.oid}
 
 
 class IdentityStatus(str, Enum):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from mssc.addresses import parse_patient_address
 from mssc.cli._common import add_subcommand, print_json
 from mssc.errors import MsscError
-from mssc.ins import Ins, parse_ins
+from mssc.ins import Ins, InsKind, parse_ins
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,6 +22,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("values", nargs="+", metavar="VALUE", help="a matricule INS (15 characters)")
     p.add_argument("--strict", action="store_true", help="also check the sex digit and month")
+    p.add_argument(
+        "--oid",
+        default=None,
+        type=_oid_argument,
+        help="the INS OID or kind (default NIR 1.2.250.1.213.1.4.8; .9 NIA, .10 TEST, .11 DEMO)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=_run_ins)
 
@@ -33,6 +40,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("values", nargs="+", metavar="VALUE", help="a matricule INS or an address")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=_run_address)
+
+
+def _oid_argument(value: str) -> str:
+    """Check ``--oid`` up front (an OID or NIR/NIA/TEST/DEMO), so that a bad one is a usage
+    error (exit status 2)."""
+    if value.upper() in InsKind.__members__:
+        return InsKind[value.upper()].oid
+    if value in {kind.oid for kind in InsKind}:
+        return value
+    raise argparse.ArgumentTypeError(
+        f"unknown INS OID {value!r}; use 1.2.250.1.213.1.4.8 (NIR), .9 (NIA), .10 (TEST), "
+        ".11 (DEMO), or one of those four names"
+    )
 
 
 def _fields(ins: Ins) -> dict[str, Any]:
@@ -51,12 +71,16 @@ def _run_ins(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     for value in args.values:
         try:
-            ins = parse_ins(value, strict=args.strict)
+            ins = parse_ins(value, oid=args.oid, strict=args.strict)
         except MsscError as exc:
             results.append({"input": value, "valid": False, **exc.to_dict()})
         else:
             results.append({"input": value, "valid": True, **_fields(ins)})
-    _emit(results, args.json, lambda r: f"{r['formatted']}  key {r['key']}  {r['address']}")
+    _emit(
+        results,
+        args.json,
+        lambda r: f"{r['formatted']}  key {r['key']}  {r['kind']:<4}  {r['address']}",
+    )
     return 0 if all(r["valid"] for r in results) else 1
 
 
@@ -68,12 +92,16 @@ def _run_address(args: argparse.Namespace) -> int:
         except MsscError as exc:
             results.append({"input": value, "valid": False, **exc.to_dict()})
         else:
-            results.append({"input": value, "valid": True, "address": ins.address})
+            results.append(
+                {"input": value, "valid": True, "matricule": ins.matricule, "address": ins.address}
+            )
     _emit(results, args.json, lambda r: str(r["address"]))
     return 0 if all(r["valid"] for r in results) else 1
 
 
-def _emit(results: list[dict[str, Any]], as_json: bool, line: Any) -> None:
+def _emit(
+    results: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]
+) -> None:
     if as_json:
         print_json(results)
         return
