@@ -13,9 +13,16 @@ from __future__ import annotations
 from typing import ClassVar
 
 __all__ = [
+    "AccidentalClosure",
+    "AttachmentRejected",
+    "HeaderInjection",
     "InvalidAddress",
     "InvalidIdentifier",
     "InvalidIns",
+    "InvalidMessage",
+    "InvalidPolicy",
+    "InvalidSender",
+    "MessageTooLarge",
     "MsscError",
     "UnknownOid",
     "UnqualifiedIdentity",
@@ -103,4 +110,106 @@ class InvalidIdentifier(MsscError, ValueError):
 
     codes: ClassVar[frozenset[str]] = frozenset(
         {"empty", "length", "characters", "checksum", "unknown-prefix"}
+    )
+
+
+class AttachmentRejected(MsscError, ValueError):
+    """An attachment refused by the attachment policy.
+
+    Codes: ``type-not-allowed`` (the media type is not on the whitelist), ``type-mismatch`` (magic
+    bytes, extension and declared type disagree), ``empty`` (no content), ``bad-filename`` (no
+    usable file name).
+
+    Attributes:
+        filename: the file name as given by the caller.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {"type-not-allowed", "type-mismatch", "empty", "bad-filename"}
+    )
+
+    def __init__(self, message: str, *, code: str, hint: str = "", filename: str = "") -> None:
+        super().__init__(message, code=code, hint=hint)
+        self.filename = filename
+
+
+class HeaderInjection(MsscError, ValueError):
+    """A caller value that would change the structure of a generated header block.
+
+    Codes: ``control-character`` (CR, LF, NUL or another control character, also after RFC 2047
+    decoding), ``bad-message-id`` (a message id without strict ``<left@right>`` syntax),
+    ``bad-header-name`` (an extra header name that is not a valid field name, or one that mssc
+    owns), ``header-mismatch`` (the serialized bytes do not re-parse to the intended header set).
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {"control-character", "bad-message-id", "bad-header-name", "header-mismatch"}
+    )
+
+
+class MessageTooLarge(MsscError, ValueError):
+    """A message whose encoded size exceeds the configured limit. Code: ``too-large``.
+
+    Attributes:
+        size: the exact encoded size of the message, in octets (CRLF line ends).
+        limit: the configured limit, in octets.
+        largest: the largest attachments as ``(filename, raw size in octets)``, biggest first.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset({"too-large"})
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "too-large",
+        hint: str = "",
+        size: int = 0,
+        limit: int = 0,
+        largest: tuple[tuple[str, int], ...] = (),
+    ) -> None:
+        super().__init__(message, code=code, hint=hint)
+        self.size = size
+        self.limit = limit
+        self.largest = largest
+
+
+class AccidentalClosure(MsscError, ValueError):
+    """A subject that would close the patient's conversation by accident. Code: ``fin-in-subject``.
+
+    The MSS-C guide says the word FIN in a subject ends the conversation in Mon espace santé.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset({"fin-in-subject"})
+
+
+class InvalidSender(MsscError, ValueError):
+    """A sender box that cannot be used.
+
+    Codes: ``not-mssante``, ``bad-label``, ``missing-return``.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset({"not-mssante", "bad-label", "missing-return"})
+
+
+class InvalidPolicy(MsscError, ValueError):
+    """An attachment policy that cannot work. Code: ``unknown-media-type``.
+
+    mssc decides an attachment's type from its magic bytes, so a policy may only allow media types
+    that mssc can recognise from content.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset({"unknown-media-type"})
+
+
+class InvalidMessage(MsscError, ValueError):
+    """A message request that cannot be composed.
+
+    Codes: ``empty-subject``, ``bad-product-reference`` (the Ségur product reference for
+    ``X-MSS-NIL``), ``bad-limit`` (a size limit that is not a positive integer), ``bad-recipient``
+    (a recipient that is not one patient), ``bad-argument`` (a value of the wrong kind).
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {"empty-subject", "bad-product-reference", "bad-limit", "bad-recipient", "bad-argument"}
     )
