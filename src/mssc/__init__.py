@@ -1,6 +1,8 @@
 """mssc: build, check and process MSS-C messages to and from Mon espace santé.
 
-The public API is exactly the names in ``__all__``; everything else is private.
+The public API is exactly the names in ``__all__``; everything else is private. The subpackages
+``mssc.templates`` (the French use-case messages) and ``mssc.testing`` (factories for vendors'
+own tests) are public too and are imported by name.
 """
 
 from __future__ import annotations
@@ -15,14 +17,34 @@ from mssc.addresses import (
     parse_patient_address,
     patient_address,
 )
+from mssc.attachments import (
+    DEFAULT_OUTBOUND_POLICY,
+    INBOUND_POLICY,
+    Attachment,
+    AttachmentPolicy,
+    AttachmentVerdict,
+    media_type_for_filename,
+    safe_filename,
+    sniff_media_type,
+)
+from mssc.compose import CLOSURE_SUBJECT, BoxKind, ComposedMessage, Composer, Envelope, Sender
+from mssc.conformance import Direction, Finding, Report, Rule, Severity, check
 from mssc.errors import (
+    AccidentalClosure,
+    AttachmentRejected,
+    HeaderInjection,
     InvalidAddress,
     InvalidIdentifier,
     InvalidIns,
+    InvalidMessage,
+    InvalidPolicy,
+    InvalidSender,
+    MessageTooLarge,
     MsscError,
     UnknownOid,
     UnqualifiedIdentity,
 )
+from mssc.headers import SequentialMessageIds, make_message_id
 from mssc.identifiers import (
     IdentifierScheme,
     IdNat,
@@ -34,6 +56,7 @@ from mssc.identifiers import (
     siren,
     siret,
 )
+from mssc.inbound import InsProblem, PatientMessage, ReceivedAttachment, parse_patient_message
 from mssc.ins import (
     INS_DEMO_OID,
     INS_NIA_OID,
@@ -48,44 +71,111 @@ from mssc.ins import (
     is_valid_ins,
     parse_ins,
 )
+from mssc.replies import (
+    Classification,
+    Classifier,
+    Disposition,
+    DispositionType,
+    Evidence,
+    MimeLimits,
+    PhraseRule,
+    RecipientOutcome,
+    ReplyKind,
+    StatusRule,
+    classify,
+)
+from mssc.size import MAX_MESSAGE_BYTES, PlannedMessage, estimate_size, plan_split
+from mssc.templates import Rendered, TemplateContextError, TemplateSet, compose_template
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CLOSURE_SUBJECT",
+    "DEFAULT_OUTBOUND_POLICY",
+    "INBOUND_POLICY",
     "INS_DEMO_OID",
     "INS_NIA_OID",
     "INS_NIR_OID",
     "INS_TEST_OID",
+    "MAX_MESSAGE_BYTES",
     "MSSANTE_DOMAIN",
     "PATIENT_DOMAIN",
     "TEST_RESPONDER",
+    "AccidentalClosure",
+    "Attachment",
+    "AttachmentPolicy",
+    "AttachmentRejected",
+    "AttachmentVerdict",
+    "BoxKind",
+    "Classification",
+    "Classifier",
+    "ComposedMessage",
+    "Composer",
+    "Direction",
+    "Disposition",
+    "DispositionType",
+    "Envelope",
+    "Evidence",
+    "Finding",
+    "HeaderInjection",
     "IdNat",
     "IdNatKind",
     "IdentifierScheme",
     "IdentityStatus",
     "Ins",
     "InsKind",
+    "InsProblem",
     "InvalidAddress",
     "InvalidIdentifier",
     "InvalidIns",
+    "InvalidMessage",
+    "InvalidPolicy",
+    "InvalidSender",
+    "MessageTooLarge",
+    "MimeLimits",
     "MsscError",
     "PatientIdentity",
+    "PatientMessage",
+    "PhraseRule",
+    "PlannedMessage",
+    "ReceivedAttachment",
+    "RecipientOutcome",
+    "Rendered",
+    "ReplyKind",
+    "Report",
+    "Rule",
+    "Sender",
+    "SequentialMessageIds",
+    "Severity",
     "Sex",
+    "StatusRule",
+    "TemplateContextError",
+    "TemplateSet",
     "UnknownOid",
     "UnqualifiedIdentity",
     "__version__",
     "adeli",
+    "check",
+    "classify",
+    "compose_template",
+    "estimate_size",
     "finess",
     "ins_key",
     "is_mssante_address",
     "is_patient_address",
     "is_valid_ins",
+    "make_message_id",
+    "media_type_for_filename",
     "normalize_address",
     "parse_idnat",
     "parse_ins",
     "parse_patient_address",
+    "parse_patient_message",
     "patient_address",
+    "plan_split",
     "rpps",
+    "safe_filename",
     "siren",
     "siret",
+    "sniff_media_type",
 ]

@@ -1,0 +1,378 @@
+"""Bounded, never-raising helpers to read hostile inbound mail (shared with mssc.inbound).
+
+Everything here works on the stdlib ``compat32`` :class:`email.message.Message` (the fastest
+parser, and the one that keeps broken input readable). Every loop is bounded by
+:class:`MimeLimits`; going past a limit adds a defect instead of doing more work.
+"""
+
+from __future__ import annotations
+
+import email
+import email.header
+import email.parser
+import email.utils
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from email.policy import compat32
+
+__all__ = ["MimeLimits"]
+
+
+@dataclass(frozen=True, slots=True)
+class MimeLimits:
+    """Limits that bound the work spent on one inbound message.
+
+    Attributes:
+        max_message_bytes: input beyond this size is cut off before parsing (defect
+            ``message-truncated``).
+        max_depth: deepest MIME nesting that is walked (defect ``mime-depth-exceeded``).
+        max_parts: most MIME parts that are looked at (defect ``mime-parts-exceeded``).
+        max_part_bytes: largest decoded part that is kept (defect ``part-too-large``).
+        max_decoded_bytes: total decoded bytes kept for one message (defect
+            ``decoded-size-exceeded``).
+        max_text_chars: characters of any one text part that the classifier reads.
+    """
+
+    max_message_bytes: int = 64 * 1024 * 1024
+    max_depth: int = 16
+    max_parts: int = 256
+    max_part_bytes: int = 32 * 1024 * 1024
+    max_decoded_bytes: int = 64 * 1024 * 1024
+    max_text_chars: int = 256 * 1024
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_message_bytes",
+            "max_depth",
+            "max_parts",
+            "max_part_bytes",
+            "max_decoded_bytes",
+            "max_text_chars",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"MimeLimits.{name} must be a positive int, got {value!r}")
+
+
+DEFAULT_LIMITS = MimeLimits()
+
+_NEWLINES = re.compile(rb"\r\n?")
+
+
+def load_message(raw: object, limits: MimeLimits, defects: list[str]) -> Message:
+    """Parse ``raw`` (bytes, str or Message) into a compat32 Message. Never raises on content.
+
+    Raises:
+        TypeError: when ``raw`` is none of bytes, bytearray, memoryview, str or Message.
+    """
+    if isinstance(raw, Message):
+        return raw
+    if isinstance(raw, str):
+        data = raw.encode("utf-8", "surrogateescape")
+    elif isinstance(raw, (bytes, bytearray, memoryview)):
+        data = bytes(raw)
+    else:
+        raise TypeError(f"expected bytes, str or email.message.Message, not {type(raw).__name__}")
+    if len(data) > limits.max_message_bytes:
+        data = data[: limits.max_message_bytes]
+        defects.append("message-truncated")
+    if b"\r" in data:
+        data = _NEWLINES.sub(b"\n", data)
+    try:
+        msg = email.message_from_bytes(data, policy=compat32)
+        if any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]):
+            msg = _repair_boundary(data, msg, defects)
+        return msg
+    except (RecursionError, MemoryError):
+        defects.append("mime-unparsable")
+    except Exception:  # the stdlib parser is meant never to raise; be safe anyway
+        defects.append("mime-unparsable")
+    try:
+        parsed: Message = email.parser.BytesParser(policy=compat32).parsebytes(
+            data, headersonly=True
+        )
+    except Exception:
+        return Message()
+    return parsed
+
+
+_DASH_LINE = re.compile(rb"^--([^\s]{1,200}?)(?:--)?[ \t]*$", re.M)
+
+
+def _repair_boundary(data: bytes, msg: Message, defects: list[str]) -> Message:
+    """Re-parse a top-level multipart whose declared boundary never occurs in its body.
+
+    The boundary actually used is the first ``--token`` line that occurs at least twice.
+    """
+    old = msg.get_boundary()
+    head_end = data.find(b"\n\n")
+    if old is None or head_end < 0:
+        return msg
+    body = data[head_end : head_end + 1_000_000]
+    for m in _DASH_LINE.finditer(body):
+        token = m.group(1)
+        if body.count(b"\n--" + token) >= 2:
+            head = data[:head_end].replace(
+                old.encode("utf-8", "surrogateescape"),
+                token.decode("latin-1").encode("utf-8", "surrogateescape"),
+                1,
+            )
+            defects.append("boundary-repaired")
+            try:
+                return email.message_from_bytes(head + data[head_end:], policy=compat32)
+            except Exception:
+                return msg
+    return msg
+
+
+def walk(
+    msg: Message, limits: MimeLimits, defects: list[str]
+) -> Iterator[tuple[Message, str, tuple[str, ...]]]:
+    """Yield ``(part, content type, ancestor content types)`` depth-first, within the limits.
+
+    ``message/rfc822`` parts are yielded but not entered (they are the returned original).
+    """
+    stack: list[tuple[Message, int, tuple[str, ...]]] = [(msg, 0, ())]
+    count = 0
+    while stack:
+        part, depth, ancestors = stack.pop()
+        count += 1
+        if count > limits.max_parts:
+            defects.append("mime-parts-exceeded")
+            return
+        ctype = content_type(part)
+        yield part, ctype, ancestors
+        if not part.is_multipart():
+            continue
+        if ctype.startswith("message/"):
+            continue
+        payload = part.get_payload()
+        if not isinstance(payload, list):
+            continue
+        if depth + 1 > limits.max_depth:
+            defects.append("mime-depth-exceeded")
+            continue
+        children = (*ancestors, ctype)
+        # reversed so that the first child is walked first
+        for child in reversed(payload[: limits.max_parts]):
+            if isinstance(child, Message):
+                stack.append((child, depth + 1, children))
+
+
+def content_type(part: Message) -> str:
+    """The lower-case content type, defaulting like the stdlib (never raises)."""
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "text/plain"
+
+
+def param(part: Message, name: str, header: str = "content-type") -> str | None:
+    """A decoded MIME parameter (RFC 2231 aware), or None. Never raises."""
+    try:
+        value = part.get_param(name, header=header)
+    except Exception:
+        return None
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        try:
+            return email.utils.collapse_rfc2231_value(value)
+        except Exception:
+            return str(value[2])
+    return str(value)
+
+
+def header(msg: Message, name: str) -> str:
+    """The first ``name`` header, RFC 2047-decoded and unfolded; ``""`` when absent."""
+    try:
+        value: object = msg.get(name)
+    except Exception:
+        return ""
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):  # raw 8-bit header bytes
+        try:
+            chunks = email.header.decode_header(value)
+            return " ".join(
+                "".join(
+                    bytes_to_str(c, cs) if isinstance(c, bytes) else c for c, cs in chunks
+                ).split()
+            )
+        except Exception:
+            return ""
+    return decode_words(str(value))
+
+
+def header_all(msg: Message, name: str) -> list[str]:
+    """Every ``name`` header, raw (not decoded)."""
+    try:
+        return [str(v) for v in msg.get_all(name, [])]
+    except Exception:
+        return []
+
+
+_FOLD = re.compile(r"\r?\n[ \t]+|\r|\n")
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words and unfold. Never raises."""
+    if "\n" in value or "\r" in value:
+        value = _FOLD.sub(" ", value)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # raw 8-bit bytes kept as surrogates by the parser
+            value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if "=?" not in value:
+        return value.strip()
+    try:
+        parts = email.header.decode_header(value)
+        out = []
+        for chunk, charset in parts:
+            if isinstance(chunk, bytes):
+                out.append(bytes_to_str(chunk, charset))
+            else:
+                out.append(chunk)
+        return "".join(out).strip()
+    except Exception:
+        return value.strip()
+
+
+def bytes_to_str(data: bytes, charset: str | None) -> str:
+    cs = (charset or "").strip().lower() or "ascii"
+    if cs in ("unknown-8bit", "x-unknown", "us-ascii", "ascii"):
+        cs = "utf-8"
+    try:
+        return data.decode(cs, "replace")
+    except (LookupError, ValueError):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def payload_bytes(part: Message, limits: MimeLimits, defects: list[str]) -> bytes:
+    """The decoded body of a leaf part, cut at ``max_part_bytes``. Never raises."""
+    try:
+        payload = part.get_payload()
+    except Exception:
+        defects.append("payload-unreadable")
+        return b""
+    if not isinstance(payload, str):
+        return b""
+    if len(payload) > limits.max_part_bytes * 2:
+        defects.append("part-too-large")
+        payload = payload[: limits.max_part_bytes * 2]
+        part = _clone_with_payload(part, payload)
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        defects.append("payload-undecodable")
+        data = payload.encode("latin-1", "replace")
+    if not isinstance(data, bytes):
+        return b""
+    if len(data) > limits.max_part_bytes:
+        if "part-too-large" not in defects:
+            defects.append("part-too-large")
+        data = data[: limits.max_part_bytes]
+    return data
+
+
+def _clone_with_payload(part: Message, payload: str) -> Message:
+    clone = Message()
+    for k, v in part.items():
+        clone[k] = v
+    clone.set_payload(payload)
+    return clone
+
+
+def part_text(part: Message, limits: MimeLimits, defects: list[str]) -> str:
+    """The decoded text of a ``text/*`` leaf part, cut at ``max_text_chars``. Never raises."""
+    data = payload_bytes(part, limits, defects)
+    if len(data) > limits.max_text_chars * 4:
+        data = data[: limits.max_text_chars * 4]
+    text = bytes_to_str(data, param(part, "charset"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text[: limits.max_text_chars]
+
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,2000}>", re.S | re.I)
+_ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
+
+
+def html_to_text(html: str) -> str:
+    """A crude, bounded HTML-to-text conversion for phrase matching."""
+    text = _TAGS.sub(" ", html)
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    return text
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, strip accents, turn typographic quotes into ASCII, collapse white space."""
+    if not text.isascii():
+        text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
+        # accents become their base letter; other non-ASCII (no phrase uses it) goes away
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(text.lower().split())
+
+
+_ADDR = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253})")
+
+
+def find_addresses(text: str) -> list[str]:
+    """Addresses in free text, in order, without duplicates (trailing dots removed)."""
+    seen: list[str] = []
+    for m in _ADDR.finditer(text):
+        addr = m.group(0).strip(".-'").rstrip(".")
+        if "@" not in addr or addr.startswith("@"):
+            continue
+        if addr.lower() not in (s.lower() for s in seen):
+            seen.append(addr)
+    return seen
+
+
+_SIMPLE_ADDR = re.compile(r"(?:rfc822;\s*)?<?([^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+)>?", re.I)
+
+
+def bare_address(value: str) -> str:
+    """The addr-spec of a header or DSN field value (display name, ``<>``, ``rfc822;`` gone)."""
+    value = value.strip()
+    simple = _SIMPLE_ADDR.fullmatch(value)
+    if simple:
+        return simple.group(1)
+    if ";" in value[:12]:
+        typ, _, rest = value.partition(";")
+        if typ.strip().lower() in ("rfc822", "x400", "unknown", "utf-8", "x-local"):
+            value = rest.strip()
+    if "<" in value and ">" in value:
+        inner = value[value.find("<") + 1 : value.find(">", value.find("<"))]
+        if "@" in inner or not inner:
+            return inner.strip()
+    try:
+        _, addr = email.utils.parseaddr(value)
+    except Exception:
+        addr = ""
+    return (addr or value).strip().strip("<>").strip()
+
+
+_MSGID = re.compile(r"<[^<>\s]{1,990}@[^<>\s]{1,990}>|<[^<>\s]{1,990}>")
+
+
+def message_ids(value: str) -> list[str]:
+    """Message ids (with angle brackets) found in a header value; bare ids get brackets."""
+    found = _MSGID.findall(value)
+    if found:
+        return found
+    value = value.strip()
+    if value and " " not in value and "@" in value and len(value) < 1000:
+        return [f"<{value}>"]
+    return []

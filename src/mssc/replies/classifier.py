@@ -1,0 +1,681 @@
+"""The classifier: what is this message that came back to the professional's box?
+
+The pipeline, for one message (every step bounded, nothing raises on content):
+
+1. read the MIME structure (:mod:`mssc.replies._mime`), note the sender (null return path,
+   MAILER-DAEMON, postmaster, an MES system address, a patient's INS address, the TEST responder);
+2. **structured fields first**: an MDN part (or ``report-type=disposition-notification``) gives
+   READ_RECEIPT; a patient sender gives PATIENT_MESSAGE (anything that merely *looks* like a
+   notice from a patient is text the patient wrote); a ``message/delivery-status`` part gives one
+   outcome per recipient from its ``Action`` field;
+3. **phrase tables** (:mod:`mssc.replies.phrases`), in their fixed priority, over the
+   per-recipient diagnostic, then the recipient's lines in the notice, then the whole notice,
+   then the subject;
+4. **the status code last**, as a fallback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from email.message import Message
+from typing import TypeVar
+
+from mssc.addresses import TEST_RESPONDER, parse_patient_address
+from mssc.errors import InvalidAddress
+from mssc.ins import PATIENT_DOMAIN, Ins
+from mssc.replies import _mime
+from mssc.replies._mime import DEFAULT_LIMITS, MimeLimits, normalise
+from mssc.replies.dsn import (
+    DsnRecord,
+    fields_in_text,
+    read_delivery_status,
+    read_text_bounce,
+    reply_code_in,
+    split_notice,
+    status_in,
+)
+from mssc.replies.mdn import read_mdn
+from mssc.replies.model import (
+    Classification,
+    Disposition,
+    Evidence,
+    RecipientOutcome,
+    ReplyKind,
+)
+from mssc.replies.phrases import (
+    AUTO_REPLY_RULE,
+    BUILTIN_RULES,
+    DELAY_RULE,
+    NOTICE_RULE,
+    READ_NOTICE_RULE,
+    STATUS_RULES,
+    PhraseRule,
+    StatusRule,
+)
+
+__all__ = ["Classifier", "classify"]
+
+_R = TypeVar("_R", PhraseRule, StatusRule)
+
+_PATIENT_LOCAL = re.compile(r"[0-9]{5}(?:[0-9]{2}|2[AaBb])[0-9]{4,8}")
+_SYSTEM_LOCALS = frozenset(
+    {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mailer_daemon", "double-bounce"}
+)
+_SYSTEM_LOCAL_RE = re.compile(r"^(mailer-?daemon|post_?master|mail[._-]?delivery)")
+_MAX_RECIPIENTS = 100
+_DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+
+
+class _Sender:
+    """Who sent the message, as far as the headers say."""
+
+    __slots__ = ("address", "is_patient", "is_system", "is_test_responder", "null_only", "why")
+
+    def __init__(self, msg: Message) -> None:
+        from_value = _mime.header(msg, "From")
+        self.address = _mime.bare_address(from_value).lower() if from_value else ""
+        local, _, domain = self.address.rpartition("@")
+        return_path = _mime.header(msg, "Return-Path").strip()
+        self.is_test_responder = self.address == TEST_RESPONDER
+        self.is_patient = domain == PATIENT_DOMAIN and bool(_PATIENT_LOCAL.fullmatch(local))
+        why = ""
+        if return_path in ("<>", "") and "Return-Path" in msg and not self.is_patient:
+            why = "null return path"
+        elif local in _SYSTEM_LOCALS or _SYSTEM_LOCAL_RE.match(local):
+            why = f"system sender {self.address}"
+        elif domain == PATIENT_DOMAIN and not self.is_patient and local:
+            why = f"MES system address {self.address}"
+        self.is_system = bool(why)
+        self.null_only = why == "null return path"
+        self.why = why
+
+
+class _Reader:
+    """Everything the rules look at, read once from the message."""
+
+    def __init__(self, msg: Message, limits: MimeLimits, defects: list[str]) -> None:
+        self.msg = msg
+        self.subject = _mime.header(msg, "Subject")
+        self.report_type = ""
+        self.dsn_payloads: list[list[Message] | str] = []
+        self.mdn_payloads: list[list[Message] | str] = []
+        self.original_headers: list[Message | str] = []
+        self.texts: list[str] = []
+        self.has_feedback = False
+        self.signed = False
+        for part, ctype, ancestors in _mime.walk(msg, limits, defects):
+            if ctype == "multipart/report" and not self.report_type:
+                self.report_type = (_mime.param(part, "report-type") or "").lower()
+            elif ctype == "multipart/signed":
+                self.signed = True
+            if ctype == "message/delivery-status":
+                self.dsn_payloads.append(_payload(part, limits, defects))
+            elif ctype == "message/disposition-notification":
+                self.mdn_payloads.append(_payload(part, limits, defects))
+            elif ctype == "message/feedback-report":
+                self.has_feedback = True
+            elif ctype == "message/rfc822":
+                inner = part.get_payload()
+                if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+                    self.original_headers.append(inner[0])
+                elif isinstance(inner, str):
+                    self.original_headers.append(inner)
+            elif ctype in ("text/rfc822-headers", "message/rfc822-headers"):
+                self.original_headers.append(_mime.part_text(part, limits, defects))
+            elif ctype.startswith("multipart/") and not part.is_multipart():
+                # a multipart whose boundary could not be used: read its body as text
+                body = part.get_payload()
+                if isinstance(body, str) and len(self.texts) < 4:
+                    self.texts.append(body[: limits.max_text_chars])
+            elif ctype.startswith("text/") and not part.is_multipart():
+                if "message/rfc822" in ancestors or len(self.texts) >= 4:
+                    continue
+                if _mime.param(part, "filename", "content-disposition"):
+                    continue
+                text = _mime.part_text(part, limits, defects)
+                if ctype == "text/html":
+                    text = _mime.html_to_text(text)
+                self.texts.append(text)
+        first = self.texts[0] if self.texts else ""
+        if first.count("\n>") > 3 and first.count("\n>") * 2 > first.count("\n"):
+            first = _QUOTE.sub("", first)  # a forwarded or quoted bounce
+        notice, tail = split_notice(first)
+        self.notice = notice
+        self.tail = tail
+        self._norm_notice: str | None = None
+        self.mdn_original: str | None = None
+        self.memo: dict[tuple[str, bool], tuple[PhraseRule, str] | None] = {}
+
+    @property
+    def norm_notice(self) -> str:
+        if self._norm_notice is None:
+            self._norm_notice = _unaddressed(self.notice[:20000])
+        return self._norm_notice
+
+
+def _payload(part: Message, limits: MimeLimits, defects: list[str]) -> list[Message] | str:
+    body = part.get_payload()
+    if isinstance(body, list):
+        return [b for b in body if isinstance(b, Message)]
+    # base64 or quoted-printable report parts arrive as text
+    return _mime.part_text(part, limits, defects)
+
+
+def _ins_of(address: str) -> Ins | None:
+    if not address.lower().endswith("@" + PATIENT_DOMAIN):
+        return None
+    try:
+        return parse_patient_address(address)
+    except (InvalidAddress, ValueError, TypeError):
+        return None
+
+
+class Classifier:
+    """A configured classifier. :func:`classify` uses one with the built-in rules.
+
+    Args:
+        extra_rules: :class:`~mssc.replies.phrases.PhraseRule` or
+            :class:`~mssc.replies.phrases.StatusRule` values. A rule with the name of a built-in
+            rule replaces it in place; other rules are tried before the built-ins of their type.
+        limits: bounds on the work spent on one message.
+    """
+
+    def __init__(
+        self,
+        extra_rules: Iterable[PhraseRule | StatusRule] = (),
+        *,
+        limits: MimeLimits = DEFAULT_LIMITS,
+    ) -> None:
+        phrase_extra: list[PhraseRule] = []
+        status_extra: list[StatusRule] = []
+        for rule in extra_rules:
+            if isinstance(rule, PhraseRule):
+                phrase_extra.append(rule)
+            elif isinstance(rule, StatusRule):
+                status_extra.append(rule)
+            else:
+                raise TypeError(
+                    f"extra_rules takes PhraseRule or StatusRule values, not {type(rule).__name__}"
+                )
+        self.phrase_rules: tuple[PhraseRule, ...] = _merge(BUILTIN_RULES, phrase_extra)
+        self.status_rules: tuple[StatusRule, ...] = _merge(STATUS_RULES, status_extra)
+        self.limits = limits
+        self._words = frozenset(w for r in self.phrase_rules for w in r.words)
+
+    def classify(self, raw: bytes | str | Message) -> Classification:
+        """Classify one message. Raises only ``TypeError`` for a wrong input type."""
+        defects: list[str] = []
+        msg = _mime.load_message(raw, self.limits, defects)
+        try:
+            return self._classify(msg, defects)
+        except (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError):
+            # A parser corner case we did not foresee must not crash the return box.
+            defects.append("classifier-error")
+            return Classification(
+                kind=ReplyKind.OTHER,
+                confidence=0.0,
+                evidence=(Evidence("fallback", "message", "could not be read"),),
+                defects=tuple(dict.fromkeys(defects)),
+            )
+
+    # -- the pipeline ---------------------------------------------------------------------
+
+    def _classify(self, msg: Message, defects: list[str]) -> Classification:
+        for d in getattr(msg, "defects", ())[:20]:
+            defects.append(f"mime:{type(d).__name__}")
+        sender = _Sender(msg)
+        reader = _Reader(msg, self.limits, defects)
+        evidence: list[Evidence] = []
+        result = (
+            self._mdn(reader, sender, evidence)
+            or self._patient(reader, sender, evidence)
+            or self._dsn(reader, sender, evidence)
+            or self._feedback(reader, evidence)
+            or self._test_ack(reader, sender, evidence)
+            or self._text_bounce(reader, sender, evidence)
+            or self._auto_reply(reader, sender, evidence)
+            or self._read_notice(reader, evidence)
+        )
+        if result is None:
+            evidence.append(Evidence("no-rule", "message", "no rule matched"))
+            result = (ReplyKind.OTHER, [], None, 0.5, False)
+        kind, recipients, disposition, confidence, trusted = result
+        if defects and confidence > 0.5:
+            confidence = round(confidence - 0.1, 2)
+        return Classification(
+            kind=kind,
+            recipients=tuple(recipients),
+            original_message_id=self._original_id(reader, kind),
+            disposition=disposition,
+            evidence=tuple(evidence),
+            confidence=confidence,
+            trusted=trusted,
+            defects=tuple(dict.fromkeys(defects)),
+        )
+
+    def _mdn(self, reader: _Reader, sender: _Sender, evidence: list[Evidence]) -> _Result | None:
+        if not reader.mdn_payloads and reader.report_type != "disposition-notification":
+            return None
+        fields = read_mdn(reader.mdn_payloads[0]) if reader.mdn_payloads else None
+        disposition = fields.disposition if fields else None
+        source = "multipart/signed" if reader.signed else "multipart/report"
+        evidence.append(Evidence("mdn.structure", source, "message/disposition-notification part"))
+        if disposition is not None:
+            evidence.append(Evidence("mdn.disposition", "Disposition", disposition.raw[:120]))
+        recipients: list[RecipientOutcome] = []
+        reader.mdn_original = fields.original_message_id if fields else None
+        address = fields.recipient if fields else ""
+        if not address and sender.is_patient:
+            address = sender.address
+        if address:
+            recipients.append(
+                RecipientOutcome(
+                    address=address,
+                    ins=_ins_of(address),
+                    kind=ReplyKind.READ_RECEIPT,
+                    action=disposition.type.value if disposition and disposition.type else "",
+                )
+            )
+        confidence = 0.95 if disposition and disposition.type else 0.8
+        return ReplyKind.READ_RECEIPT, recipients, disposition, confidence, True
+
+    def _patient(
+        self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
+    ) -> _Result | None:
+        if not sender.is_patient:
+            return None
+        evidence.append(Evidence("sender.patient", "header:From", sender.address))
+        looks = reader.dsn_payloads or reader.report_type
+        hit = NOTICE_RULE.search(normalise(reader.subject)) or (
+            NOTICE_RULE.search(reader.norm_notice[:4000]) if not looks else None
+        )
+        if looks or hit:
+            evidence.append(
+                Evidence(
+                    "spoof-guard",
+                    "header:From",
+                    "looks like an automatic notice, but a patient can only write text and "
+                    "attach files: treated as the patient's message" + (f" ({hit})" if hit else ""),
+                )
+            )
+        return ReplyKind.PATIENT_MESSAGE, [], None, 0.95, False
+
+    def _dsn(self, reader: _Reader, sender: _Sender, evidence: list[Evidence]) -> _Result | None:
+        if not reader.dsn_payloads and reader.report_type != "delivery-status":
+            return None
+        evidence.append(Evidence("dsn.structure", "multipart/report", "delivery-status report"))
+        records: list[DsnRecord] = []
+        for payload in reader.dsn_payloads[:4]:
+            _, recs = read_delivery_status(payload, _MAX_RECIPIENTS)
+            records.extend(recs)
+        if not any(r.address for r in records):
+            records = self._text_records(reader, sender) or records
+        outcomes, confidence = self._outcomes(records, reader, evidence, structural=True)
+        kind = _overall(outcomes)
+        return kind, outcomes, None, confidence, True
+
+    def _feedback(self, reader: _Reader, evidence: list[Evidence]) -> _Result | None:
+        if reader.has_feedback or reader.report_type == "feedback-report":
+            evidence.append(Evidence("arf.structure", "multipart/report", "feedback-report"))
+            return ReplyKind.OTHER, [], None, 0.9, True
+        return None
+
+    def _test_ack(
+        self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
+    ) -> _Result | None:
+        if not sender.is_test_responder:
+            return None
+        evidence.append(Evidence("sender.test-responder", "header:From", sender.address))
+        return ReplyKind.TEST_ACKNOWLEDGEMENT, [], None, 0.95, True
+
+    def _text_bounce(
+        self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
+    ) -> _Result | None:
+        subject = normalise(reader.subject)
+        hit_subject = NOTICE_RULE.search(subject)
+        hit_body = None if hit_subject else NOTICE_RULE.search(reader.norm_notice[:4000])
+        if not (hit_subject or hit_body or (sender.is_system and not sender.null_only)):
+            return None
+        if sender.is_system:
+            evidence.append(Evidence("sender.system", "header:From", sender.why))
+        if hit_subject:
+            evidence.append(Evidence("phrase.bounce-notice", "header:Subject", hit_subject))
+        elif hit_body:
+            evidence.append(Evidence("phrase.bounce-notice", "body", hit_body))
+        records = self._text_records(reader, sender)
+        delay = DELAY_RULE.search(subject) or DELAY_RULE.search(reader.norm_notice[:4000])
+        if delay:
+            evidence.append(Evidence("phrase.delivery-delayed", "header:Subject/body", delay))
+            records = [
+                DsnRecord(r.address, "delayed", r.status, r.reply_code, r.diagnostic)
+                for r in records
+            ]
+            if not records:
+                return ReplyKind.DELIVERY_DELAYED, [], None, 0.7, sender.is_system
+        outcomes, confidence = self._outcomes(records, reader, evidence, structural=False)
+        if not outcomes:
+            # no recipient named: classify the notice as a whole
+            kind, ev, conf = self._decide("", "", "", reader)
+            if ev is not None:
+                evidence.append(ev)
+            kind = kind or ReplyKind.DELIVERY_FAILED
+            if kind is ReplyKind.DELIVERY_FAILED and not (hit_subject or hit_body):
+                # a system message with no failure wording (e.g. a postmaster notice)
+                return None if not sender.is_system else (ReplyKind.OTHER, [], None, 0.5, True)
+            confidence = conf
+        else:
+            kind = _overall(outcomes)
+        if not sender.is_system:
+            confidence = round(confidence * 0.8, 2)
+        return kind, outcomes, None, confidence, sender.is_system
+
+    def _auto_reply(
+        self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
+    ) -> _Result | None:
+        msg = reader.msg
+        auto = _mime.header(msg, "Auto-Submitted").lower()
+        if auto.startswith(("auto-replied", "auto-generated")):
+            evidence.append(Evidence("rfc3834.auto-submitted", "header:Auto-Submitted", auto))
+            return ReplyKind.AUTO_REPLY, [], None, 0.9, False
+        for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress"):
+            value = _mime.header(msg, name)
+            if value and (name != "X-Auto-Response-Suppress" or "oof" in value.lower()):
+                evidence.append(Evidence("rfc3834.header", f"header:{name}", value[:60]))
+                return ReplyKind.AUTO_REPLY, [], None, 0.85, False
+        precedence = _mime.header(msg, "Precedence").lower()
+        if precedence in ("auto_reply", "auto-reply"):
+            evidence.append(Evidence("rfc3834.precedence", "header:Precedence", precedence))
+            return ReplyKind.AUTO_REPLY, [], None, 0.85, False
+        hit = AUTO_REPLY_RULE.search(normalise(reader.subject))
+        if hit:
+            evidence.append(Evidence("phrase.auto-reply-subject", "header:Subject", hit))
+            return ReplyKind.AUTO_REPLY, [], None, 0.6, False
+        return None
+
+    def _read_notice(self, reader: _Reader, evidence: list[Evidence]) -> _Result | None:
+        hit = READ_NOTICE_RULE.search(normalise(reader.subject))
+        if hit and READ_NOTICE_RULE.search(reader.norm_notice[:2000]):
+            evidence.append(Evidence("phrase.read-notice", "header:Subject", hit))
+            return ReplyKind.READ_RECEIPT, [], None, 0.5, False
+        return None
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _text_records(self, reader: _Reader, sender: _Sender) -> list[DsnRecord]:
+        notice = reader.notice
+        records = fields_in_text(notice, _MAX_RECIPIENTS)
+        if records:
+            return records
+        exclude = {sender.address}
+        for name in ("To",):
+            value = _mime.header(reader.msg, name)
+            if value:
+                exclude.add(_mime.bare_address(value).lower())
+        out = []
+        pairs = read_text_bounce(notice, exclude, _MAX_RECIPIENTS)
+        if not pairs:
+            pairs = [(a, "") for a in self._original_recipients(reader)]
+        for address, text in pairs:
+            out.append(
+                DsnRecord(
+                    address=address,
+                    action="failed",
+                    status=status_in(text),
+                    reply_code=_failure_code(reply_code_in(text)),
+                    diagnostic=text,
+                )
+            )
+        return out
+
+    def _original_recipients(self, reader: _Reader) -> list[str]:
+        """The To/Cc of the returned original, when the notice names no recipient."""
+        for original in reader.original_headers:
+            values: list[str] = []
+            if isinstance(original, Message):
+                values = [_mime.header(original, "To"), _mime.header(original, "Cc")]
+            else:
+                values = [m.group(1) for m in _TO_LINE.finditer(original[:100000])]
+            addrs = [a for v in values if v for a in _mime.find_addresses(v)]
+            if addrs:
+                return addrs[:_MAX_RECIPIENTS]
+        m = _TO_LINE.search(reader.tail[:100000])
+        return _mime.find_addresses(m.group(1))[:_MAX_RECIPIENTS] if m else []
+
+    def _outcomes(
+        self,
+        records: Sequence[DsnRecord],
+        reader: _Reader,
+        evidence: list[Evidence],
+        *,
+        structural: bool,
+    ) -> tuple[list[RecipientOutcome], float]:
+        outcomes: list[RecipientOutcome] = []
+        best = 0.0
+        if not records and structural:
+            found, why, certainty = self._decide("", "", "", reader)
+            if why is not None:
+                evidence.append(why)
+            return [], certainty if found else 0.6
+        for rec in records:
+            action = rec.action
+            kind: ReplyKind | None
+            ev: Evidence | None
+            if action == "delayed":
+                kind = ReplyKind.DELIVERY_DELAYED
+                ev = Evidence("dsn.action", "Action", "delayed")
+                conf = 0.95
+            elif action in _DELIVERED_ACTIONS or (
+                action not in ("failed", "delayed") and rec.status.startswith("2.")
+            ):
+                kind = ReplyKind.DELIVERED
+                ev = Evidence("dsn.action", "Action", action or rec.status)
+                conf = 0.95
+            else:
+                kind, ev, conf = self._decide(
+                    rec.diagnostic, rec.address, rec.status, reader, whole=len(records) == 1
+                )
+                if kind is None:
+                    kind = ReplyKind.DELIVERY_FAILED
+                    ev = Evidence("dsn.action" if action else "default", "Action", action or "-")
+                    conf = 0.6
+            if ev is not None and len(evidence) < 40:
+                evidence.append(
+                    Evidence(ev.rule, f"{ev.source} [{rec.address or '?'}]", ev.excerpt)
+                )
+            if not structural:
+                conf = min(conf, 0.85)
+            best = max(best, conf)
+            outcomes.append(
+                RecipientOutcome(
+                    address=rec.address,
+                    ins=_ins_of(rec.address) if rec.address else None,
+                    kind=kind or ReplyKind.DELIVERY_FAILED,
+                    action=action,
+                    status=rec.status,
+                    reply_code=rec.reply_code,
+                    diagnostic=" ".join(rec.diagnostic.split())[:500],
+                )
+            )
+        return outcomes, best
+
+    def _decide(
+        self, diagnostic: str, address: str, status: str, reader: _Reader, *, whole: bool = True
+    ) -> tuple[ReplyKind | None, Evidence | None, float]:
+        """Structured status classes, then phrase tables over each source, then the status code.
+
+        ``whole``: the notice and the subject may speak for this recipient (single recipient).
+        """
+        if not status:
+            status = status_in(diagnostic)
+        if status[2:] in ("1.7", "1.8") or status[2:].startswith(("1.7.", "1.8.")):
+            # RFC 3463: x.1.7 / x.1.8 are about the *sender's* address, not the recipient
+            return ReplyKind.DELIVERY_FAILED, Evidence("status.sender", "Status", status), 0.8
+        kind, ev, conf = self._phrases(diagnostic, address, reader, whole)
+        if (
+            kind is ReplyKind.RECIPIENT_NOT_FOUND
+            and ev is not None
+            and _TRANSIENT.search(ev.excerpt)
+        ):
+            return (
+                ReplyKind.DELIVERY_FAILED,
+                Evidence("phrase.transient", ev.source, ev.excerpt),
+                0.7,
+            )
+        if kind is ReplyKind.RECIPIENT_NOT_FOUND and status.startswith("4."):
+            # a transient (4.x.x) failure cannot prove that the recipient does not exist
+            return ReplyKind.DELIVERY_FAILED, Evidence("status.transient", "Status", status), 0.7
+        if kind is ReplyKind.RECIPIENT_NOT_FOUND and status[1:4] != ".1.":
+            phase = self._data_phase(diagnostic, address, reader, whole)
+            if phase:
+                # an "unknown user" answer to DATA (not RCPT) comes from a content filter,
+                # unless the status code says addressing (x.1.x)
+                return ReplyKind.DELIVERY_FAILED, Evidence("smtp.data-phase", "body", phase), 0.7
+        if kind is not None:
+            return kind, ev, conf
+        if not status and whole:
+            status = status_in(reader.notice[:4000])
+        if status:
+            for srule in self.status_rules:
+                if srule.matches(status):
+                    return srule.kind, Evidence(f"status.{srule.name}", "Status", status), 0.7
+        return None, None, 0.5
+
+    def _data_phase(self, diagnostic: str, address: str, reader: _Reader, whole: bool) -> str:
+        texts = [diagnostic]
+        if address and reader.notice:
+            texts.append(_block_about(reader.notice, address))
+        if whole:
+            texts.append(reader.notice[:8000])
+        for text in texts:
+            m = _DATA_PHASE.search(normalise(text))
+            if m:
+                return m.group(0)
+        return ""
+
+    def _phrases(
+        self, diagnostic: str, address: str, reader: _Reader, whole: bool
+    ) -> tuple[ReplyKind | None, Evidence | None, float]:
+        sources: list[tuple[str, str, bool, float]] = []
+        if diagnostic:
+            sources.append(("diagnostic", _unaddressed(diagnostic[:4000]), True, 0.95))
+        if address and reader.notice:
+            block = _block_about(reader.notice, address)
+            if block:
+                sources.append(("body", _unaddressed(block), True, 0.9))
+        if reader.notice and whole:
+            sources.append(("body", reader.norm_notice, False, 0.85))
+        if reader.subject and whole:
+            sources.append(("header:Subject", normalise(reader.subject), False, 0.8))
+        for source, text, per_recipient, conf in sources:
+            key = (text, per_recipient)
+            if key in reader.memo:
+                found = reader.memo[key]
+            else:
+                found = self._first_rule(text, per_recipient)
+                reader.memo[key] = found
+            if found is not None:
+                rule, hit = found
+                return rule.kind, Evidence(f"phrase.{rule.name}", source, hit), conf
+        return None, None, 0.5
+
+    def _first_rule(self, text: str, per_recipient: bool) -> tuple[PhraseRule, str] | None:
+        """The first rule, in priority order, that matches ``text``."""
+        present = frozenset(w for w in self._words if w in text)
+        for rule in self.phrase_rules:
+            if rule.diagnostic_only and not per_recipient:
+                continue
+            hit = rule.search(text, present)
+            if hit:
+                return rule, hit
+        return None
+
+    def _original_id(self, reader: _Reader, kind: ReplyKind) -> str | None:
+        if reader.mdn_original:
+            return reader.mdn_original
+        for original in reader.original_headers:
+            ids: list[str] = []
+            if isinstance(original, Message):
+                ids = _mime.message_ids(_mime.header(original, "Message-ID"))
+            else:
+                m = _MSGID_LINE.search(original[:200000])
+                if m:
+                    ids = _mime.message_ids(m.group(1))
+            if ids:
+                return ids[0]
+        for name in ("In-Reply-To", "References"):
+            ids = _mime.message_ids(_mime.header(reader.msg, name))
+            if ids:
+                return ids[0] if name == "In-Reply-To" else ids[-1]
+        if kind.is_failure or kind in (ReplyKind.DELIVERY_DELAYED, ReplyKind.DELIVERED):
+            for text in [reader.tail, *reader.texts[1:]]:
+                m = _MSGID_LINE.search(text[:200000])
+                if m:
+                    ids = _mime.message_ids(m.group(1))
+                    if ids:
+                        return ids[0]
+        return None
+
+
+_TRANSIENT = re.compile(r"\btry again\b|\btemporar(y|ily)\b|\bessayez plus tard\b")
+_DATA_PHASE = re.compile(r"in reply to end of data command|after end of data")
+_TO_LINE = re.compile(r"(?im)^(?:to|cc):[ \t]*(.*(?:\n[ \t]+.*)*)")
+_QUOTE = re.compile(r"(?m)^(?:> ?)+")
+_Result = tuple[ReplyKind, list[RecipientOutcome], Disposition | None, float, bool]
+_MSGID_LINE = re.compile(r"(?im)^message-id:[ \t]*((?:.*)(?:\n[ \t]+.*)?)")
+
+
+def _unaddressed(text: str) -> str:
+    """Normalise ``text`` with e-mail addresses blanked, so that ``filtered@...`` is no phrase."""
+    if "@" in text:
+        text = " ".join("<address>" if "@" in word else word for word in text.split())
+    return normalise(text)
+
+
+def _failure_code(code: str) -> str:
+    """Keep only 4xx/5xx codes found in free text (a 2xx there is some other number)."""
+    return code if code[:1] in ("4", "5") else ""
+
+
+def _block_about(notice: str, address: str) -> str:
+    """The lines of ``notice`` from the first mention of ``address`` to the next blank line."""
+    i = notice.lower().find(address.lower())
+    if i < 0:
+        return ""
+    start = notice.rfind("\n", 0, i) + 1
+    end = notice.find("\n\n", i)
+    end = len(notice) if end < 0 else end
+    return notice[start : min(end, start + 3000)]
+
+
+def _overall(outcomes: Sequence[RecipientOutcome]) -> ReplyKind:
+    for pick in (
+        lambda k: k.is_failure,
+        lambda k: k is ReplyKind.DELIVERY_DELAYED,
+        lambda k: k is ReplyKind.DELIVERED,
+    ):
+        for o in outcomes:
+            if pick(o.kind):
+                return o.kind
+    return ReplyKind.DELIVERY_FAILED
+
+
+def _merge(builtin: Sequence[_R], extra: Sequence[_R]) -> tuple[_R, ...]:
+    replaced: dict[str, _R] = {r.name: r for r in extra}
+    merged: list[_R] = [replaced.pop(r.name, r) for r in builtin]
+    return tuple(list(replaced.values()) + merged)
+
+
+_DEFAULT: Classifier | None = None
+
+
+def classify(raw: bytes | str | Message) -> Classification:
+    """Classify a message that came back to a professional's box (see :class:`Classifier`).
+
+    Raises:
+        TypeError: when ``raw`` is not bytes, str or an ``email.message.Message``.
+    """
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Classifier()
+    return _DEFAULT.classify(raw)

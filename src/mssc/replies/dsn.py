@@ -1,0 +1,282 @@
+"""Reading delivery reports: RFC 3464 ``message/delivery-status`` and plain-text MTA bounces.
+
+Two readers, both bounded and never raising:
+
+- :func:`read_delivery_status` reads the machine-readable part of a DSN (or DSN fields written
+  inside a text part), one record per recipient, tolerating missing fields, a missing
+  ``rfc822;`` prefix and any case in field names.
+- :func:`read_text_bounce` reads the human-readable notice of MTAs that send no DSN (qmail,
+  old Sendmail, Exim, Exchange, Postfix notices) and finds, for each failed address, the lines
+  that explain it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.message import Message
+
+from mssc.replies._mime import bare_address, decode_words
+from mssc.replies.phrases import _required_words
+
+__all__ = ["DsnRecord", "read_delivery_status", "read_text_bounce", "split_notice"]
+
+
+@dataclass(frozen=True, slots=True)
+class DsnRecord:
+    """One recipient as a delivery report describes it (raw strings, unfolded)."""
+
+    address: str
+    action: str = ""
+    status: str = ""
+    reply_code: str = ""
+    diagnostic: str = ""
+    original_recipient: str = ""
+
+
+_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+_REPLY = re.compile(r"(?<!\d)([245]\d\d)(?:[ -]|$)")
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:[ \t]*(.*)$")
+_RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
+
+
+def status_in(text: str) -> str:
+    """The first enhanced status code (``5.1.1``) in ``text``, or ``""``."""
+    m = _STATUS.search(text)
+    return f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}" if m else ""
+
+
+def reply_code_in(text: str) -> str:
+    """The first SMTP reply code in ``text`` (``550``), or ``""``."""
+    m = _REPLY.search(text[:400])
+    return m.group(1) if m else ""
+
+
+def _fields_from_text(text: str, max_blocks: int) -> list[dict[str, str]]:
+    """Parse ``Field: value`` blocks separated by blank lines (continuations unfolded)."""
+    blocks: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last = ""
+    for line in text.split("\n"):
+        if not line.strip():
+            if current:
+                blocks.append(current)
+                if len(blocks) >= max_blocks:
+                    return blocks
+                current, last = {}, ""
+            continue
+        if line[:1] in " \t" and last:
+            current[last] += " " + line.strip()
+            continue
+        m = _FIELD.match(line)
+        if m:
+            last = m.group(1).lower()
+            current.setdefault(last, m.group(2).strip())
+        else:
+            last = ""
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _fields_from_message(block: Message) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in block.items():
+        out.setdefault(k.lower(), decode_words(str(v)))
+    return out
+
+
+def read_delivery_status(
+    payload: list[Message] | str, max_recipients: int
+) -> tuple[dict[str, str], list[DsnRecord]]:
+    """Read a ``message/delivery-status`` payload (as the stdlib gives it, or text).
+
+    Returns the per-message fields and one :class:`DsnRecord` per recipient block.
+    """
+    if isinstance(payload, str):
+        blocks = _fields_from_text(payload, max_recipients + 1)
+    else:
+        blocks = []
+        for message_block in payload[: max_recipients + 1]:
+            fields = _fields_from_message(message_block)
+            blocks.append(fields)
+            # A DSN written with no blank line between blocks leaves fields in the "body".
+            body = message_block.get_payload() if not message_block.is_multipart() else None
+            if isinstance(body, str) and ":" in body:
+                for extra in _fields_from_text(body, max_recipients):
+                    if any(k in extra for k in _RECIPIENT_FIELDS):
+                        blocks.append(extra)
+                    else:
+                        for k, v in extra.items():
+                            fields.setdefault(k, v)
+    per_message: dict[str, str] = {}
+    records: list[DsnRecord] = []
+    for block in blocks:
+        if not any(k in block for k in (*_RECIPIENT_FIELDS, "action", "status")):
+            per_message.update({k: v for k, v in block.items() if k not in per_message})
+            continue
+        if len(records) >= max_recipients:
+            break
+        records.append(_record(block))
+    return per_message, records
+
+
+def _record(block: dict[str, str]) -> DsnRecord:
+    final = block.get("final-recipient", "") or block.get("x-actual-recipient", "")
+    original = block.get("original-recipient", "")
+    address = bare_address(final) if final else bare_address(original)
+    diagnostic = block.get("diagnostic-code", "")
+    if ";" in diagnostic[:16]:
+        diagnostic = diagnostic.split(";", 1)[1]
+    diagnostic = diagnostic.strip()
+    status = status_in(block.get("status", "")) or status_in(diagnostic)
+    reply = reply_code_in(diagnostic)
+    return DsnRecord(
+        address=address if "@" in address else "",
+        action=block.get("action", "").strip().lower().split(" ")[0] if block.get("action") else "",
+        status=status,
+        reply_code=reply,
+        diagnostic=diagnostic[:1000],
+        original_recipient=bare_address(original) if original else "",
+    )
+
+
+def fields_in_text(text: str, max_recipients: int) -> list[DsnRecord]:
+    """DSN recipient fields written inside a text part (some MTAs do that)."""
+    if "recipient:" not in text.lower():
+        return []
+    _, records = read_delivery_status(text, max_recipients)
+    return [r for r in records if r.address]
+
+
+_ORIGINAL_START = re.compile(
+    r"^[ \t]*(?:[-=*_]{2,}.{0,40}?|(?:the |a |here is |below is |\(?)?)(?:original message|copy of "
+    r"(?:the|your) (?:original )?message|below this line|returned message|message headers? "
+    r"follows?|header of the original|headers of (?:the|your) (?:original )?message|undelivered "
+    r"message|message follows|en-t[eê]tes du message|message d'origine|copie du message)",
+    re.I | re.M,
+)
+_HEADER_LINE = re.compile(
+    r"^(?:received|return-path|delivered-to|dkim-signature|x-original-to|message-id|"
+    r"mime-version)[ \t]*:",
+    re.I | re.M,
+)
+
+
+_CUTS = tuple((p, _required_words(p.pattern.lower())) for p in (_ORIGINAL_START, _HEADER_LINE))
+
+
+def split_notice(text: str) -> tuple[str, str]:
+    """Split a bounce text into the notice and the copy of the original that follows it."""
+    first_eol = text.find("\n")
+    if first_eol < 0:
+        return text, ""
+    cut = len(text)
+    lower = text.lower()
+    for pattern, words in _CUTS:
+        if words is not None and not any(w in lower for w in words):
+            continue
+        m = pattern.search(text, first_eol + 1, cut)
+        if m:
+            cut = m.start()
+    return text[:cut], text[cut:]
+
+
+_ADDR = r"[^\s<>()\[\]\",;:@]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}[A-Za-z0-9]"
+_MARKERS = (
+    # Postfix, qmail: "<addr>: reason" or "<addr>:" alone
+    re.compile(rf"^\s*<({_ADDR})>\s*:?\s*(.*)$"),
+    # Sendmail: "addr... User unknown", "550 5.1.1 <addr>... User unknown"
+    re.compile(rf"^\s*(?:[245]\d\d[ -])?(?:[245]\.\d+\.\d+ )?<?({_ADDR})>?\.\.\.\s*(.*)$"),
+    # Exim, Exchange, 1&1: the address alone on its line (maybe with a colon or a date)
+    re.compile(rf"^\s*<?(?:mailto:)?({_ADDR})>?\s*:?\s*()$"),
+    re.compile(rf"^\s*<?({_ADDR})>?\s+on\s+\w{{3}},?\s.*()$"),
+    # OpenSMTPD and others: "addr: reason"
+    re.compile(rf"^\s*({_ADDR}):\s+(.*)$"),
+    # a Sendmail-style "<addr>... reason" anywhere in the line
+    re.compile(rf"^.{{0,120}}?<({_ADDR})>\.\.\.\s*(.*)$"),
+    # "Delivery failed 20 attempts: addr"
+    re.compile(
+        rf"(?i)^(?!\s*(?:mail from|from|sender|reply-to|return-path|envelope-from)\s*:)"
+        rf".{{0,80}}:\s*<?({_ADDR})>?\s*()$"
+    ),
+    # "error delivering your mail to <addr>."
+    re.compile(rf"(?i)^.{{0,80}}\bto:?\s*<({_ADDR})>[.:]?\s*(.*)$"),
+    # "RCPT TO:<addr>" transcripts, "Failed recipient: addr"
+    re.compile(
+        rf"(?i)^.{{0,80}}(?:rcpt to|recipient|destinataire)\s*:?\s*<?({_ADDR})>?[:\s]*(.*)$"
+    ),
+)
+_SYSTEM_LOCAL = re.compile(
+    r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|root|abuse)$", re.I
+)
+
+
+def read_text_bounce(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str, str]]:
+    """Find ``(address, explanation)`` pairs in the notice of a bounce that has no DSN part.
+
+    ``exclude`` holds lower-case addresses that are unlikely to be failed recipients (the
+    bounce's own sender and recipient); they are used only when nothing else is found. When no
+    line introduces an address, any address in the notice is taken, with the whole notice as
+    its explanation.
+    """
+    found = _scan(notice, exclude, max_recipients) or _scan(notice, set(), max_recipients)
+    if found:
+        return found
+    loose = [
+        a
+        for a in _find_loose(notice)
+        if a.lower() not in exclude and not _SYSTEM_LOCAL.match(a.split("@", 1)[0])
+    ]
+    text = " ".join(notice.split())[:2000]
+    return [(a, text) for a in loose[:max_recipients]]
+
+
+_LOOSE = re.compile(_ADDR)
+
+
+def _find_loose(text: str) -> list[str]:
+    out: list[str] = []
+    for m in _LOOSE.finditer(text[:20000]):
+        addr = m.group(0).strip(".")
+        if addr.lower() not in (o.lower() for o in out):
+            out.append(addr)
+        if len(out) >= 20:
+            break
+    return out
+
+
+def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str, str]]:
+    found: dict[str, list[str]] = {}
+    order: list[str] = []
+    current: str | None = None
+    for line in notice.split("\n")[:2000]:
+        if not line.strip():
+            current = None
+            continue
+        marker = None
+        if "@" in line:
+            for pattern in _MARKERS:
+                m = pattern.match(line)
+                if m:
+                    marker = m
+                    break
+        if marker is not None:
+            addr = marker.group(1).strip(".")
+            low = addr.lower()
+            local = low.split("@", 1)[0]
+            if low not in exclude and not _SYSTEM_LOCAL.match(local):
+                if low not in found:
+                    if len(order) >= max_recipients:
+                        current = None
+                        continue
+                    found[low] = []
+                    order.append(addr)
+                current = low
+                rest = marker.group(2).strip()
+                if rest:
+                    found[low].append(rest)
+                continue
+        if current is not None and len(found[current]) < 40:
+            found[current].append(line.strip())
+    return [(addr, " ".join(found[addr.lower()])[:2000]) for addr in order]

@@ -1,0 +1,207 @@
+"""The result model of :func:`mssc.replies.classify`: kinds, evidence, recipients, verdict.
+
+Every value here is immutable (frozen, slotted dataclasses) and converts to JSON-friendly data
+with ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from mssc.ins import Ins
+
+__all__ = [
+    "Classification",
+    "Disposition",
+    "DispositionType",
+    "Evidence",
+    "RecipientOutcome",
+    "ReplyKind",
+]
+
+
+class ReplyKind(str, Enum):
+    """What a message that came back to a professional's box is."""
+
+    MAILBOX_CLOSED = "MAILBOX_CLOSED"
+    """The patient's MES mailbox is closed (or the account is disabled or suspended)."""
+    RECIPIENT_NOT_FOUND = "RECIPIENT_NOT_FOUND"
+    """No such patient / mailbox / address (unknown user, unknown domain, invalid INS)."""
+    MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
+    """The message went over a size limit (25 Mo for MES)."""
+    READ_RECEIPT = "READ_RECEIPT"
+    """An MDN (RFC 8098 / RFC 3798): see :attr:`Classification.disposition` for what happened."""
+    TEST_ACKNOWLEDGEMENT = "TEST_ACKNOWLEDGEMENT"
+    """The answer of the MES TEST responder (``reponse.automatique-test@patient.mssante.fr``)."""
+    DELIVERY_DELAYED = "DELIVERY_DELAYED"
+    """A DSN with ``Action: delayed``: delivery is still being retried."""
+    DELIVERY_FAILED = "DELIVERY_FAILED"
+    """Any other delivery failure (mailbox full, blocked, expired, policy, unknown reason)."""
+    DELIVERED = "DELIVERED"
+    """A success DSN (``Action: delivered``, ``relayed`` or ``expanded``)."""
+    AUTO_REPLY = "AUTO_REPLY"
+    """An RFC 3834 automatic reply, such as an out-of-office message."""
+    PATIENT_MESSAGE = "PATIENT_MESSAGE"
+    """A human message written by a patient (from an INS address on patient.mssante.fr)."""
+    OTHER = "OTHER"
+    """Anything else (a message from a professional, an abuse report, an unreadable message)."""
+
+    @property
+    def is_failure(self) -> bool:
+        """True for the kinds that mean the message did not reach the patient."""
+        return self in _FAILURES
+
+
+_FAILURES = frozenset(
+    {
+        ReplyKind.MAILBOX_CLOSED,
+        ReplyKind.RECIPIENT_NOT_FOUND,
+        ReplyKind.MESSAGE_TOO_LARGE,
+        ReplyKind.DELIVERY_FAILED,
+    }
+)
+
+
+class DispositionType(str, Enum):
+    """The disposition type of an MDN (RFC 8098 §3.2.6.2; ``denied``/``failed`` from RFC 3798)."""
+
+    DISPLAYED = "displayed"
+    DELETED = "deleted"
+    DISPATCHED = "dispatched"
+    PROCESSED = "processed"
+    DENIED = "denied"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One reason behind a verdict.
+
+    Attributes:
+        rule: the id of the rule that fired (e.g. ``dsn.action``, ``phrase.mailbox-closed.fr``).
+        source: where it looked (e.g. ``header:Subject``, ``delivery-status:Diagnostic-Code``,
+            ``body``, ``sender``).
+        excerpt: the few words that matched (normalised, at most ~120 characters).
+    """
+
+    rule: str
+    source: str
+    excerpt: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Return ``{"rule", "source", "excerpt"}``."""
+        return {"rule": self.rule, "source": self.source, "excerpt": self.excerpt}
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """The ``Disposition`` field of an MDN.
+
+    Attributes:
+        action_mode: ``manual-action`` or ``automatic-action`` (lower case; may be empty).
+        sending_mode: ``MDN-sent-manually`` or ``MDN-sent-automatically`` (as written).
+        type: the disposition type, or ``None`` when it is not one of the known six.
+        modifiers: the ``/error``, ``/warning`` ... modifiers, if any.
+        raw: the field as received (unfolded).
+    """
+
+    action_mode: str
+    sending_mode: str
+    type: DispositionType | None
+    modifiers: tuple[str, ...] = ()
+    raw: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly mapping."""
+        return {
+            "action_mode": self.action_mode,
+            "sending_mode": self.sending_mode,
+            "type": self.type.value if self.type is not None else None,
+            "modifiers": list(self.modifiers),
+            "raw": self.raw,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientOutcome:
+    """What happened to one recipient of the original message.
+
+    Attributes:
+        address: the recipient's address (``rfc822;`` prefix and angle brackets removed), or ``""``
+            when the report does not name it.
+        ins: the patient's INS when ``address`` is a valid MSS-C patient address.
+        kind: the verdict for this recipient.
+        action: the DSN ``Action`` (``failed``, ``delayed``, ``delivered`` ...), or ``""``.
+        status: the enhanced status code such as ``5.1.1``, or ``""``.
+        reply_code: the SMTP reply code such as ``550``, or ``""``.
+        diagnostic: the diagnostic text (unfolded, at most a few hundred characters).
+    """
+
+    address: str
+    ins: Ins | None
+    kind: ReplyKind
+    action: str = ""
+    status: str = ""
+    reply_code: str = ""
+    diagnostic: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-friendly mapping (the INS as its 15-character string)."""
+        return {
+            "address": self.address,
+            "ins": str(self.ins) if self.ins is not None else None,
+            "kind": self.kind.value,
+            "action": self.action,
+            "status": self.status,
+            "reply_code": self.reply_code,
+            "diagnostic": self.diagnostic,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """The verdict on one message.
+
+    Attributes:
+        kind: what the message is.
+        recipients: per-recipient outcomes (empty when the message names none).
+        original_message_id: the Message-ID (with angle brackets) of the message this one is
+            about, or ``None``.
+        disposition: the MDN disposition (read receipts only).
+        evidence: why, in the order the rules fired.
+        confidence: 0 to 1; structural evidence scores higher than phrases, phrases higher than a
+            bare status code.
+        trusted: True when the verdict rests on something a patient cannot forge: a system sender
+            (null return path, MAILER-DAEMON, postmaster, an MES system address) or a structural
+            DSN/MDN.
+        defects: problems met while reading (malformed MIME, limits reached ...).
+    """
+
+    kind: ReplyKind
+    recipients: tuple[RecipientOutcome, ...] = ()
+    original_message_id: str | None = None
+    disposition: Disposition | None = None
+    evidence: tuple[Evidence, ...] = ()
+    confidence: float = 0.0
+    trusted: bool = False
+    defects: tuple[str, ...] = field(default=())
+
+    @property
+    def is_failure(self) -> bool:
+        """True when the message says the original did not reach the patient."""
+        return self.kind.is_failure
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return JSON-friendly data (enums as their values)."""
+        return {
+            "kind": self.kind.value,
+            "recipients": [r.to_dict() for r in self.recipients],
+            "original_message_id": self.original_message_id,
+            "disposition": self.disposition.to_dict() if self.disposition else None,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "confidence": self.confidence,
+            "trusted": self.trusted,
+            "defects": list(self.defects),
+        }

@@ -1,0 +1,432 @@
+"""The phrase tables and the status-code fallback of the classifier, in their fixed priority.
+
+All patterns are regular expressions over *normalised* text: lower case, accents stripped
+(``boîte fermée`` → ``boite fermee``), typographic apostrophes made ASCII and all white space
+(including folded lines) collapsed to one space. French tables come before English ones for the
+same kind. The priority, first match wins, is:
+
+1. ``mailbox-full`` (→ DELIVERY_FAILED: a full box is not a closed box)
+2. ``message-too-large``
+3. ``mailbox-closed``
+4. ``recipient-not-found`` (unknown user, mailbox, patient or INS)
+5. ``host-not-found`` (→ RECIPIENT_NOT_FOUND: unknown domain)
+6. ``other-failure`` (→ DELIVERY_FAILED: blocked, spam, policy, relay, timeout ...), read in
+   per-recipient diagnostics only
+
+The status code is read only when no phrase matched (:data:`STATUS_RULES`), and ``5.2.1``
+("mailbox disabled" in the IANA registry, but used by many servers for unknown users and
+blocks) maps to DELIVERY_FAILED, never to MAILBOX_CLOSED.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from mssc.replies.model import ReplyKind
+
+try:  # the regular-expression parser of the stdlib (private; only used to speed matching up)
+    from re import _constants as _sre_constants  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _sre_constants
+    import sre_parse as _sre_parse
+
+__all__ = ["BUILTIN_RULES", "STATUS_RULES", "PhraseRule", "StatusRule"]
+
+
+_MIN_WORD = 3
+
+
+def _required_words(pattern: str) -> frozenset[str] | None:
+    """Strings of which every match of ``pattern`` contains at least one, or None if unknown.
+
+    Derived from the parsed pattern: a run of literal characters, or for a group of
+    alternatives, one run from each alternative. Patterns with flags get None (no shortcut).
+    """
+    try:
+        parsed = _sre_parse.parse(pattern)
+        if parsed.state.flags & ~(_sre_constants.SRE_FLAG_UNICODE):
+            return None
+        words = _required_in(list(parsed))
+    except Exception:  # any surprise: no shortcut, the regex alone decides
+        return None
+    return frozenset(words) if words else None
+
+
+def _required_in(items: list[tuple[object, object]]) -> set[str] | None:
+    best: set[str] | None = None
+    run = ""
+
+    def consider(candidate: set[str] | None) -> None:
+        nonlocal best
+        if (
+            candidate
+            and min(map(len, candidate)) >= _MIN_WORD
+            and (best is None or min(map(len, candidate)) > min(map(len, best)))
+        ):
+            best = candidate
+
+    c = _sre_constants
+    for op, av in items:
+        if op is c.LITERAL:
+            run += chr(av)  # type: ignore[arg-type]
+            continue
+        consider({run} if run else None)
+        run = ""
+        if op is c.SUBPATTERN:
+            consider(_required_in(list(av[-1])))  # type: ignore[index]
+        elif op is c.BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:  # type: ignore[index]
+                sub = _required_in(list(branch))
+                if sub is None:
+                    union = set()
+                    break
+                union |= sub
+            consider(union or None)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:  # type: ignore[index]
+            consider(_required_in(list(av[2])))  # type: ignore[index]
+    consider({run} if run else None)
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseRule:
+    """A rule that gives ``kind`` when one of ``patterns`` matches a normalised text.
+
+    Attributes:
+        name: a unique id, shown in :class:`~mssc.replies.model.Evidence` as ``phrase.<name>``.
+            A rule passed to :class:`~mssc.replies.Classifier` with the name of a built-in rule
+            replaces it.
+        kind: the verdict when it matches.
+        patterns: regular expressions over normalised text (lower case, no accents, single
+            spaces).
+        diagnostic_only: only read per-recipient diagnostics, not the whole notice or subject.
+    """
+
+    name: str
+    kind: ReplyKind
+    patterns: tuple[str, ...]
+    diagnostic_only: bool = False
+    _compiled: tuple[tuple[frozenset[str] | None, re.Pattern[str]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        patterns: object = self.patterns
+        if isinstance(patterns, str):
+            raise TypeError("PhraseRule.patterns is a tuple of regular expressions, not a str")
+        if not self.name or not self.patterns:
+            raise ValueError("a PhraseRule needs a name and at least one pattern")
+        compiled = tuple((_required_words(p), re.compile(p)) for p in self.patterns)
+        object.__setattr__(self, "_compiled", compiled)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word that the patterns require (used to skip patterns that cannot match)."""
+        return frozenset(w for words, _ in self._compiled if words for w in words)
+
+    def search(self, text: str, present: frozenset[str] | None = None) -> str | None:
+        """Return the matched excerpt (with a little context) or None.
+
+        Patterns are tried in order; a pattern is skipped at once when ``text`` lacks every
+        word that any match of it must contain. ``present``, when given, is the set of
+        :attr:`words` known to occur in ``text`` (a caller that tries many rules on one text
+        computes it once).
+        """
+        for words, regex in self._compiled:
+            if words is not None:
+                if present is not None:
+                    if words.isdisjoint(present):
+                        continue
+                elif not any(w in text for w in words):
+                    continue
+            m = regex.search(text)
+            if m is not None:
+                start = max(0, m.start() - 30)
+                return text[start : m.end() + 30].strip()[:120]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRule:
+    """A fallback from an enhanced status code to a kind, read after every phrase rule.
+
+    Attributes:
+        name: a unique id (``status.<name>`` in evidence); same-name rules replace built-ins.
+        kind: the verdict.
+        prefixes: status codes or their ``class.subject`` prefix written without the class,
+            e.g. ``".1.1"`` matches ``5.1.1`` and ``4.1.1``; ``"5.3.4"`` matches only that.
+    """
+
+    name: str
+    kind: ReplyKind
+    prefixes: tuple[str, ...]
+
+    def matches(self, status: str) -> bool:
+        """Whether ``status`` (e.g. ``5.1.1``) is covered by this rule."""
+        for p in self.prefixes:
+            if p.startswith("."):
+                if status[1:] == p or status[1:].startswith(p + "."):
+                    return True
+            elif status == p:
+                return True
+        return False
+
+
+_R = ReplyKind
+
+BUILTIN_RULES: tuple[PhraseRule, ...] = (
+    PhraseRule(
+        "mailbox-full.fr",
+        _R.DELIVERY_FAILED,
+        (
+            r"\bboite (aux lettres |mail |de reception |de messagerie )?(du destinataire )?"
+            r"(est )?(pleine|saturee)",
+            r"\bquota (de stockage )?(est )?(depasse|atteint)",
+            r"\bdepassement (de|du) quota",
+            r"\bespace de stockage (insuffisant|plein|sature)",
+        ),
+    ),
+    PhraseRule(
+        "mailbox-full.en",
+        _R.DELIVERY_FAILED,
+        (
+            r"\bmail ?box (is |was )?(currently )?full\b",
+            r"\bfull mail ?box",
+            r"\bover ?quota\b",
+            r"\bquota (exceeded|exceded|full|violation|limit (reached|exceeded))",
+            r"\bexceed(ed|s)? (the |his |her |its |their |your )?(storage |disk |mailbox |mail box "
+            r"|user )?quota",
+            r"\binsufficient (disk |system |storage )?(space|storage)",
+            r"\bnot enough (disk |storage )?space",
+            r"\bmail ?box (size )?(limit )?(exceeded|exceeds|reached|would exceed|is over)",
+            r"\b(mail ?folder|inbox|mail ?box|storage|disk) is (full|over)",
+            r"\bno space left",
+            r"\bmailbox size limit",
+            r"\b(user|recipient)'?s? (disk |mailbox )?quota",
+            r"\bis over (the |his |her |its )?(storage |disk |mailbox )?(quota|limit)",
+            r"\btoo much mail data",
+        ),
+    ),
+    PhraseRule(
+        "message-too-large.fr",
+        _R.MESSAGE_TOO_LARGE,
+        (
+            r"\b(message|courriel|mail|e-?mail|envoi)s? (est |etait )?(beaucoup )?trop "
+            r"(volumineux|gros|lourd)",
+            r"\btrop volumineux",
+            r"\btaille (maximale|limite|maximum|autorisee|du message|des messages|totale)",
+            r"\bdepasse (la|le) (taille|limite de taille|poids)",
+            r"\blimite de (taille|poids)",
+        ),
+    ),
+    PhraseRule(
+        "message-too-large.en",
+        _R.MESSAGE_TOO_LARGE,
+        (
+            r"\bmessages? (size |length |file )?(is |was )?(too (big|large|long))",
+            r"\b(message|mail|e-?mail|data) (size|length) (exceeds|exceeded|is over|too)",
+            r"\b(message|mail|e-?mail|data|file|attachment)s? (is |was |are )?(larger|bigger) than",
+            r"\bexceed(s|ed)? (the |our |your )?(maximum|max|fixed|allowed|permitted|"
+            r"administrative|configured)? ?(message |mail |e-?mail )?size",
+            r"\b(message|mail|e-?mail) size (limit|restriction)",
+            r"\bsize limit (exceeded|reached)",
+            r"\bmaximum (allowed )?(message |mail |e-?mail )?size",
+            r"\bsize exceeds",
+            r"\btotal size of (the |this )?message",
+        ),
+    ),
+    PhraseRule(
+        "mailbox-closed.fr",
+        _R.MAILBOX_CLOSED,
+        (
+            r"\bboite (aux lettres |mail |de messagerie |de reception )?"
+            r"(du destinataire |du patient |de ce patient )?(est |a ete )?"
+            r"(fermee|desactivee|suspendue|archivee|cloturee|inactive|bloquee)",
+            r"\bmessagerie (du patient |du destinataire |de ce patient )?(est |a ete )?"
+            r"(fermee|desactivee|cloturee|suspendue|inactive)",
+            r"\bcompte (du destinataire |du patient |de messagerie |mon espace sante )?"
+            r"(est |a ete )?(bloque|desactive|suspendu|ferme|cloture|inactif)",
+            r"\b(a ferme|a cloture|a desactive) (sa|son) (messagerie|boite|compte|espace)",
+            r"\bfermeture (de la|de sa|du compte|de la boite|de la messagerie)",
+        ),
+    ),
+    PhraseRule(
+        "mailbox-closed.en",
+        _R.MAILBOX_CLOSED,
+        (
+            r"\b(account|mail ?box|user|recipient|e-?mail account)( \S+){0,5} (has been |was |is |"
+            r"been )?(now |currently |permanently |temporarily )?(disabled|deactivated|"
+            r"de-activated|inactive|suspended|locked|terminated|discontinued|frozen)\b",
+            r"\b(mail ?box|account) (is |has been |was )?(now )?closed\b",
+            r"\binactive (user|account|mail ?box|recipient)",
+            r"\b(disabled|suspended|deactivated|locked|closed|inactive|frozen) "
+            r"(user|account|mail ?box|recipient)",
+            r"\bno longer (active|in use)",
+        ),
+    ),
+    PhraseRule(
+        "sender-rejected.en",
+        _R.DELIVERY_FAILED,
+        (
+            r"\bsender (address|domain|mail ?box)\b",
+            r"\bdomain of sender",
+            r"\b(mail from|envelope from|from address)\b.{0,40}"
+            r"(rejected|invalid|unknown|not exist)",
+            r"\badresse (de l'|d')?expediteur",
+        ),
+        diagnostic_only=True,
+    ),
+    PhraseRule(
+        "recipient-not-found.fr",
+        _R.RECIPIENT_NOT_FOUND,
+        (
+            r"\b(destinataire|utilisateur|adresse|patient|boite aux lettres|compte)( \S+){0,2} "
+            r"(inconnue?s?|introuvables?|inexistante?s?|invalides?|non trouvee?s?|non reconnue?s?)",
+            r"\bn'existe (pas|plus)",
+            r"\bn'a pas ete (trouvee?|identifiee?)",
+            r"\bpatient non (trouve|identifie)",
+            r"\baucun(e)? (patient|destinataire|utilisateur|boite|compte) "
+            r"(ne )?(correspond|trouve)",
+            r"\bpas de (boite aux lettres|messagerie|compte)",
+            r"\bins (inconnu|invalide|introuvable|non reconnu)",
+        ),
+    ),
+    PhraseRule(
+        "recipient-not-found.en",
+        _R.RECIPIENT_NOT_FOUND,
+        (
+            r"\buser ?(name )?(is )?unknown",
+            r"\bunknown (user|recipient|address|mail ?box|local ?part|alias|e-?mail|account)",
+            r"\bno such (user|mail ?box|recipient|address|account|person|local user|e-?mail)",
+            r"\b(user|recipient|mail ?box|address|account|e-?mail)( \S+){0,5} (does not|doesn't|"
+            r"does n't|did not|do not|not) exist",
+            r"\b(user|recipient|mail ?box|address|account) (was )?not found",
+            r"\binvalid (recipient|mail ?box|address|user|e-?mail|destination)",
+            r"\brecipient (address )?(is )?invalid",
+            r"\bnot a (valid|known) (mail ?box|user|recipient|address)",
+            r"\bunrouteable address",
+            r"\bno mailbox here by that name",
+            r"\bcould ?n'?o?t be found",
+            r"\b(is|was) not found (in|at|on)\b",
+            r"\baddress (is )?(unknown|not recognized|no longer valid)",
+            r"\b(recipient|user|address)( name)? (is )?not recognized",
+            r"\b(user|recipient) (doesn't|does not) have an? (\S+ )?account",
+            r"\brecipient address rejected(?!:)(\.|$| \()",
+            r"\bnot listed in (the )?(domino )?directory",
+            r"\bbad destination (mailbox )?address",
+            r"\bisn'?t a valid",
+        ),
+    ),
+    PhraseRule(
+        "host-not-found.en",
+        _R.RECIPIENT_NOT_FOUND,
+        (
+            r"\bhost (or domain name )?(not found|unknown)",
+            r"\bhost \S+ not found",
+            r"\b[a-z0-9-]+(\.[a-z0-9-]+)+ does not exist",
+            r"\bdomain (name )?(is )?(not reachable|unreachable)",
+            r"\bunknown (host|domain)",
+            r"\bdomain (name )?(not found|does not exist|unknown|is invalid)",
+            r"\bno such domain",
+            r"\bunrouteable mail domain",
+            r"\bnxdomain",
+            r"\bdomaine (inconnu|introuvable|inexistant)",
+        ),
+    ),
+    PhraseRule(
+        "other-failure.en",
+        _R.DELIVERY_FAILED,
+        (
+            r"\bspam",
+            r"\bblock(ed|list|ing)\b",
+            r"\bblacklist",
+            r"\bdenylist",
+            r"\bpolicy\b",
+            r"\brelay(ing)? (access )?(denied|not (permitted|allowed))",
+            r"\bnot permitted to relay",
+            r"\b(spf|dkim|dmarc)\b",
+            r"\bvirus",
+            r"\bmalware",
+            r"\breverse (dns|lookup)",
+            r"\bptr record",
+            r"\bauthentication (required|failed)",
+            r"\btoo many (connections|recipients|messages)",
+            r"\brate limit",
+            r"\bfiltered\b",
+            r"\btimed? ?out\b",
+            r"\bexpired\b",
+            r"\bconnection (refused|timed out|reset)",
+            r"\bnetwork (is )?unreachable",
+            r"\breputation\b",
+            r"\b(rejete|refuse|bloque) (par|pour)",
+        ),
+        diagnostic_only=True,
+    ),
+)
+
+#: Fallbacks read only when no phrase matched, in this order.
+STATUS_RULES: tuple[StatusRule, ...] = (
+    StatusRule("mailbox-disabled", _R.DELIVERY_FAILED, (".2.1",)),
+    StatusRule("mailbox-full", _R.DELIVERY_FAILED, (".2.2",)),
+    StatusRule("message-too-large", _R.MESSAGE_TOO_LARGE, (".2.3", ".3.4")),
+    StatusRule("recipient-not-found", _R.RECIPIENT_NOT_FOUND, (".1.1", ".1.2", ".1.3")),
+)
+
+#: Notices that say "your message was not delivered", in subjects or plain-text bodies.
+NOTICE_RULE = PhraseRule(
+    "bounce-notice",
+    _R.DELIVERY_FAILED,
+    (
+        r"\bmessage non (distribue|remis|delivre)",
+        r"\bnon (distribue|remis|delivre)\b",
+        r"\bn'a pas pu etre (distribue|remis|delivre|achemine|transmis)",
+        r"\bechec (de la |de |d')?(distribution|remise|livraison)",
+        r"\bundeliver(ed|able)",
+        r"\breturned (mail|to sender)",
+        r"\bdelivery (status notification \(failure\)|failure|has failed|failed|problem)",
+        r"\bmail delivery (failed|failure|subsystem|system)",
+        r"\bfailure notice",
+        r"\bnondeliverable|non-deliver(y|able)",
+        r"\bcould not be delivered",
+        r"\bwas not delivered",
+        r"\bdelivery (to the following|notification|status notification)",
+        r"\bpermanent (fatal )?error",
+        r"\bwarning: (could not send|delayed)",
+    ),
+)
+
+#: Notices (subject or plain text) that say delivery is late but still being tried.
+DELAY_RULE = PhraseRule(
+    "delivery-delayed",
+    _R.DELIVERY_DELAYED,
+    (
+        r"\bdelayed mail\b",
+        r"\bdelivery (has been |is )?delayed",
+        r"\bstill being retried",
+        r"\bwarning: message .{0,60} delayed",
+        r"\b(remise|distribution) (du message )?(est )?retardee",
+        r"\ben attente de (remise|distribution)",
+    ),
+)
+
+#: Subjects of automatic replies when no RFC 3834 header says so.
+AUTO_REPLY_RULE = PhraseRule(
+    "auto-reply-subject",
+    _R.AUTO_REPLY,
+    (
+        r"^(re: ?)?(out of (the )?office|absence|absent|autoreply|auto-reply|automatic reply|"
+        r"reponse automatique|message automatique|vacation|away from)",
+        r"\b(auto(matic)? ?reply|out of (the )?office|reponse automatique|je suis absente?|"
+        r"i am (currently )?(out|away))\b",
+    ),
+)
+
+#: Subjects and texts of read receipts sent without MDN structure.
+READ_NOTICE_RULE = PhraseRule(
+    "read-notice",
+    _R.READ_RECEIPT,
+    (r"^(lu|read|lu ?:|read ?:) ?:", r"\b(your message|votre message) .{0,80}(was read|a ete lu)"),
+)
