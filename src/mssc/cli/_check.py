@@ -1,0 +1,94 @@
+"""``mssc check``: conformance findings for message files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from mssc.cli._common import add_subcommand, print_json
+from mssc.conformance import RULES, Report, check, rules_markdown
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``check`` subcommand."""
+    p = add_subcommand(
+        sub,
+        "check",
+        help="check messages against the MSSanté, Ségur and Mon espace santé rules",
+        example="mssc check --strict convocation.eml",
+    )
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="a message file (.eml); '-' reads standard input"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument(
+        "--direction",
+        choices=("outgoing", "incoming"),
+        default="outgoing",
+        help="outgoing: a professional's message to a patient (default); incoming: a patient's",
+    )
+    p.add_argument(
+        "--sender-kind",
+        choices=("PER", "ORG", "APP"),
+        help="the kind of the sending box, when known (sharpens MSSC014 and MSSC027)",
+    )
+    p.add_argument(
+        "--rules", action="store_true", help="list every rule (code, severity, reference) and exit"
+    )
+    p.set_defaults(handler=_run, parser=p)
+
+
+def _read(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    return Path(name).read_bytes()
+
+
+def _print_report(name: str, report: Report, strict: bool) -> None:
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for f in report.findings:
+        counts[f.severity.value] += 1
+    verdict = "ok" if report.passes(strict=strict) else "FAIL"
+    summary = ", ".join(
+        f"{n} {k}{'s' if n != 1 and k != 'info' else ''}" for k, n in counts.items()
+    )
+    print(f"{name}: {verdict} ({summary})")
+    for f in report.findings:
+        place = f" at {f.where}" if f.where else ""
+        print(f"  {f.severity.value:<7} {f.code} [{f.reference}]{place}: {f.message}")
+        if f.hint:
+            print(f"  {'':<7} hint: {f.hint}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.rules:
+        if args.json:
+            print_json([r.to_dict() for r in RULES.values()])
+        else:
+            sys.stdout.write(rules_markdown())
+        return 0
+    if not args.files:
+        args.parser.error("give at least one FILE (or --rules)")
+    results: list[dict[str, Any]] = []
+    status = 0
+    for name in args.files:
+        try:
+            raw = _read(name)
+        except OSError as exc:
+            print(f"mssc check: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+            results.append({"file": name, "ok": False, "error": str(exc)})
+            status = 2
+            continue
+        report = check(raw, direction=args.direction, sender_kind=args.sender_kind)
+        if not report.passes(strict=args.strict):
+            status = max(status, 1)
+        if args.json:
+            results.append({"file": name, **report.to_dict()})
+        else:
+            _print_report(name, report, args.strict)
+    if args.json:
+        print_json(results)
+    return status

@@ -1,0 +1,175 @@
+"""Streaming message sources for the command line: files, directories, mbox files, Maildirs.
+
+Messages are read one at a time and never all kept in memory: an mbox file is split while it is
+read, line by line, and a directory is walked lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = [
+    "Source",
+    "count_messages",
+    "is_maildir",
+    "is_mbox",
+    "iter_messages",
+    "looks_like_mail",
+]
+
+_MBOXRD_QUOTED = re.compile(rb"^>(>*From )")
+# A message starts with a header field ("Name: ...") or, in an mbox, with "From ".
+_MAIL_START = re.compile(rb"(?:From |[\x21-\x39\x3b-\x7e]{1,76}:)")
+_MAILDIR_SUBDIRS = ("new", "cur")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a message came from: ``path`` alone for a file, ``path`` and ``index`` in an mbox.
+
+    Attributes:
+        path: the file that holds the message.
+        index: the 1-based position in an mbox file, or 0 for a single-message file.
+    """
+
+    path: str
+    index: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}#{self.index}" if self.index else self.path
+
+
+def is_maildir(path: Path) -> bool:
+    """Whether ``path`` is a Maildir: a directory with ``cur``, ``new`` and ``tmp``."""
+    return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
+
+
+def looks_like_mail(path: Path) -> bool:
+    """Whether a file starts like a message (a header field) or an mbox (``From``)."""
+    try:
+        with path.open("rb") as f:
+            return _MAIL_START.match(f.read(80).lstrip(b"\r\n")) is not None
+    except OSError:
+        return False
+
+
+def is_mbox(path: Path) -> bool:
+    """Whether the file at ``path`` starts with an mbox ``From`` separator line."""
+    try:
+        with path.open("rb") as f:
+            return f.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def _split_mbox(f: BinaryIO) -> Iterator[bytes]:
+    """Yield each message of an mbox stream (mboxo/mboxrd ``>From`` quoting undone)."""
+    lines: list[bytes] = []
+    started = False
+    previous_blank = True
+    for line in f:
+        if line.startswith(b"From ") and previous_blank:
+            if started:
+                if lines and lines[-1] in (b"\n", b"\r\n"):
+                    lines.pop()  # the blank line that separates messages
+                yield b"".join(lines)
+            lines = []
+            started = True
+            previous_blank = False
+            continue
+        previous_blank = line in (b"\n", b"\r\n")
+        if started:
+            lines.append(_MBOXRD_QUOTED.sub(rb"\1", line))
+    if started:
+        if lines and lines[-1] in (b"\n", b"\r\n"):
+            lines.pop()
+        yield b"".join(lines)
+
+
+def _files_under(directory: Path) -> Iterator[Path]:
+    """Every regular file under ``directory``, in name order, hidden files skipped."""
+    if is_maildir(directory):
+        for sub in _MAILDIR_SUBDIRS:
+            with os.scandir(directory / sub) as entries:
+                names = sorted(e.name for e in entries if e.is_file() and e.name[0] != ".")
+            for name in names:
+                yield directory / sub / name
+        return
+    with os.scandir(directory) as entries:
+        children = sorted((e.name, e.is_dir()) for e in entries if e.name[0] != ".")
+    for name, is_dir in children:
+        child = directory / name
+        if is_dir:
+            yield from _files_under(child)
+        elif child.is_file():
+            yield child
+
+
+def _expand(
+    paths: list[str],
+    on_error: Callable[[str, OSError], None],
+    on_skip: Callable[[str], None] | None = None,
+) -> Iterator[Path]:
+    for name in paths:
+        path = Path(name)
+        try:
+            if path.is_dir():
+                for child in _files_under(path):
+                    if looks_like_mail(child):
+                        yield child
+                    elif on_skip is not None:
+                        on_skip(str(child))
+            elif path.exists():
+                yield path
+            else:
+                raise FileNotFoundError(2, "No such file or directory", name)
+        except OSError as exc:
+            on_error(name, exc)
+
+
+def iter_messages(
+    paths: list[str],
+    on_error: Callable[[str, OSError], None],
+    on_skip: Callable[[str], None] | None = None,
+) -> Iterator[tuple[Source, bytes]]:
+    """Yield ``(source, raw bytes)`` for every message under ``paths``, one at a time.
+
+    A file that starts with ``From `` is read as an mbox; any other file is one message; a
+    directory is walked (a Maildir's ``new`` then ``cur``), and the files in it that do not
+    start like a message (a README, a TSV…) are passed to ``on_skip`` instead. ``on_error`` is
+    called for a path that cannot be read, and the walk goes on.
+    """
+    for path in _expand(paths, on_error, on_skip):
+        try:
+            if is_mbox(path):
+                with path.open("rb") as f:
+                    for i, raw in enumerate(_split_mbox(f), 1):
+                        yield Source(str(path), i), raw
+            else:
+                yield Source(str(path)), path.read_bytes()
+        except OSError as exc:
+            on_error(str(path), exc)
+
+
+def count_messages(paths: list[str]) -> int:
+    """Count the messages under ``paths`` (a fast pre-pass for a progress bar). Never raises."""
+    total = 0
+    for path in _expand(paths, lambda _name, _exc: None, lambda _name: None):
+        try:
+            if not is_mbox(path):
+                total += 1
+                continue
+            previous_blank = True
+            with path.open("rb") as f:
+                for line in f:
+                    if line.startswith(b"From ") and previous_blank:
+                        total += 1
+                    previous_blank = line in (b"\n", b"\r\n")
+        except OSError:
+            continue
+    return total

@@ -1,0 +1,29 @@
+"""Conformance checking: is a message what MSSanté, Ségur and Mon espace santé expect?
+
+:func:`check` runs the rule catalogue (:data:`RULES`) on one message, built by mssc or not, and
+returns a :class:`Report` of :class:`Finding` values, each with a stable code (``MSSC001`` …),
+a severity, a hint and the requirement it comes from (``ECO.2.2.1``, ``RFC5322-3.6``,
+``MES-FIN`` …). ``docs/conformance.md`` lists every rule.
+
+>>> report = check(b"From: x@example.org\\r\\n\\r\\nhello\\r\\n")
+>>> report.ok, report.codes[:2]
+(False, ('MSSC001', 'MSSC006'))
+"""
+
+from __future__ import annotations
+
+from mssc.conformance._check import check
+from mssc.conformance._model import Direction, Finding, Report, Rule, Severity
+from mssc.conformance._rules import RULES, rule, rules_markdown
+
+__all__ = [
+    "RULES",
+    "Direction",
+    "Finding",
+    "Report",
+    "Rule",
+    "Severity",
+    "check",
+    "rule",
+    "rules_markdown",
+]

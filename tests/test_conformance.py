@@ -1,0 +1,599 @@
+"""Tests of mssc.conformance: one message per rule, breaking only that rule."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zlib
+from collections.abc import Callable
+from email import policy as email_policy
+from email.headerregistry import Address
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mssc.addresses import TEST_RESPONDER
+from mssc.attachments import INBOUND_POLICY
+from mssc.conformance import (
+    RULES,
+    Direction,
+    Report,
+    Severity,
+    check,
+    rule,
+    rules_markdown,
+)
+from mssc.conformance._check import _Checker
+from mssc.size import MAX_MESSAGE_BYTES
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "conformance"
+
+PATIENT = "297022A02077878@patient.mssante.fr"  # ADRTROIS DOMINIQUE, public INSi test identity
+OTHER_PATIENT = "279035121518989@patient.mssante.fr"  # ANS example, valid key
+BAD_KEY_PATIENT = "297022A02077887@patient.mssante.fr"
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+PNG = _png()
+
+
+def good_outgoing(**headers: str) -> EmailMessage:
+    """A message to a patient that breaks no rule (built with the stdlib only)."""
+    m = EmailMessage()
+    m["Message-ID"] = "<4f1c2a9e.convocation@chu-exemple.mssante.fr>"
+    m["Date"] = "Mon, 30 Nov 2026 14:00:00 +0100"
+    m["From"] = Address("Dr_Marie_MARTIN_Cardiologie", "marie.martin", "chu-exemple.mssante.fr")
+    m["To"] = PATIENT
+    m["Subject"] = "Votre rendez-vous de cardiologie"
+    m["X-MSS-NIL"] = "DEV935997"
+    for name, value in headers.items():
+        del m[name.replace("_", "-")]
+        m[name.replace("_", "-")] = value
+    m.set_content("Bonjour,\n\nVotre rendez-vous est confirmé le 3 décembre à 9 h.\n")
+    return m
+
+
+def good_incoming() -> EmailMessage:
+    """A patient's message with one accepted attachment."""
+    m = EmailMessage()
+    m["Message-ID"] = "<reply-1@patient.mssante.fr>"
+    m["Date"] = "Tue, 01 Dec 2026 08:30:00 +0100"
+    m["From"] = Address("Dominique ADRTROIS", "297022A02077878", "patient.mssante.fr")
+    m["To"] = "accueil@chu-exemple.mssante.fr"
+    m["Subject"] = "RE: Votre rendez-vous"
+    m.set_content("Bonjour, voici mon bilan.\n")
+    m.add_attachment(PDF, maintype="application", subtype="pdf", filename="bilan.pdf")
+    return m
+
+
+def as_bytes(m: Message) -> bytes:
+    return m.as_bytes(policy=m.policy.clone(linesep="\r\n"))
+
+
+def replace_header(raw: bytes, name: bytes, new_line: bytes) -> bytes:
+    """Replace the (unfolded, single-line) header `name` with `new_line` in serialized bytes."""
+    pattern = re.compile(rb"^" + re.escape(name) + rb":[^\r\n]*\r\n", re.M | re.I)
+    assert pattern.search(raw), name
+    return pattern.sub(lambda _: new_line + b"\r\n", raw, count=1)
+
+
+def insert_header(raw: bytes, line: bytes) -> bytes:
+    return line + b"\r\n" + raw
+
+
+# -- the per-rule table --------------------------------------------------------------------
+
+Case = Callable[[], "bytes | Message"]
+
+
+def _with_attachment(content: bytes, filename: str, mime: str) -> EmailMessage:
+    m = good_outgoing()
+    maintype, subtype = mime.split("/")
+    m.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return m
+
+
+def _reply(irt: str, refs: str | None) -> EmailMessage:
+    m = good_outgoing(In_Reply_To=irt)
+    if refs is not None:
+        m["References"] = refs
+    return m
+
+
+def _text_part(body: str, charset: str) -> EmailMessage:
+    m = good_outgoing()
+    m.set_content(body, charset=charset)
+    return m
+
+
+def _invalid_utf8() -> bytes:
+    m = good_outgoing()
+    m.set_content("Bonjour\n", cte="8bit")
+    return as_bytes(m).replace(b"Bonjour", b"Bonjour \xe9t\xe9")
+
+
+def _html_only() -> EmailMessage:
+    m = good_outgoing()
+    m.set_content("<p>Bonjour</p>", subtype="html")
+    return m
+
+
+def _pdf_first() -> bytes:
+    m = good_outgoing()
+    m.clear_content()
+    m.set_content(PDF, maintype="application", subtype="pdf", filename="cr.pdf")
+    m.make_mixed()
+    m.attach(_plain("Bonjour\n"))
+    return as_bytes(m)
+
+
+def _plain(text: str) -> EmailMessage:
+    part = EmailMessage()
+    part.set_content(text)
+    return part
+
+
+def _test_message(subject: str, body: str) -> EmailMessage:
+    m = good_outgoing(To=TEST_RESPONDER, Subject=subject)
+    m.set_content(body)
+    return m
+
+
+def _long_line() -> bytes:
+    raw = as_bytes(good_outgoing())
+    return raw.replace(b"Bonjour,", b"Bonjour," + b"x" * 1000, 1)
+
+
+def _nul_in_header() -> bytes:
+    return replace_header(as_bytes(good_outgoing()), b"Subject", b"Subject: Votre rendez-vous\x00")
+
+
+def _encoded_newline() -> bytes:
+    return replace_header(
+        as_bytes(good_outgoing()),
+        b"Subject",
+        b"Subject: =?utf-8?q?Rendez-vous=0ABcc=3A_espion=40example=2Eorg?=",
+    )
+
+
+def _raw_utf8_subject() -> bytes:
+    return replace_header(as_bytes(good_outgoing()), b"Subject", "Subject: Résultats".encode())
+
+
+def _duplicate_subject() -> bytes:
+    return insert_header(as_bytes(good_outgoing()), b"Subject: Un autre sujet")
+
+
+def _unclosed_boundary() -> bytes:
+    raw = as_bytes(_with_attachment(PDF, "cr.pdf", "application/pdf"))
+    boundary = re.search(rb'boundary="([^"]+)"', raw)
+    assert boundary
+    return raw.replace(b"--" + boundary.group(1) + b"--", b"")
+
+
+def _no_header(name: str) -> Case:
+    def build() -> EmailMessage:
+        m = good_outgoing()
+        del m[name]
+        return m
+
+    return build
+
+
+def _applicative() -> EmailMessage:
+    return good_outgoing(From="CHU Exemple - Radiologie <noreply@chu-exemple.mssante.fr>")
+
+
+OUTGOING_CASES: list[tuple[str, tuple[str, ...], Case]] = [
+    ("missing Message-ID", ("MSSC001",), _no_header("Message-ID")),
+    (
+        "Message-ID without brackets",
+        ("MSSC002",),
+        lambda: replace_header(
+            as_bytes(good_outgoing()), b"Message-ID", b"Message-ID: 4f1c@chu.mssante.fr"
+        ),
+    ),
+    (
+        "Message-ID with a space",
+        ("MSSC002",),
+        lambda: replace_header(
+            as_bytes(good_outgoing()), b"Message-ID", b"Message-ID: <4f 1c@chu.mssante.fr>"
+        ),
+    ),
+    ("In-Reply-To not a msg-id", ("MSSC003",), lambda: _reply("parent", "<p@chu.mssante.fr>")),
+    ("reply without References", ("MSSC004",), lambda: _reply("<p@patient.mssante.fr>", None)),
+    (
+        "References not ending with the parent",
+        ("MSSC004",),
+        lambda: _reply("<p@patient.mssante.fr>", "<p@patient.mssante.fr> <q@chu.mssante.fr>"),
+    ),
+    (
+        "References with junk",
+        ("MSSC005",),
+        lambda: _reply("<p@patient.mssante.fr>", "junk <p@patient.mssante.fr>"),
+    ),
+    ("text part in Latin-1", ("MSSC006",), lambda: _text_part("Séjour\n", "iso-8859-1")),
+    ("declared UTF-8 but is not", ("MSSC007",), _invalid_utf8),
+    ("HTML-only body", ("MSSC008",), _html_only),
+    ("a PDF before the text", ("MSSC008",), _pdf_first),
+    ("patient address with a bad key", ("MSSC009",), lambda: good_outgoing(To=BAD_KEY_PATIENT)),
+    (
+        "two patients",
+        ("MSSC010",),
+        lambda: good_outgoing(To=f"{PATIENT}, {OTHER_PATIENT}"),
+    ),
+    (
+        "a patient in To, another in Cc",
+        ("MSSC010",),
+        lambda: good_outgoing(Cc=OTHER_PATIENT),
+    ),
+    ("no patient", ("MSSC011",), lambda: good_outgoing(To="secretariat@chu-exemple.mssante.fr")),
+    ("From missing", ("MSSC012",), _no_header("From")),
+    (
+        "From outside MSSanté",
+        ("MSSC012",),
+        lambda: good_outgoing(From="Dr_Marie_MARTIN <marie.martin@gmail.com>"),
+    ),
+    ("From without name", ("MSSC013",), lambda: good_outgoing(From="marie.martin@chu.mssante.fr")),
+    (
+        "From named by its address",
+        ("MSSC013",),
+        lambda: good_outgoing(From="marie.martin <marie.martin@chu.mssante.fr>"),
+    ),
+    (
+        "personal label without NOM in capitals",
+        ("MSSC014",),
+        lambda: good_outgoing(From="Dr_Marie_Martin_Cardiologie <marie.martin@chu.mssante.fr>"),
+    ),
+    ("X-MSS-MES not FIN", ("MSSC015",), lambda: good_outgoing(X_MSS_MES="fin")),
+    ("X-MSS-NIL missing", ("MSSC016",), _no_header("X-MSS-NIL")),
+    ("X-MSS-NIL empty", ("MSSC016",), lambda: good_outgoing(X_MSS_NIL=" ")),
+    (
+        "receipt to two addresses",
+        ("MSSC017",),
+        lambda: good_outgoing(Disposition_Notification_To="a@chu.mssante.fr, b@chu.mssante.fr"),
+    ),
+    (
+        "receipt to a broken address",
+        ("MSSC017",),
+        lambda: good_outgoing(Disposition_Notification_To="secretariat"),
+    ),
+    (
+        "ZIP attachment",
+        ("MSSC018",),
+        lambda: _with_attachment(b"PK\x03\x04rest", "dossier.zip", "application/zip"),
+    ),
+    (
+        "PNG bytes named .pdf",
+        ("MSSC019",),
+        lambda: _with_attachment(PNG, "compte-rendu.pdf", "application/pdf"),
+    ),
+    (
+        "PDF declared as image/png",
+        ("MSSC019",),
+        lambda: _with_attachment(PDF, "compte-rendu.pdf", "image/png"),
+    ),
+    ("empty attachment", ("MSSC020",), lambda: _with_attachment(b"", "cr.pdf", "application/pdf")),
+    (
+        "subject [FIN] with the header",
+        ("MSSC022", "MSSC025"),
+        lambda: good_outgoing(Subject="[FIN]", X_MSS_MES="FIN"),
+    ),
+    (
+        "word FIN in the subject",
+        ("MSSC023",),
+        lambda: good_outgoing(Subject="Fin de votre hospitalisation"),
+    ),
+    ("subject [FIN] alone", ("MSSC022", "MSSC024"), lambda: good_outgoing(Subject="[FIN]")),
+    ("X-MSS-MES: FIN", ("MSSC025",), lambda: good_outgoing(X_MSS_MES="FIN")),
+    ("TEST missing in subject", ("MSSC026",), lambda: _test_message("Essai", "TEST de connexion")),
+    ("TEST missing in body", ("MSSC026",), lambda: _test_message("TEST", "Essai de connexion")),
+    ("applicative box without Reply-To", ("MSSC027",), _applicative),
+    (
+        "Reply-To outside MSSanté",
+        ("MSSC028",),
+        lambda: good_outgoing(Reply_To="accueil@chu-exemple.fr"),
+    ),
+    ("NUL in a header", ("MSSC029",), _nul_in_header),
+    ("newline hidden in an encoded word", ("MSSC029",), _encoded_newline),
+    ("line over 998 octets", ("MSSC030",), _long_line),
+    ("raw UTF-8 in a header", ("MSSC031",), _raw_utf8_subject),
+    ("two Subject headers", ("MSSC032",), _duplicate_subject),
+    ("Date missing", ("MSSC033",), _no_header("Date")),
+    ("Date unreadable", ("MSSC033",), lambda: good_outgoing(Date="mardi prochain")),
+    ("boundary never closed", ("MSSC034",), _unclosed_boundary),
+    # "a@" makes the stdlib address parser (3.11) raise IndexError instead of a defect.
+    (
+        "header the stdlib parser crashes on",
+        ("MSSC035",),
+        lambda: good_outgoing(Disposition_Notification_To="a@"),
+    ),
+]
+
+
+def test_the_good_messages_have_no_finding() -> None:
+    assert check(good_outgoing()).findings == ()
+    assert check(good_incoming(), direction="incoming").findings == ()
+    with_pdf = _with_attachment(PDF, "compte-rendu.pdf", "application/pdf")
+    assert check(with_pdf).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("expected", "build"),
+    [(e, b) for _, e, b in OUTGOING_CASES],
+    ids=[name for name, _, _ in OUTGOING_CASES],
+)
+def test_a_message_breaking_one_rule_gives_exactly_that_finding(
+    expected: tuple[str, ...], build: Case
+) -> None:
+    report = check(build())
+    assert report.codes == expected, [str(f) for f in report.findings]
+    for finding in report.findings:
+        r = rule(finding.code)
+        assert finding.severity is r.severity
+        assert finding.reference == r.reference
+        assert finding.message
+    assert report.ok == all(RULES[c].severity is not Severity.ERROR for c in expected)
+
+
+def test_every_outgoing_rule_has_a_case() -> None:
+    covered = {code for _, codes, _ in OUTGOING_CASES for code in codes} | {"MSSC021"}
+    outgoing = {r.code for r in RULES.values() if r.direction is Direction.OUTGOING}
+    assert outgoing == covered
+
+
+def test_sender_kind_sharpens_the_label_and_return_rules() -> None:
+    organisational = good_outgoing(From="CHU Exemple - Accueil <accueil@chu.mssante.fr>")
+    assert check(organisational).codes == ()
+    assert check(organisational, sender_kind="APP").codes == ("MSSC027",)
+    assert check(organisational, sender_kind="PER").codes == ("MSSC014",)
+    replying = good_outgoing(
+        From="CHU Exemple - Accueil <accueil@chu.mssante.fr>", Reply_To="a@chu.mssante.fr"
+    )
+    assert check(replying, sender_kind="APP").codes == ()
+    with pytest.raises(ValueError, match="sender_kind"):
+        check(organisational, sender_kind="CAB")
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Marie_MARTIN", "Dr_Marie_MARTIN", "Dr_Marie_MARTIN_Cabinet Médical", "Léa_DE LA FONTAINE"],
+)
+def test_personal_labels_in_the_eco_2_2_7_form_pass(label: str) -> None:
+    m = good_outgoing(From=str(Address(label, "x", "chu.mssante.fr")))
+    assert check(m, sender_kind="PER").codes == ()
+
+
+@pytest.mark.parametrize(
+    "label", ["Marie MARTIN", "Marie_Martin", "Dr__MARTIN", "A_B_C_D_E", "Dr_Marie_Martin_X"]
+)
+def test_personal_labels_out_of_form_warn(label: str) -> None:
+    m = good_outgoing(From=str(Address(label, "x", "chu.mssante.fr")))
+    assert check(m, sender_kind="PER").codes == ("MSSC014",)
+
+
+def test_the_size_limit_is_inclusive() -> None:
+    raw = as_bytes(good_outgoing())
+    assert check(raw, max_size=len(raw)).codes == ()
+    over = check(raw, max_size=len(raw) - 1)
+    assert over.codes == ("MSSC021",)
+    assert f"{len(raw):,}" in over.findings[0].message
+    assert MAX_MESSAGE_BYTES == 25_000_000
+
+
+def test_a_test_message_with_test_everywhere_passes() -> None:
+    assert check(_test_message("TEST de connectivité", "Ceci est un TEST.\n")).codes == ()
+
+
+# -- incoming ------------------------------------------------------------------------------
+
+
+def _incoming_with(content: bytes, filename: str, mime: str) -> EmailMessage:
+    m = good_incoming()
+    maintype, subtype = mime.split("/")
+    m.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return m
+
+
+def _incoming_from(sender: str) -> EmailMessage:
+    m = good_incoming()
+    del m["From"]
+    m["From"] = sender
+    return m
+
+
+def _incoming_from_raw(sender: bytes) -> bytes:
+    """A patient's message whose From line is replaced byte for byte (no stdlib parsing)."""
+    lines = as_bytes(good_incoming()).split(b"\r\n")
+    return b"\r\n".join(b"From: " + sender if line.startswith(b"From:") else line for line in lines)
+
+
+INCOMING_CASES: list[tuple[str, tuple[str, ...], Case]] = [
+    # "a@" makes the stdlib address parser (3.11) raise IndexError; it reads as no sender.
+    ("sender the stdlib parser crashes on", ("MSSC040",), lambda: _incoming_from_raw(b"a@")),
+    ("sender with a bad key", ("MSSC040",), lambda: _incoming_from(BAD_KEY_PATIENT)),
+    ("professional sender", ("MSSC040",), lambda: _incoming_from("a@chu.mssante.fr")),
+    ("no sender", ("MSSC040",), lambda: _incoming_from("")),
+    (
+        "an executable",
+        ("MSSC041",),
+        lambda: _incoming_with(b"MZ\x90\x00", "setup.exe", "application/octet-stream"),
+    ),
+    (
+        "an executable named .pdf",
+        ("MSSC042",),
+        lambda: _incoming_with(b"MZ\x90\x00", "bilan.pdf", "application/pdf"),
+    ),
+    (
+        "a path in the name",
+        ("MSSC043",),
+        lambda: _incoming_with(PDF, "../../etc/passwd.pdf", "application/pdf"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("expected", "build"),
+    [(e, b) for _, e, b in INCOMING_CASES],
+    ids=[name for name, _, _ in INCOMING_CASES],
+)
+def test_incoming_rules(expected: tuple[str, ...], build: Case) -> None:
+    assert check(build(), direction="incoming").codes == expected
+
+
+def test_every_incoming_rule_has_a_case() -> None:
+    covered = {code for _, codes, _ in INCOMING_CASES for code in codes}
+    # MSSC044 is the safety net for a stdlib failure no known incoming message reaches;
+    # test_a_failing_rule_group_becomes_a_finding covers it.
+    covered.add("MSSC044")
+    assert covered == {r.code for r in RULES.values() if r.direction is Direction.INCOMING}
+
+
+@pytest.mark.parametrize("code", ["MSSC035", "MSSC044"])
+def test_a_failing_rule_group_becomes_a_finding(code: str) -> None:
+    raw = as_bytes(good_incoming())
+    checker = _Checker(
+        raw,
+        BytesParser(policy=email_policy.default).parsebytes(raw),
+        sender_kind=None,
+        policy=INBOUND_POLICY,
+        max_size=MAX_MESSAGE_BYTES,
+    )
+
+    def attachments() -> None:
+        raise IndexError("string index out of range")  # what the 3.11 parser raises
+
+    checker.guarded(code, attachments)
+    assert [(f.code, f.severity) for f in checker.findings] == [(code, Severity.ERROR)]
+    assert "attachments" in checker.findings[0].message
+
+
+def test_the_inbound_whitelist_is_wider_than_the_outbound_one() -> None:
+    text = _incoming_with(b"Mes constantes du jour.\n", "notes.txt", "text/plain")
+    assert check(text, direction="incoming").codes == ()
+    outgoing = _with_attachment(b"Mes constantes du jour.\n", "notes.txt", "text/plain")
+    assert check(outgoing).codes == ("MSSC018",)
+
+
+# -- inputs, report shape, catalogue -----------------------------------------------------
+
+
+def test_bytes_and_message_inputs_agree() -> None:
+    for _, _, build in OUTGOING_CASES:
+        value = build()
+        if isinstance(value, Message):
+            assert check(value).codes == check(as_bytes(value)).codes
+
+
+def test_lf_and_crlf_bytes_agree() -> None:
+    raw = as_bytes(_with_attachment(PDF, "cr.pdf", "application/pdf"))
+    assert check(raw.replace(b"\r\n", b"\n")).codes == check(raw).codes == ()
+
+
+def test_wrong_input_types_and_directions() -> None:
+    for wrong in ("From: x\r\n\r\n", 5, None, [b"x"]):
+        with pytest.raises(TypeError, match="expects bytes"):
+            check(wrong)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="sideways"):
+        check(b"", direction="sideways")
+
+
+def test_report_to_dict_and_json() -> None:
+    report = check(good_outgoing(Subject="[FIN]"))
+    data = report.to_dict()
+    assert data["ok"] is report.ok is True
+    assert data["direction"] == "outgoing"
+    assert data["counts"] == {"error": 0, "warning": 1, "info": 1}
+    assert [f["code"] for f in data["findings"]] == ["MSSC022", "MSSC024"]
+    assert set(data["findings"][0]) == {"code", "severity", "message", "hint", "reference", "where"}
+    assert json.loads(report.to_json()) == data
+    assert not report.passes(strict=True)
+    assert report.passes()
+    assert isinstance(report, Report)
+
+
+def test_codes_are_stable_unique_and_well_formed() -> None:
+    codes = list(RULES)
+    assert codes == sorted(codes)
+    assert all(re.fullmatch(r"MSSC\d{3}", c) for c in codes)
+    assert all(RULES[c].code == c for c in codes)
+    references = {r.reference for r in RULES.values()}
+    assert {"ECO.2.2.1", "ECO.2.2.8", "ECO.2.4.3", "RFC8098-2.1", "MES-FIN", "MES-TEST"} <= (
+        references
+    )
+    assert {"MES-SIZE", "MES-ATTACHMENTS", "SEGUR-RETURN-ADDRESS"} <= references
+
+
+def test_docs_list_every_rule_as_in_the_catalogue() -> None:
+    doc = (ROOT / "docs" / "conformance.md").read_text(encoding="utf-8")
+    assert rules_markdown() in doc
+    for code in RULES:
+        assert doc.count(f"`{code}`") >= 1
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.eml")), ids=lambda p: p.name)
+def test_fixtures(path: Path) -> None:
+    """Each fixture names the codes it must give in its X-Expected-Codes header."""
+    raw = path.read_bytes()
+    expected_line = re.search(rb"^X-Expected-Codes:([^\r\n]*)", raw, re.M)
+    assert expected_line, "fixture without X-Expected-Codes"
+    expected = tuple(expected_line.group(1).decode().split())
+    direction = "incoming" if path.name.startswith("incoming") else "outgoing"
+    assert check(raw, direction=direction).codes == expected
+
+
+# -- robustness ------------------------------------------------------------------------------
+
+
+@given(st.binary(max_size=2000))
+def test_random_bytes_never_raise(data: bytes) -> None:
+    report = check(data)
+    assert all(f.code in RULES for f in report.findings)
+    assert report.size == len(data)
+
+
+@given(st.data())
+def test_mutated_messages_never_raise(data: st.DataObject) -> None:
+    raw = bytearray(as_bytes(_with_attachment(PDF, "cr.pdf", "application/pdf")))
+    for _ in range(data.draw(st.integers(1, 8))):
+        pos = data.draw(st.integers(0, len(raw) - 1))
+        raw[pos] = data.draw(st.integers(0, 255))
+    report = check(bytes(raw))
+    assert all(f.code in RULES for f in report.findings)
+    check(bytes(raw), direction="incoming")
+
+
+_SAFE_SUBJECT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="\x85"),
+    min_size=1,
+    max_size=120,
+).filter(lambda s: s.strip() and not re.search(r"(?<![^\W_])fin(?![^\W_])", s, re.I))
+
+
+@given(_SAFE_SUBJECT)
+def test_any_ordinary_subject_passes(subject: str) -> None:
+    m = good_outgoing()
+    m.replace_header("Subject", subject)
+    assert check(m).codes == ()
+
+
+@given(st.sampled_from(["fin", "FIN", "Fin", "fIn"]), st.sampled_from(["", "Le ", "[", "("]))
+def test_the_word_fin_in_any_case_warns(word: str, prefix: str) -> None:
+    m = good_outgoing(Subject=f"{prefix}{word} du traitement")
+    assert check(m).codes == ("MSSC023",)
