@@ -823,12 +823,25 @@ def check(
             "check() expects bytes, an email.message.Message or a ComposedMessage, "
             f"not {type(message).__name__}"
         )
-    parsed = BytesParser(policy=email_policy.default).parsebytes(raw)
+    unreadable: str | None = None
+    try:
+        parsed = BytesParser(policy=email_policy.default).parsebytes(raw)
+    except (RecursionError, MemoryError) as exc:
+        # The stdlib parser recurses once per MIME level: a few hundred nested multiparts
+        # exhaust the stack. Read the headers alone and report the body.
+        unreadable = f"the MIME structure is too deeply nested to read ({type(exc).__name__})"
+        parsed = BytesParser(policy=email_policy.default).parsebytes(raw, headersonly=True)
     if direction is Direction.OUTGOING:
         policy = attachment_policy or DEFAULT_OUTBOUND_POLICY
     else:
         policy = attachment_policy or INBOUND_POLICY
     checker = _Checker(raw, parsed, sender_kind=kind, policy=policy, max_size=max_size)
+    if unreadable is not None:
+        checker.add(
+            "MSSC034" if direction is Direction.OUTGOING else "MSSC044",
+            unreadable,
+            hint="flatten the MIME structure: a message needs only a few levels",
+        )
     if direction is Direction.OUTGOING:
         checker.outgoing()
     else:
