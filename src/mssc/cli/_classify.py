@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter
-from email import policy as email_policy
-from email.headerregistry import Address
-from email.parser import BytesHeaderParser
 from typing import Any, TextIO
 
-from mssc.addresses import parse_patient_address
 from mssc.cli._common import add_subcommand
 from mssc.cli._mailboxes import Source, count_messages, iter_messages
-from mssc.errors import InvalidAddress
 from mssc.replies import Classification, ReplyKind, classify
 
 #: Above this many messages, a progress bar is drawn (on a terminal only).
 PROGRESS_THRESHOLD = 300
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,25 +38,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--no-progress", action="store_true", help="never draw the progress bar on stderr"
     )
     p.set_defaults(handler=_run)
-
-
-def _patient_ins(raw: bytes, result: Classification) -> str | None:
-    """The patient's INS: from a recipient outcome, or from the sender of a patient message."""
-    for outcome in result.recipients:
-        if outcome.ins is not None:
-            return str(outcome.ins)
-    if result.kind is not ReplyKind.PATIENT_MESSAGE:
-        return None
-    end = _HEADER_END.search(raw)
-    head = raw[: end.end()] if end else raw
-    try:
-        headers = BytesHeaderParser(policy=email_policy.default).parsebytes(head)
-        addresses: tuple[Address, ...] = getattr(headers["From"], "addresses", ())
-        if len(addresses) == 1:
-            return str(parse_patient_address(addresses[0].addr_spec))
-    except (InvalidAddress, ValueError, TypeError, IndexError, AttributeError):
-        return None
-    return None
 
 
 class _Progress:
@@ -137,11 +111,11 @@ def _run(args: argparse.Namespace) -> int:
     try:
         for source, raw in iter_messages(args.paths, on_error, on_skip):
             result = classify(raw)
-            ins = _patient_ins(raw, result)
+            ins = str(result.patient_ins) if result.patient_ins is not None else None
             counts[result.kind.value] += 1
             if args.json:
-                record: dict[str, Any] = {"source": str(source), "patient_ins": ins}
-                record.update(result.to_dict())
+                record: dict[str, Any] = {"source": str(source)}
+                record.update(result.to_dict())  # includes "patient_ins"
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
                 out.write(_line(source, result, ins) + "\n")

@@ -32,6 +32,7 @@ from mssc.replies.dsn import (
     read_delivery_status,
     read_text_bounce,
     reply_code_in,
+    smtp_command_in,
     split_notice,
     status_in,
 )
@@ -47,6 +48,7 @@ from mssc.replies.phrases import (
     AUTO_REPLY_RULE,
     BUILTIN_RULES,
     DELAY_RULE,
+    NOT_FOUND_STATUSES,
     NOTICE_RULE,
     READ_NOTICE_RULE,
     STATUS_RULES,
@@ -145,13 +147,21 @@ class _Reader:
         self.tail = tail
         self._norm_notice: str | None = None
         self.mdn_original: str | None = None
-        self.memo: dict[tuple[str, bool], tuple[PhraseRule, str] | None] = {}
+        self.memo: dict[tuple[str, bool, bool], tuple[PhraseRule, str] | None] = {}
+        self._notice_command: str | None = None
 
     @property
     def norm_notice(self) -> str:
         if self._norm_notice is None:
             self._norm_notice = _unaddressed(self.notice[:20000])
         return self._norm_notice
+
+    @property
+    def notice_command(self) -> str:
+        """The SMTP command that the notice as a whole says the failure answered."""
+        if self._notice_command is None:
+            self._notice_command = smtp_command_in(self.notice)
+        return self._notice_command
 
 
 def _payload(part: Message, limits: MimeLimits, defects: list[str]) -> list[Message] | str:
@@ -202,6 +212,10 @@ class Classifier:
         self.status_rules: tuple[StatusRule, ...] = _merge(STATUS_RULES, status_extra)
         self.limits = limits
         self._words = frozenset(w for r in self.phrase_rules for w in r.words)
+        self._closed_rules = tuple(
+            r for r in self.phrase_rules if r.kind is ReplyKind.MAILBOX_CLOSED
+        )
+        self._closed_words = frozenset(w for r in self._closed_rules for w in r.words)
 
     def classify(self, raw: bytes | str | Message) -> Classification:
         """Classify one message. Raises only ``TypeError`` for a wrong input type."""
@@ -244,6 +258,7 @@ class Classifier:
         if defects and confidence > 0.5:
             confidence = round(confidence - 0.1, 2)
         return Classification(
+            patient_ins=_patient_ins(kind, recipients, sender),
             kind=kind,
             recipients=tuple(recipients),
             original_message_id=self._original_id(reader, kind),
@@ -356,7 +371,7 @@ class Classifier:
         outcomes, confidence = self._outcomes(records, reader, evidence, structural=False)
         if not outcomes:
             # no recipient named: classify the notice as a whole
-            kind, ev, conf = self._decide("", "", "", reader)
+            kind, ev, conf = self._decide("", "", "", reader, command=reader.notice_command)
             if ev is not None:
                 evidence.append(ev)
             kind = kind or ReplyKind.DELIVERY_FAILED
@@ -453,12 +468,13 @@ class Classifier:
         outcomes: list[RecipientOutcome] = []
         best = 0.0
         if not records and structural:
-            found, why, certainty = self._decide("", "", "", reader)
+            found, why, certainty = self._decide("", "", "", reader, command=reader.notice_command)
             if why is not None:
                 evidence.append(why)
             return [], certainty if found else 0.6
         for rec in records:
             action = rec.action
+            command = ""
             kind: ReplyKind | None
             ev: Evidence | None
             if action == "delayed":
@@ -472,9 +488,17 @@ class Classifier:
                 ev = Evidence("dsn.action", "Action", action or rec.status)
                 conf = 0.95
             else:
+                whole = len(records) == 1
+                command = self._command(rec.diagnostic, rec.address, reader, whole)
                 kind, ev, conf = self._decide(
-                    rec.diagnostic, rec.address, rec.status, reader, whole=len(records) == 1
+                    rec.diagnostic, rec.address, rec.status, reader, whole=whole, command=command
                 )
+                if kind is ReplyKind.RECIPIENT_NOT_FOUND and rec.diagnostic_type == "x-unix":
+                    # the output of a local delivery program (a pipe, procmail): its words are
+                    # about that program's own failure, not about the address
+                    kind = ReplyKind.DELIVERY_FAILED
+                    ev = Evidence("dsn.x-unix", "Diagnostic-Code", rec.diagnostic[:120])
+                    conf = 0.7
                 if kind is None:
                     kind = ReplyKind.DELIVERY_FAILED
                     ev = Evidence("dsn.action" if action else "default", "Action", action or "-")
@@ -495,16 +519,40 @@ class Classifier:
                     status=rec.status,
                     reply_code=rec.reply_code,
                     diagnostic=" ".join(rec.diagnostic.split())[:500],
+                    smtp_command=command,
                 )
             )
         return outcomes, best
 
+    def _command(self, diagnostic: str, address: str, reader: _Reader, whole: bool) -> str:
+        """The SMTP command one recipient's failure answered: its diagnostic, its lines in the
+        notice, then the whole notice (or, for a report about several recipients, only a
+        transcript exchange that names the address)."""
+        command = smtp_command_in(diagnostic)
+        if command or not reader.notice:
+            return command
+        if address:
+            command = smtp_command_in(_block_about(reader.notice, address))
+            if command:
+                return command
+        if whole:
+            return reader.notice_command
+        return smtp_command_in(reader.notice, address) if address else ""
+
     def _decide(
-        self, diagnostic: str, address: str, status: str, reader: _Reader, *, whole: bool = True
+        self,
+        diagnostic: str,
+        address: str,
+        status: str,
+        reader: _Reader,
+        *,
+        whole: bool = True,
+        command: str = "",
     ) -> tuple[ReplyKind | None, Evidence | None, float]:
         """Structured status classes, then phrase tables over each source, then the status code.
 
         ``whole``: the notice and the subject may speak for this recipient (single recipient).
+        ``command``: the SMTP command the failure answered (``MAIL``, ``RCPT``, ``DATA``, ``""``).
         """
         if not status:
             status = status_in(diagnostic)
@@ -512,46 +560,51 @@ class Classifier:
             # RFC 3463: x.1.7 / x.1.8 are about the *sender's* address, not the recipient
             return ReplyKind.DELIVERY_FAILED, Evidence("status.sender", "Status", status), 0.8
         kind, ev, conf = self._phrases(diagnostic, address, reader, whole)
-        if (
-            kind is ReplyKind.RECIPIENT_NOT_FOUND
-            and ev is not None
-            and _TRANSIENT.search(ev.excerpt)
-        ):
-            return (
-                ReplyKind.DELIVERY_FAILED,
-                Evidence("phrase.transient", ev.source, ev.excerpt),
-                0.7,
-            )
-        if kind is ReplyKind.RECIPIENT_NOT_FOUND and status.startswith("4."):
-            # a transient (4.x.x) failure cannot prove that the recipient does not exist
-            return ReplyKind.DELIVERY_FAILED, Evidence("status.transient", "Status", status), 0.7
-        if kind is ReplyKind.RECIPIENT_NOT_FOUND and status[1:4] != ".1.":
-            phase = self._data_phase(diagnostic, address, reader, whole)
-            if phase:
-                # an "unknown user" answer to DATA (not RCPT) comes from a content filter,
-                # unless the status code says addressing (x.1.x)
-                return ReplyKind.DELIVERY_FAILED, Evidence("smtp.data-phase", "body", phase), 0.7
+        if kind is None and status:
+            for srule in self.status_rules:
+                if srule.matches(status):
+                    kind = srule.kind
+                    ev = Evidence(f"status.{srule.name}", "Status", status)
+                    conf = 0.7
+                    break
+        if kind in (ReplyKind.RECIPIENT_NOT_FOUND, ReplyKind.MAILBOX_CLOSED) and command == "MAIL":
+            # refused at MAIL FROM, before any recipient was named: the words are about the
+            # sender ("unknown", "does not exist", "disabled" ...), not about the patient
+            excerpt = ev.excerpt if ev is not None else status
+            return ReplyKind.DELIVERY_FAILED, Evidence("smtp.mail-from", "MAIL", excerpt), 0.8
+        if kind is ReplyKind.RECIPIENT_NOT_FOUND:
+            refined = self._refine_not_found(diagnostic, status, command, ev)
+            if refined is not None:
+                return ReplyKind.DELIVERY_FAILED, refined, 0.7
         if kind is not None:
             return kind, ev, conf
         if not status and whole:
             status = status_in(reader.notice[:4000])
-        if status:
             for srule in self.status_rules:
                 if srule.matches(status):
                     return srule.kind, Evidence(f"status.{srule.name}", "Status", status), 0.7
         return None, None, 0.5
 
-    def _data_phase(self, diagnostic: str, address: str, reader: _Reader, whole: bool) -> str:
-        texts = [diagnostic]
-        if address and reader.notice:
-            texts.append(_block_about(reader.notice, address))
-        if whole:
-            texts.append(reader.notice[:8000])
-        for text in texts:
-            m = _DATA_PHASE.search(normalise(text))
-            if m:
-                return m.group(0)
-        return ""
+    @staticmethod
+    def _refine_not_found(
+        diagnostic: str, status: str, command: str, ev: Evidence | None
+    ) -> Evidence | None:
+        """Why a RECIPIENT_NOT_FOUND verdict does not hold (the evidence), or None if it does."""
+        if ev is not None and ev.rule.startswith("phrase.") and _TRANSIENT.search(ev.excerpt):
+            return Evidence("phrase.transient", ev.source, ev.excerpt)
+        if status.startswith("4."):
+            # a transient (4.x.x) failure cannot prove that the recipient does not exist
+            return Evidence("status.transient", "Status", status)
+        policy = _policy_in(diagnostic, status)
+        if policy:
+            # a security/policy status (x.7.x) with words of refusal: a block, whatever a
+            # relay's wrapper text says ("5.1.0 Unknown address error ... 5.7.1 Access denied")
+            return Evidence("status.policy", "diagnostic", policy)
+        if command == "DATA" and not _not_found_status(status):
+            # "unknown user" answered to DATA, after the recipients were accepted: a filter on
+            # the content or the sender, unless the reporting MTA's own status says addressing
+            return Evidence("smtp.data-phase", "DATA", status or "no x.1.1/x.1.2/x.1.10 status")
+        return None
 
     def _phrases(
         self, diagnostic: str, address: str, reader: _Reader, whole: bool
@@ -567,22 +620,42 @@ class Classifier:
             sources.append(("body", reader.norm_notice, False, 0.85))
         if reader.subject and whole:
             sources.append(("header:Subject", normalise(reader.subject), False, 0.8))
-        for source, text, per_recipient, conf in sources:
-            key = (text, per_recipient)
-            if key in reader.memo:
-                found = reader.memo[key]
-            else:
-                found = self._first_rule(text, per_recipient)
-                reader.memo[key] = found
-            if found is not None:
-                rule, hit = found
-                return rule.kind, Evidence(f"phrase.{rule.name}", source, hit), conf
+        for i, (source, text, per_recipient, conf) in enumerate(sources):
+            found = self._memo_rule(reader, text, per_recipient, closed_only=False)
+            if found is None:
+                continue
+            rule, hit = found
+            if rule.kind is ReplyKind.RECIPIENT_NOT_FOUND:
+                # a closed/disabled/suspended account outranks "unknown" anywhere this
+                # recipient is spoken of: disabled accounts often answer "user unknown"
+                for source2, text2, per_recipient2, conf2 in sources[i + 1 :]:
+                    closed = self._memo_rule(reader, text2, per_recipient2, closed_only=True)
+                    if closed is not None:
+                        rule2, hit2 = closed
+                        return rule2.kind, Evidence(f"phrase.{rule2.name}", source2, hit2), conf2
+            return rule.kind, Evidence(f"phrase.{rule.name}", source, hit), conf
         return None, None, 0.5
 
-    def _first_rule(self, text: str, per_recipient: bool) -> tuple[PhraseRule, str] | None:
-        """The first rule, in priority order, that matches ``text``."""
-        present = frozenset(w for w in self._words if w in text)
-        for rule in self.phrase_rules:
+    def _memo_rule(
+        self, reader: _Reader, text: str, per_recipient: bool, *, closed_only: bool
+    ) -> tuple[PhraseRule, str] | None:
+        key = (text, per_recipient, closed_only)
+        if key not in reader.memo:
+            reader.memo[key] = self._first_rule(text, per_recipient, closed_only=closed_only)
+        return reader.memo[key]
+
+    def _first_rule(
+        self, text: str, per_recipient: bool, *, closed_only: bool = False
+    ) -> tuple[PhraseRule, str] | None:
+        """The first rule, in priority order, that matches ``text`` (``closed_only``: only the
+        rules that give MAILBOX_CLOSED)."""
+        rules, words = (
+            (self._closed_rules, self._closed_words)
+            if closed_only
+            else (self.phrase_rules, self._words)
+        )
+        present = frozenset(w for w in words if w in text)
+        for rule in rules:
             if rule.diagnostic_only and not per_recipient:
                 continue
             hit = rule.search(text, present)
@@ -618,7 +691,43 @@ class Classifier:
 
 
 _TRANSIENT = re.compile(r"\btry again\b|\btemporar(y|ily)\b|\bessayez plus tard\b")
-_DATA_PHASE = re.compile(r"in reply to end of data command|after end of data")
+_POLICY_WORDS = re.compile(
+    r"\b(access denied|acces (refuse|interdit)|banned|block(ed|ing)?\b|block ?list|"
+    r"black ?list|deny ?list|spam|policy|reputation)"
+)
+_ANY_STATUS = re.compile(r"(?<![\d.])[245]\.(\d{1,3})\.\d{1,3}(?![\d.])")
+
+
+def _policy_in(diagnostic: str, status: str) -> str:
+    """The refusal words of ``diagnostic`` when it, or ``status``, has a x.7.x status."""
+    if not (
+        status[1:3] == ".7" or any(m.group(1) == "7" for m in _ANY_STATUS.finditer(diagnostic))
+    ):
+        return ""
+    m = _POLICY_WORDS.search(normalise(diagnostic[:2000]))
+    return m.group(0) if m else ""
+
+
+def _not_found_status(status: str) -> bool:
+    """Whether ``status`` is one of :data:`NOT_FOUND_STATUSES` (x.1.1, x.1.2, x.1.10)."""
+    return any(status[1:] == p for p in NOT_FOUND_STATUSES)
+
+
+def _patient_ins(
+    kind: ReplyKind, recipients: Sequence[RecipientOutcome], sender: _Sender
+) -> Ins | None:
+    """The INS of the patient a verdict concerns (see :attr:`Classification.patient_ins`)."""
+    if kind is ReplyKind.PATIENT_MESSAGE:
+        return _ins_of(sender.address)
+    for pick in (lambda k: k.is_failure, lambda k: True):
+        for r in recipients:
+            if r.ins is not None and pick(r.kind):
+                return r.ins
+    if kind is ReplyKind.READ_RECEIPT and sender.is_patient:
+        return _ins_of(sender.address)
+    return None
+
+
 _TO_LINE = re.compile(r"(?im)^(?:to|cc):[ \t]*(.*(?:\n[ \t]+.*)*)")
 _QUOTE = re.compile(r"(?m)^(?:> ?)+")
 _Result = tuple[ReplyKind, list[RecipientOutcome], Disposition | None, float, bool]

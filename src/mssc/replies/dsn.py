@@ -19,7 +19,13 @@ from email.message import Message
 from mssc.replies._mime import bare_address, decode_words
 from mssc.replies.phrases import _required_words
 
-__all__ = ["DsnRecord", "read_delivery_status", "read_text_bounce", "split_notice"]
+__all__ = [
+    "DsnRecord",
+    "read_delivery_status",
+    "read_text_bounce",
+    "smtp_command_in",
+    "split_notice",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +38,7 @@ class DsnRecord:
     reply_code: str = ""
     diagnostic: str = ""
     original_recipient: str = ""
+    diagnostic_type: str = ""
 
 
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
@@ -50,6 +57,86 @@ def reply_code_in(text: str) -> str:
     """The first SMTP reply code in ``text`` (``550``), or ``""``."""
     m = _REPLY.search(text[:400])
     return m.group(1) if m else ""
+
+
+#: The SMTP command that a failure answered, as MTAs write it in their reports (normalised,
+#: lower-case text). Postfix: "(in reply to RCPT TO command)"; Exim: "SMTP error from remote
+#: mail server after end of data"; OpenSMTPD: "did not like our RCPT TO"; qmail: "does not like
+#: recipient", "failed after I sent the message"; Yahoo: "[RCPT_TO]".
+_COMMAND_PHRASES = re.compile(
+    r"in reply to (?P<postfix>end of data|data|rcpt to|mail from) command"
+    r"|error from remote (?:mail server|mailer|server) after (?:pipelined )?"
+    r"(?P<exim>end of data|data|rcpt to|rcpt|mail from|mail)\b"
+    r"|did not like our (?P<dfly>rcpt to|mail from|data)\b"
+    r"|(?P<qrcpt>does not like recipient)"
+    r"|(?P<qmail>does not like sender|sender was rejected)"
+    r"|(?P<qdata>failed on data command|failed after i sent the message)"
+    r"|\[(?P<marker>rcpt_to|mail_from)\]"
+)
+#: One of these (single words, so that folding cannot hide them) is in every match.
+_COMMAND_HINTS = ("reply", "remote", "like", "rejected", "failed", "[rcpt_to]", "[mail_from]")
+_TRANSCRIPT_COMMANDS = {"RCPT": "RCPT", "MAIL": "MAIL", "DATA": "DATA", ".": "DATA"}
+
+
+def smtp_command_in(text: str, address: str = "") -> str:
+    """The SMTP command (``MAIL``, ``RCPT`` or ``DATA``) that the failure in ``text`` answered.
+
+    Reads the wordings MTAs use (see :data:`_COMMAND_PHRASES`) and Sendmail/Courier session
+    transcripts (``>>> DATA`` followed by ``<<< 550 ...``). With ``address`` (``text`` is a
+    whole report about several recipients), only a ``>>> RCPT To:<address>`` exchange of a
+    transcript counts. Returns ``""`` when the text does not say.
+    """
+    if not text:
+        return ""
+    head = text[:20000]
+    if address:
+        return _transcript_command(head, address) if ">>>" in head else ""
+    low = head.lower()
+    if any(w in low for w in _COMMAND_HINTS):
+        low = " ".join(low.split())  # folded lines
+        m = _COMMAND_PHRASES.search(low)
+        if m is not None:
+            return _command_of(m)
+    if ">>>" in head and "<<<" in head:
+        return _transcript_command(head, address)
+    return ""
+
+
+def _command_of(m: re.Match[str]) -> str:
+    name, value = next((k, v) for k, v in m.groupdict().items() if v)
+    if name == "qrcpt":
+        return "RCPT"
+    if name == "qmail":
+        return "MAIL"
+    if name == "qdata":
+        return "DATA"
+    if "data" in value:
+        return "DATA"
+    return "RCPT" if value.startswith("rcpt") else "MAIL"
+
+
+def _transcript_command(text: str, address: str) -> str:
+    """The command before the first permanent (else transient) reply of a session transcript."""
+    command = ""
+    transient = ""
+    want = address.lower()
+    for line in text.split("\n")[:2000]:
+        s = line.strip()
+        if s.startswith(">>>"):
+            words = s[3:].split()
+            verb = words[0].upper() if words else ""
+            command = _TRANSCRIPT_COMMANDS.get(verb, verb)
+            if want and (command != "RCPT" or want not in s.lower()):
+                command = ""
+        elif s.startswith("<<<") and command:
+            code = s[3:].lstrip()[:1]
+            if code == "5":
+                return command if command in ("RCPT", "MAIL", "DATA") else ""
+            if code == "4" and not transient:
+                transient = command
+        elif "while talking to" in s.lower():
+            command = ""
+    return transient if transient in ("RCPT", "MAIL", "DATA") else ""
 
 
 def _fields_from_text(text: str, max_blocks: int) -> list[dict[str, str]]:
@@ -71,6 +158,10 @@ def _fields_from_text(text: str, max_blocks: int) -> list[dict[str, str]]:
         m = _FIELD.match(line)
         if m:
             last = m.group(1).lower()
+            if last in _RECIPIENT_FIELDS and last in current:
+                # a DSN written with no blank line between recipient blocks
+                blocks.append(current)
+                current = {}
             current.setdefault(last, m.group(2).strip())
         else:
             last = ""
@@ -79,10 +170,14 @@ def _fields_from_text(text: str, max_blocks: int) -> list[dict[str, str]]:
     return blocks
 
 
-def _fields_from_message(block: Message) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _fields_from_message(block: Message) -> list[dict[str, str]]:
+    """The fields of one parsed block; several blocks when recipient fields repeat in it."""
+    out: list[dict[str, str]] = [{}]
     for k, v in block.items():
-        out.setdefault(k.lower(), decode_words(str(v)))
+        key = k.lower()
+        if key in _RECIPIENT_FIELDS and key in out[-1]:
+            out.append({})  # a DSN written with no blank line between recipient blocks
+        out[-1].setdefault(key, decode_words(str(v)))
     return out
 
 
@@ -98,8 +193,9 @@ def read_delivery_status(
     else:
         blocks = []
         for message_block in payload[: max_recipients + 1]:
-            fields = _fields_from_message(message_block)
-            blocks.append(fields)
+            parts = _fields_from_message(message_block)
+            blocks.extend(parts)
+            fields = parts[-1]
             # A DSN written with no blank line between blocks leaves fields in the "body".
             body = message_block.get_payload() if not message_block.is_multipart() else None
             if isinstance(body, str) and ":" in body:
@@ -126,8 +222,10 @@ def _record(block: dict[str, str]) -> DsnRecord:
     original = block.get("original-recipient", "")
     address = bare_address(final) if final else bare_address(original)
     diagnostic = block.get("diagnostic-code", "")
+    diagnostic_type = ""
     if ";" in diagnostic[:16]:
-        diagnostic = diagnostic.split(";", 1)[1]
+        diagnostic_type, diagnostic = diagnostic.split(";", 1)
+        diagnostic_type = diagnostic_type.strip().lower()
     diagnostic = diagnostic.strip()
     status = status_in(block.get("status", "")) or status_in(diagnostic)
     reply = reply_code_in(diagnostic)
@@ -138,6 +236,7 @@ def _record(block: dict[str, str]) -> DsnRecord:
         reply_code=reply,
         diagnostic=diagnostic[:1000],
         original_recipient=bare_address(original) if original else "",
+        diagnostic_type=diagnostic_type,
     )
 
 
@@ -207,6 +306,12 @@ _MARKERS = (
         rf"(?i)^.{{0,80}}(?:rcpt to|recipient|destinataire)\s*:?\s*<?({_ADDR})>?[:\s]*(.*)$"
     ),
 )
+#: Lines that end the explanation of the address above them: Sendmail's per-host lines
+#: ("550 example.org (smtp)... 550 Host unknown") and session transcript headers
+#: ("... while talking to mx.example.org.:").
+_BLOCK_END = re.compile(
+    r"^\s*(?:[245]\d\d[ -]+[^\s@<>]+ \([a-z0-9-]+\)\.\.\.|(?:\.\.\. )?while talking to )", re.I
+)
 _SYSTEM_LOCAL = re.compile(
     r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|root|abuse)$", re.I
 )
@@ -252,6 +357,11 @@ def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str
     current: str | None = None
     for line in notice.split("\n")[:2000]:
         if not line.strip():
+            current = None
+            continue
+        if ("..." in line or "alking" in line) and _BLOCK_END.match(line):
+            # a Sendmail line about a host, or the start of a session transcript: what
+            # follows no longer explains the address above
             current = None
             continue
         marker = None

@@ -137,6 +137,9 @@ class RecipientOutcome:
         status: the enhanced status code such as ``5.1.1``, or ``""``.
         reply_code: the SMTP reply code such as ``550``, or ``""``.
         diagnostic: the diagnostic text (unfolded, at most a few hundred characters).
+        smtp_command: the SMTP command that the failure answered, when the report says it
+            (``MAIL``, ``RCPT`` or ``DATA``), else ``""``. A refusal at ``RCPT`` is about the
+            recipient; at ``MAIL`` about the sender; at ``DATA`` about the content.
     """
 
     address: str
@@ -146,6 +149,7 @@ class RecipientOutcome:
     status: str = ""
     reply_code: str = ""
     diagnostic: str = ""
+    smtp_command: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-friendly mapping (the INS as its 15-character string)."""
@@ -157,6 +161,7 @@ class RecipientOutcome:
             "status": self.status,
             "reply_code": self.reply_code,
             "diagnostic": self.diagnostic,
+            "smtp_command": self.smtp_command,
         }
 
 
@@ -177,6 +182,11 @@ class Classification:
             (null return path, MAILER-DAEMON, postmaster, an MES system address) or a structural
             DSN/MDN.
         defects: problems met while reading (malformed MIME, limits reached ...).
+        patient_ins: the patient the message is about: for a report, the INS of the first
+            failed (else affected) recipient that is a patient address; for a
+            ``PATIENT_MESSAGE`` or a ``READ_RECEIPT``, the INS of the patient who wrote or
+            read (the sender's address, or the MDN's ``Final-Recipient``). ``None`` when no
+            valid patient address (key checked) is involved.
     """
 
     kind: ReplyKind
@@ -187,6 +197,7 @@ class Classification:
     confidence: float = 0.0
     trusted: bool = False
     defects: tuple[str, ...] = field(default=())
+    patient_ins: Ins | None = None
 
     @property
     def is_failure(self) -> bool:
@@ -204,4 +215,5 @@ class Classification:
             "confidence": self.confidence,
             "trusted": self.trusted,
             "defects": list(self.defects),
+            "patient_ins": str(self.patient_ins) if self.patient_ins is not None else None,
         }

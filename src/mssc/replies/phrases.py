@@ -32,7 +32,13 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _sre_constants
     import sre_parse as _sre_parse
 
-__all__ = ["BUILTIN_RULES", "STATUS_RULES", "PhraseRule", "StatusRule"]
+__all__ = [
+    "BUILTIN_RULES",
+    "NOT_FOUND_STATUSES",
+    "STATUS_RULES",
+    "PhraseRule",
+    "StatusRule",
+]
 
 
 _MIN_WORD = 3
@@ -280,6 +286,30 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         diagnostic_only=True,
     ),
     PhraseRule(
+        "recipient-filter",
+        _R.DELIVERY_FAILED,
+        (
+            r"\brefused due to recipient preferences",
+            r"\buser reject(s|ed)?\b",
+            r"\b(user|recipient) (refuses? to receive|does not accept mail from)",
+            r"\b(message )?rejected due to user rules",
+            r"\brecipient is only accepting mail from",
+            r"\bblocked by (the )?recipient",
+            r"\bnot accepting (any )?mail from (you|this sender|your address)",
+            r"\b(refuse|bloque|rejete) par le destinataire",
+        ),
+        diagnostic_only=True,
+    ),
+    PhraseRule(
+        "not-found-or-forbidden",
+        _R.DELIVERY_FAILED,
+        (
+            r"\b(n'existe (pas|plus)|does ?n[o']t exist|may not exist|might not exist)"
+            r"[^.]{0,40}\b(ou|or)\b[^.]{0,60}\b(autorisee?s?|permission|permitted|allowed|"
+            r"authori[sz]ed)\b",
+        ),
+    ),
+    PhraseRule(
         "recipient-not-found.fr",
         _R.RECIPIENT_NOT_FOUND,
         (
@@ -318,6 +348,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bnot listed in (the )?(domino )?directory",
             r"\bbad destination (mailbox )?address",
             r"\bisn'?t a valid",
+            # Exchange Online directory-based edge blocking (5.4.1): the recipient is not in
+            # the organisation's directory
+            r"\brecipient address rejected: access denied",
         ),
     ),
     PhraseRule(
@@ -362,17 +395,28 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bnetwork (is )?unreachable",
             r"\breputation\b",
             r"\b(rejete|refuse|bloque) (par|pour)",
+            r"\baccess denied",
+            r"\bacces (refuse|interdit)",
+            r"\bbanned\b",
         ),
         diagnostic_only=True,
     ),
 )
+
+#: Statuses that say the recipient's address does not exist (RFC 3463): x.1.1 bad destination
+#: mailbox, x.1.2 bad destination system. The other x.1.x codes say something else: x.1.3 bad
+#: syntax, x.1.6 moved, x.1.7/x.1.8 the *sender*, x.1.10 a null MX (RFC 7505: the domain
+#: accepts no mail at all; Exchange also uses it for unknown recipients, with words that say
+#: so and that the phrase tables read).
+NOT_FOUND_STATUSES: tuple[str, ...] = (".1.1", ".1.2")
 
 #: Fallbacks read only when no phrase matched, in this order.
 STATUS_RULES: tuple[StatusRule, ...] = (
     StatusRule("mailbox-disabled", _R.DELIVERY_FAILED, (".2.1",)),
     StatusRule("mailbox-full", _R.DELIVERY_FAILED, (".2.2",)),
     StatusRule("message-too-large", _R.MESSAGE_TOO_LARGE, (".2.3", ".3.4")),
-    StatusRule("recipient-not-found", _R.RECIPIENT_NOT_FOUND, (".1.1", ".1.2", ".1.3")),
+    StatusRule("mailbox-moved", _R.DELIVERY_FAILED, (".1.6",)),
+    StatusRule("recipient-not-found", _R.RECIPIENT_NOT_FOUND, NOT_FOUND_STATUSES),
 )
 
 #: Notices that say "your message was not delivered", in subjects or plain-text bodies.

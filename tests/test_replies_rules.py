@@ -1,0 +1,246 @@
+"""Tests of the refining rules of mssc.replies: SMTP stage, status classes, rule precedence,
+report-reading robustness, and ``Classification.patient_ins``.
+
+Fixtures are ours (tests/fixtures/replies), one per rule; expectations come from what each
+fixture's text says (its SMTP transcript, its status, its words), not from running the code.
+"""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mssc.addresses import parse_patient_address
+from mssc.replies import ReplyKind, classify
+from mssc.replies.dsn import smtp_command_in
+
+FIXTURES = Path(__file__).parent / "fixtures" / "replies"
+ORIGINAL = "<conv.0001@chu-exemple.mssante.fr>"
+P1 = "279035121518989@patient.mssante.fr"
+P2 = "184027512345674@patient.mssante.fr"
+K = ReplyKind
+
+# file, [(recipient, kind, smtp_command)], rule that must appear in the evidence
+RULE_CASES: list[tuple[str, list[tuple[str, ReplyKind, str]], str]] = [
+    # "unknown user" answered to DATA, Sendmail's own status 5.2.0: a content filter
+    ("dsn-data-phase-sendmail.eml", [(P1, K.DELIVERY_FAILED, "DATA")], "smtp.data-phase"),
+    # same transcript shape (pipelining), but Sendmail's status 5.1.1 says addressing
+    ("dsn-data-pipelined-511.eml", [(P1, K.RECIPIENT_NOT_FOUND, "DATA")], "phrase."),
+    ("dsn-postfix-end-of-data.eml", [(P1, K.DELIVERY_FAILED, "DATA")], "smtp.data-phase"),
+    ("dsn-postfix-rcpt.eml", [(P1, K.RECIPIENT_NOT_FOUND, "RCPT")], "phrase.recipient-not-found"),
+    ("exim-mail-from.eml", [(P1, K.DELIVERY_FAILED, "MAIL")], "smtp.mail-from"),
+    ("dsn-nested-policy.eml", [(P1, K.DELIVERY_FAILED, "")], "status.policy"),
+    ("dsn-recipient-preferences.eml", [(P1, K.DELIVERY_FAILED, "")], "phrase.recipient-filter"),
+    ("dsn-516-moved.eml", [(P1, K.DELIVERY_FAILED, "")], "status.mailbox-moved"),
+    ("dsn-disabled-and-unknown.eml", [(P1, K.MAILBOX_CLOSED, "RCPT")], "phrase.mailbox-closed"),
+    ("dsn-x-unix.eml", [(P1, K.DELIVERY_FAILED, "")], "dsn.x-unix"),
+    (
+        "dsn-blocks-no-blank-line.eml",
+        [(P2, K.DELIVERY_FAILED, ""), (P1, K.RECIPIENT_NOT_FOUND, "")],
+        "phrase.mailbox-full",
+    ),
+    (
+        "sendmail-host-lines.eml",
+        [(P2, K.DELIVERY_FAILED, ""), (P1, K.RECIPIENT_NOT_FOUND, "")],
+        "phrase.other-failure",
+    ),
+    (
+        "notice-exist-or-forbidden.eml",
+        [("equipe-cardio@lists.chu-exemple.fr", K.DELIVERY_FAILED, "")],
+        "phrase.not-found-or-forbidden",
+    ),
+]
+
+
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize(("name", "recipients", "rule"), RULE_CASES, ids=[c[0] for c in RULE_CASES])
+def test_rule_fixture(
+    name: str, recipients: list[tuple[str, ReplyKind, str]], rule: str, eol: bytes
+) -> None:
+    raw = (FIXTURES / name).read_bytes().replace(b"\n", eol)
+    result = classify(raw)
+    got = [(r.address, r.kind, r.smtp_command) for r in result.recipients]
+    assert got == recipients
+    assert result.original_message_id == ORIGINAL
+    assert any(e.rule.startswith(rule) for e in result.evidence), result.evidence
+    first_failure = next(k for _, k, _ in recipients if k.is_failure)
+    assert result.kind is first_failure
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("host mx.example.org said: 550 5.1.1 nope (in reply to RCPT TO command)", "RCPT"),
+        ("said: 550 rejected (in reply to end of DATA command)", "DATA"),
+        ("said: 554 rejected (in reply to DATA command)", "DATA"),
+        ("said: 553 sender unknown (in reply to MAIL FROM command)", "MAIL"),
+        ("SMTP error from remote mail server after RCPT TO:<a@b.example>: 550 no", "RCPT"),
+        ("SMTP error from remote mailer after end of data: 550 spam", "DATA"),
+        ("SMTP error from remote mail server after MAIL FROM:<a@b.example> SIZE=1: 553", "MAIL"),
+        ("SMTP error from remote server after RCPT command:\n550 user unknown", "RCPT"),
+        ("mx.example.org [192.0.2.1] did not like our RCPT TO:\n550 no such user", "RCPT"),
+        ("192.0.2.25 does not like recipient.\nRemote host said: 550 5.1.1 unknown", "RCPT"),
+        ("Connected to 192.0.2.25 but sender was rejected.", "MAIL"),
+        ("192.0.2.25 failed after I sent the message.\nRemote host said: 554 spam", "DATA"),
+        ("Remote host said: 550 5.1.1 User Unknown [RCPT_TO]", "RCPT"),
+        ("... while talking to mx.example.org.:\n>>> DATA\n<<< 550 Unknown user\n", "DATA"),
+        (">>> MAIL From:<a@b.example>\n<<< 553 bad sender\n", "MAIL"),
+        (">>> RCPT To:<a@b.example>\n<<< 550 5.1.1 unknown\n>>> DATA\n<<< 503 no rcpt\n", "RCPT"),
+        # a transient answer counts only when no permanent one follows
+        ("<<< 450 busy\n... while talking to mx2:\n>>> DATA\n<<< 551 not here\n", "DATA"),
+        (">>> RCPT To:<a@b.example>\n<<< 450 try later\n", "RCPT"),
+        ("550 5.1.1 user unknown", ""),
+        ("", ""),
+        # a server text that merely contains "[data]" is no stage marker
+        ("<<< 503 need RCPT command [data]", ""),
+    ],
+)
+def test_smtp_command_in(text: str, expected: str) -> None:
+    assert smtp_command_in(text) == expected
+
+
+def test_smtp_command_for_one_address_of_a_transcript() -> None:
+    transcript = (
+        "While talking to mx.example.org:\n"
+        ">>> RCPT To:<a@example.org>\n<<< 550 No such user here\n"
+        ">>> RCPT To:<b@example.org>\n<<< 250 ok\n>>> DATA\n<<< 554 content rejected\n"
+    )
+    assert smtp_command_in(transcript, "a@example.org") == "RCPT"
+    assert smtp_command_in(transcript, "b@example.org") == ""
+    assert smtp_command_in(transcript) == "RCPT"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_smtp_command_in_never_raises_and_stays_in_its_set(text: str) -> None:
+    assert smtp_command_in(text) in ("", "MAIL", "RCPT", "DATA")
+    assert smtp_command_in(text, "a@example.org") in ("", "MAIL", "RCPT", "DATA")
+
+
+def _dsn(diagnostic: str, status: str, human: str = "Delivery failed.") -> bytes:
+    return (
+        "Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.org\nTo: s@chu-exemple.mssante.fr\n"
+        "Subject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n'
+        f"--b\nContent-Type: text/plain\n\n{human}\n\n--b\n"
+        "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n"
+        f"Final-Recipient: rfc822; {P1}\nAction: failed\nStatus: {status}\n"
+        f"Diagnostic-Code: smtp; {diagnostic}\n\n--b--\n"
+    ).encode()
+
+
+NOT_FOUND_TEXTS = ["550 User unknown", "550 No such user here", "550 mailbox not found"]
+CLOSED_TEXTS = ["The account has been disabled.", "Ce compte est suspendu.", "Mailbox is closed."]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(NOT_FOUND_TEXTS),
+    st.sampled_from(["5.0.0", "5.2.0", "5.7.1", "5.5.0"]),
+    st.sampled_from(["", "RCPT", "DATA", "MAIL"]),
+)
+def test_stage_decides_a_not_found_phrase(diagnostic: str, status: str, stage: str) -> None:
+    """Property: with a status that is not x.1.1/x.1.2, an "unknown" answer is RECIPIENT_NOT_FOUND
+    unless it answered DATA (a filter) or MAIL FROM (the sender)."""
+    suffix = {
+        "": "",
+        "RCPT": " (in reply to RCPT TO command)",
+        "DATA": " (in reply to end of DATA command)",
+        "MAIL": " (in reply to MAIL FROM command)",
+    }[stage]
+    result = classify(_dsn(diagnostic + suffix, status))
+    (outcome,) = result.recipients
+    assert outcome.smtp_command == stage
+    expected = K.DELIVERY_FAILED if stage in ("DATA", "MAIL") else K.RECIPIENT_NOT_FOUND
+    assert outcome.kind is expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(NOT_FOUND_TEXTS), st.sampled_from(CLOSED_TEXTS), st.booleans())
+def test_closed_words_outrank_unknown_words(unknown: str, closed: str, in_human: bool) -> None:
+    """Property: when a recipient's report says both "unknown" and "closed/disabled", it is
+    MAILBOX_CLOSED, wherever the closed words are (diagnostic or the human-readable part)."""
+    if in_human:
+        raw = _dsn(unknown, "5.0.0", human=closed)
+    else:
+        raw = _dsn(f"{unknown}. {closed}", "5.0.0")
+    assert classify(raw).recipients[0].kind is K.MAILBOX_CLOSED
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("5.1.1", K.RECIPIENT_NOT_FOUND),
+        ("5.1.2", K.RECIPIENT_NOT_FOUND),
+        ("5.1.3", K.DELIVERY_FAILED),
+        ("5.1.6", K.DELIVERY_FAILED),
+        ("5.1.10", K.DELIVERY_FAILED),
+        ("4.1.1", K.DELIVERY_FAILED),
+        ("5.2.1", K.DELIVERY_FAILED),
+        ("5.3.4", K.MESSAGE_TOO_LARGE),
+    ],
+)
+def test_status_fallback(status: str, expected: ReplyKind) -> None:
+    result = classify(_dsn(f"550 {status} see the status", status))
+    assert result.recipients[0].kind is expected
+
+
+@pytest.mark.parametrize(
+    "diagnostic",
+    [
+        "550 5.7.606 Access denied, banned sending IP [192.0.2.1]",
+        "5.1.0 - Unknown address error 550-'5.7.1 Access denied'",
+        "550 5.7.1 Unknown user; your host is on a block list",
+    ],
+)
+def test_policy_status_with_refusal_words_is_not_not_found(diagnostic: str) -> None:
+    assert classify(_dsn(diagnostic, "5.0.0")).recipients[0].kind is K.DELIVERY_FAILED
+
+
+def test_exchange_directory_edge_blocking_is_not_found() -> None:
+    diagnostic = "550 5.4.1 Recipient address rejected: Access denied (in reply to RCPT TO command)"
+    assert classify(_dsn(diagnostic, "5.4.1")).recipients[0].kind is K.RECIPIENT_NOT_FOUND
+
+
+def _from_ins(raw: bytes, header: str) -> str:
+    value = message_from_bytes(raw)[header] or ""
+    m = re.search(r"[0-9AB]{15}@patient\.mssante\.fr", value)
+    assert m is not None
+    return str(parse_patient_address(m.group(0)))
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "where"),
+    [
+        ("patient-message.eml", K.PATIENT_MESSAGE, "From"),
+        ("spoof-dsn.eml", K.PATIENT_MESSAGE, "From"),
+        ("mdn-displayed.eml", K.READ_RECEIPT, "From"),
+        ("dsn-closed-fr.eml", K.MAILBOX_CLOSED, "To-of-original"),
+        ("dsn-two-recipients.eml", K.RECIPIENT_NOT_FOUND, "first-failed"),
+    ],
+)
+def test_patient_ins(name: str, kind: ReplyKind, where: str) -> None:
+    raw = (FIXTURES / name).read_bytes()
+    result = classify(raw)
+    assert result.kind is kind
+    if where == "From":
+        expected = _from_ins(raw, "From")
+    elif where == "To-of-original":
+        expected = str(parse_patient_address(P1))
+    else:
+        first = next(r for r in result.recipients if r.kind.is_failure)
+        expected = str(parse_patient_address(first.address))
+    assert str(result.patient_ins) == expected
+    assert result.to_dict()["patient_ins"] == expected
+
+
+@pytest.mark.parametrize("name", ["test-ack.eml", "professional-message.eml", "arf-feedback.eml"])
+def test_no_patient_ins_when_no_patient_is_involved(name: str) -> None:
+    result = classify((FIXTURES / name).read_bytes())
+    assert result.patient_ins is None
+    assert result.to_dict()["patient_ins"] is None
