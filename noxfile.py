@@ -33,6 +33,6 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark; each prints mssc beside its anchor with the ratio."""
-    session.install("-e", ".[test,sandbox]")
+    session.install("-e", ".[bench]")
     for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)

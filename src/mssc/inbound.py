@@ -2,7 +2,7 @@
 
 >>> raw = (b"From: Dominique TROIS <297022A02077878@patient.mssante.fr>\\n"
 ...        b"Subject: Re: Votre rendez-vous\\nMessage-ID: <r1@patient.mssante.fr>\\n"
-...        b"In-Reply-To: <o1@hopital.mssante.fr>\\n\\nMerci, je serai là.\\n")
+...        b"In-Reply-To: <o1@hopital.mssante.fr>\\n\\nMerci, je viendrai.\\n")
 >>> msg = parse_patient_message(raw)
 >>> msg.last_name, str(msg.ins), msg.thread_root
 ('TROIS', '297022A02077878', '<o1@hopital.mssante.fr>')
