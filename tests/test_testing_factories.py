@@ -152,3 +152,54 @@ def test_with_the_composer() -> None:
     )
     reply = classify(make_patient_reply(sent, "Merci", date=WHEN))
     assert (reply.kind, reply.original_message_id) == (ReplyKind.PATIENT_MESSAGE, sent.message_id)
+
+
+def _deeply_nested(levels: int) -> bytes:
+    head = b"From: <sec@chu.mssante.fr>\nTo: <" + PATIENT.encode() + b">\n"
+    head += b"Message-ID: <deep@chu.mssante.fr>\nSubject: deep\n"
+    body = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (i, i) for i in range(levels)
+    )
+    body += b"Content-Type: text/plain\n\nx\n" + b"".join(
+        b"--b%d--\n" % i for i in reversed(range(levels))
+    )
+    return head + body
+
+
+_HOSTILE_ORIGINALS = {
+    "nested-5000": _deeply_nested(5000),
+    "rfc822-nested-3000": b"Message-ID: <n@chu.mssante.fr>\nTo: <"
+    + PATIENT.encode()
+    + b">\n"
+    + b"Content-Type: message/rfc822\n\n" * 3000
+    + b"x\n",
+    "no-headers": b"\x00\xff junk without a colon\n\n",
+    "lone-cr": b"Message-ID: <cr@chu.mssante.fr>\rTo: <" + PATIENT.encode() + b">\r\rbody",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HOSTILE_ORIGINALS))
+def test_factories_accept_hostile_originals(name: str) -> None:
+    """The factories read only the original's headers: a hostile body never breaks them."""
+    original = _HOSTILE_ORIGINALS[name]
+    replies = [
+        make_bounce(original, "RECIPIENT_NOT_FOUND", date=WHEN),
+        make_read_receipt(original, date=WHEN),
+        make_test_acknowledgement(original, date=WHEN),
+        make_patient_reply(original, "merci", date=WHEN),
+    ]
+    kinds = [classify(r).kind for r in replies]
+    assert kinds == [
+        ReplyKind.RECIPIENT_NOT_FOUND,
+        ReplyKind.READ_RECEIPT,
+        ReplyKind.TEST_ACKNOWLEDGEMENT,
+        ReplyKind.PATIENT_MESSAGE,
+    ]
+
+
+def test_factories_bound_a_huge_original_subject() -> None:
+    """A megabyte-long subject is cut in the reply (a real MTA would refuse such a line)."""
+    original = _original().replace(b"Subject: ", b"Subject: " + "é".encode() * 500_000, 1)
+    receipt = make_read_receipt(original, date=WHEN)
+    assert len(receipt) < len(original) + 20_000
+    assert classify(receipt).kind is ReplyKind.READ_RECEIPT

@@ -14,7 +14,9 @@ refused with its reason) or an entry of :attr:`PatientMessage.defects`; the work
 
 from __future__ import annotations
 
+import email.utils
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
@@ -187,9 +189,17 @@ def split_display_name(display_name: str) -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
+def _fold(name: str) -> str:
+    """The key under which case-insensitive file systems (Windows, macOS) see a name equal."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
 def _unique(name: str, taken: set[str]) -> str:
-    if name.lower() not in taken:
-        taken.add(name.lower())
+    """``name``, or ``name (2)``, ``name (3)`` ...: unique within the message even where case
+    and Unicode normalisation are folded (``Report.pdf``/``REPORT.pdf``, ``straße``/``STRASSE``,
+    NFC/NFD)."""
+    if _fold(name) not in taken:
+        taken.add(_fold(name))
         return name
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
@@ -197,8 +207,8 @@ def _unique(name: str, taken: set[str]) -> str:
     n = 2
     while True:
         candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
-        if candidate.lower() not in taken:
-            taken.add(candidate.lower())
+        if _fold(candidate) not in taken:
+            taken.add(_fold(candidate))
             return candidate
         n += 1
 
@@ -251,14 +261,15 @@ def _sender(msg: Message, defects: list[str]) -> tuple[str, str, Ins | None, Ins
         return "", "", None, InsProblem("no-sender", "the message has no From header")
     if len(from_values) > 1:
         defects.append("several-from-headers")
-    decoded = _mime.header(msg, "From")
+    # the address comes from the raw header: an RFC 2047 word is display-name text, so an
+    # address written inside one is not the sender's; only the display name is decoded
+    raw_from = _mime.raw_header(msg, "From")
     try:
-        import email.utils
-
-        display, address = email.utils.parseaddr(decoded)
+        raw_display, address = email.utils.parseaddr(raw_from)
     except Exception:
-        display, address = "", ""
-    address = address or _mime.bare_address(decoded)
+        raw_display, address = "", ""
+    address = address or _mime.bare_address(raw_from)
+    display = _mime.decode_words(raw_display) if raw_display else ""
     if "@" in address:
         local, _, domain = address.rpartition("@")
         address = f"{local}@{domain.lower()}"

@@ -16,6 +16,7 @@ The pipeline, for one message (every step bounded, nothing raises on content):
 
 from __future__ import annotations
 
+import email.utils
 import re
 from collections.abc import Iterable, Sequence
 from email.message import Message
@@ -65,32 +66,87 @@ _SYSTEM_LOCALS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mailer_daemon", "double-bounce"}
 )
 _SYSTEM_LOCAL_RE = re.compile(r"^(mailer-?daemon|post_?master|mail[._-]?delivery)")
+# An MES system address: a local part on patient.mssante.fr with a letter that is not in the
+# INS position of Corsica (2A/2B), e.g. ``reponse.automatique-test`` or ``ne-pas-repondre``.
+# Digits-only locals are not system addresses (a mistyped or truncated INS may be a patient).
+_MES_SYSTEM_LOCAL = re.compile(r"(?=[^@]*[a-z])(?![0-9]{5}2[ab])[a-z0-9][a-z0-9._+-]{0,63}")
 _MAX_RECIPIENTS = 100
 _DELIVERED_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 
 
 class _Sender:
-    """Who sent the message, as far as the headers say."""
+    """Who sent the message, as far as the headers say.
 
-    __slots__ = ("address", "is_patient", "is_system", "is_test_responder", "null_only", "why")
+    The address is read from the raw ``From`` (an RFC 2047 word is display-name text, never an
+    address). A patient's INS address in *any* ``From``, ``Sender`` or ``Return-Path`` makes
+    the message the patient's: a system ``From`` beside it proves nothing, so it is neither a
+    system sender nor the TEST responder then.
+    """
+
+    __slots__ = (
+        "address",
+        "is_patient",
+        "is_system",
+        "is_test_responder",
+        "null_only",
+        "patient_address",
+        "patient_source",
+        "spoofed",
+        "why",
+    )
 
     def __init__(self, msg: Message) -> None:
-        from_value = _mime.header(msg, "From")
-        self.address = _mime.bare_address(from_value).lower() if from_value else ""
+        self.address = _address_of(_mime.raw_header(msg, "From"))
         local, _, domain = self.address.rpartition("@")
-        return_path = _mime.header(msg, "Return-Path").strip()
-        self.is_test_responder = self.address == TEST_RESPONDER
-        self.is_patient = domain == PATIENT_DOMAIN and bool(_PATIENT_LOCAL.fullmatch(local))
+        return_path = _mime.raw_header(msg, "Return-Path")
+        self.patient_address = ""
+        self.patient_source = ""
+        for name, value in _identity_values(msg):
+            address = _address_of(value)
+            plocal, _, pdomain = address.rpartition("@")
+            if pdomain == PATIENT_DOMAIN and _PATIENT_LOCAL.fullmatch(plocal):
+                self.patient_address, self.patient_source = address, name
+                break
+        self.is_patient = bool(self.patient_address)
+        self.spoofed = self.is_patient and self.patient_address != self.address
+        self.is_test_responder = self.address == TEST_RESPONDER and not self.is_patient
         why = ""
-        if return_path in ("<>", "") and "Return-Path" in msg and not self.is_patient:
+        if self.is_patient:
+            pass
+        elif return_path.strip() in ("<>", "") and "Return-Path" in msg:
             why = "null return path"
         elif local in _SYSTEM_LOCALS or _SYSTEM_LOCAL_RE.match(local):
             why = f"system sender {self.address}"
-        elif domain == PATIENT_DOMAIN and not self.is_patient and local:
+        elif domain == PATIENT_DOMAIN and _MES_SYSTEM_LOCAL.fullmatch(local):
             why = f"MES system address {self.address}"
         self.is_system = bool(why)
         self.null_only = why == "null return path"
         self.why = why
+
+
+def _identity_values(msg: Message) -> list[tuple[str, str]]:
+    """Every ``From``, ``Sender`` and ``Return-Path`` value (raw), the first From first."""
+    out: list[tuple[str, str]] = []
+    for name in ("From", "Sender", "Return-Path"):
+        for value in _mime.header_all(msg, name)[:10]:
+            if "\n" in value or "\r" in value:
+                value = " ".join(value.split())
+            out.append((name, value))
+    return out
+
+
+def _address_of(value: str) -> str:
+    """The lower-case addr-spec of a raw address header (a quoted display name is skipped)."""
+    if not value:
+        return ""
+    if '"' in value or "(" in value:
+        try:
+            address = email.utils.parseaddr(value)[1]
+        except Exception:
+            address = ""
+        if address:
+            return address.lower()
+    return _mime.bare_address(value).lower()
 
 
 class _Reader:
@@ -282,7 +338,7 @@ class Classifier:
         reader.mdn_original = fields.original_message_id if fields else None
         address = fields.recipient if fields else ""
         if not address and sender.is_patient:
-            address = sender.address
+            address = sender.patient_address
         if address:
             recipients.append(
                 RecipientOutcome(
@@ -300,7 +356,18 @@ class Classifier:
     ) -> _Result | None:
         if not sender.is_patient:
             return None
-        evidence.append(Evidence("sender.patient", "header:From", sender.address))
+        evidence.append(
+            Evidence("sender.patient", f"header:{sender.patient_source}", sender.patient_address)
+        )
+        if sender.spoofed:
+            evidence.append(
+                Evidence(
+                    "spoof-guard",
+                    f"header:{sender.patient_source}",
+                    f"a patient's address beside From {sender.address or '(none)'}: the system "
+                    "sender is not trusted, the message is treated as the patient's",
+                )
+            )
         looks = reader.dsn_payloads or reader.report_type
         hit = NOTICE_RULE.search(normalise(reader.subject)) or (
             NOTICE_RULE.search(reader.norm_notice[:4000]) if not looks else None
@@ -718,13 +785,13 @@ def _patient_ins(
 ) -> Ins | None:
     """The INS of the patient a verdict concerns (see :attr:`Classification.patient_ins`)."""
     if kind is ReplyKind.PATIENT_MESSAGE:
-        return _ins_of(sender.address)
+        return _ins_of(sender.patient_address)
     for pick in (lambda k: k.is_failure, lambda k: True):
         for r in recipients:
             if r.ins is not None and pick(r.kind):
                 return r.ins
     if kind is ReplyKind.READ_RECEIPT and sender.is_patient:
-        return _ins_of(sender.address)
+        return _ins_of(sender.patient_address)
     return None
 
 

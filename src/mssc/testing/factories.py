@@ -23,6 +23,8 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from email.header import Header
+from email.message import Message
+from email.parser import BytesParser
 from email.policy import compat32
 from typing import Literal, Protocol
 
@@ -110,32 +112,67 @@ def _raw(original: Original) -> bytes:
     )
 
 
+_MAX_LINE = 998  # RFC 5322's line limit: longer original header lines are cut in replies
+_MAX_HEADERS = 64 * 1024  # the original's header block quoted in a report, at most
+_MAX_SUBJECT = 200  # characters of the original's subject repeated in a reply
+_KEEP = ("message-id:", "from:", "to:", "cc:", "subject:", "date:")
+_FALLBACK_RECIPIENT = "279035121518989@" + PATIENT_DOMAIN
+
+
 class _Original:
-    """What the factories need from the original message."""
+    """What the factories need from the original message.
+
+    Only the header block is parsed (``headersonly``): a hostile body (thousands of nested
+    parts, binary junk) costs nothing and never raises; overlong header lines are cut.
+    """
 
     def __init__(self, original: Original) -> None:
         self.data = _raw(original)
-        msg = email.message_from_bytes(self.data, policy=compat32)
-        self.message_id = _clean(msg.get("Message-ID", "")) or None
-        self.sender = email.utils.parseaddr(_clean(msg.get("From", "")))[1] or "sender@example.org"
+        data = self.data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        head_end = data.find(b"\n\n")
+        head = data[: head_end if head_end >= 0 else None]
+        try:
+            msg = BytesParser(policy=compat32).parsebytes(head + b"\n\n", headersonly=True)
+        except Exception:  # the parser is meant never to raise; a factory must not either
+            msg = Message()
+        self.message_id = _clean(msg.get("Message-ID", ""))[:_MAX_LINE] or None
+        from_value = _clean(msg.get("From", ""))[:_MAX_LINE]
+        self.sender = email.utils.parseaddr(from_value)[1] or "sender@example.org"
         rcpts = getattr(original, "envelope", None)
         rcpt_to = getattr(rcpts, "rcpt_to", None) if rcpts is not None else None
         if rcpt_to:
             self.recipients = [str(r) for r in rcpt_to]
         else:
-            pairs = email.utils.getaddresses([_clean(v) for v in msg.get_all("To", [])])
-            self.recipients = [a for _, a in pairs if "@" in a] or ["unknown@" + PATIENT_DOMAIN]
-        self.subject = header(msg, "Subject")
-        self.references = _clean(msg.get("References", "")).split()
-        head_end = self.data.replace(b"\r\n", b"\n").find(b"\n\n")
-        head = self.data.replace(b"\r\n", b"\n")[: head_end if head_end >= 0 else None]
-        self.headers = head.decode("ascii", "replace")
+            values = [_clean(v)[:_MAX_LINE] for v in msg.get_all("To", [])[:10]]
+            pairs = email.utils.getaddresses(values)
+            self.recipients = [a for _, a in pairs if "@" in a] or [_FALLBACK_RECIPIENT]
+        self.subject = header(msg, "Subject")[:_MAX_SUBJECT]
+        self.references = _clean(msg.get("References", ""))[: 20 * _MAX_LINE].split()
+        self.headers = _quoted_headers(head.decode("ascii", "replace"))
 
     def thread_headers(self) -> list[tuple[str, str]]:
         if not self.message_id:
             return []
         refs = [*self.references, self.message_id][-20:]
         return [("In-Reply-To", self.message_id), ("References", " ".join(refs))]
+
+
+def _quoted_headers(head: str) -> str:
+    """The original's header block for a report: lines cut at 998 characters, the whole at
+    64 KiB (the identifying fields kept first)."""
+    lines = [line[:_MAX_LINE] for line in head.split("\n")]
+    if sum(len(line) + 1 for line in lines) <= _MAX_HEADERS:
+        return "\n".join(lines)
+    kept = [line for line in lines if line.lower().startswith(_KEEP)]
+    budget = _MAX_HEADERS - sum(len(line) + 1 for line in kept)
+    for line in lines:
+        if line.lower().startswith(_KEEP) or line[:1] in (" ", "\t"):
+            continue
+        if len(line) + 1 > budget:
+            break
+        kept.append(line)
+        budget -= len(line) + 1
+    return "\n".join(kept)
 
 
 def _clean(value: object) -> str:

@@ -1,0 +1,79 @@
+"""Adversarial review of parse_patient_message: file names, senders, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+
+from mssc.inbound import parse_patient_message
+
+PATIENT = "297022A02077878@patient.mssante.fr"
+
+
+def _with_names(names: list[str]) -> bytes:
+    parts = "".join(
+        f'--a\nContent-Type: application/pdf; name="{n}"\n\n%PDF-1.4 x\n' for n in names
+    )
+    head = f"From: <{PATIENT}>\nContent-Type: multipart/mixed; boundary=a\n\n"
+    return (head + parts + "--a--\n").encode("utf-8")
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["Report.pdf", "report.PDF", "REPORT.pdf"],
+        ["caf\u00e9.pdf", "cafe\u0301.pdf", "CAF\u00c9.pdf"],
+        ["stra\u00dfe.pdf", "STRASSE.pdf"],
+        ["report (2).pdf", "report.pdf", "report.pdf"],
+        ["...", "attachment", "/", ""],
+    ],
+)
+def test_safe_filenames_are_unique_across_case_and_normalisation(names: list[str]) -> None:
+    """Windows and macOS fold case (and NFC/NFD): safe names must not collide there."""
+    msg = parse_patient_message(_with_names(names))
+    safe = [a.safe_filename for a in msg.attachments]
+    assert len(safe) == len(names)
+    assert len({_fold(s) for s in safe}) == len(safe)
+    assert all(s and "/" not in s and "\\" not in s for s in safe)
+
+
+def test_raw_utf8_file_names_are_decoded_not_left_as_surrogates() -> None:
+    """RFC 6532 mail writes UTF-8 names raw; they must come out as text and JSON-encodable."""
+    msg = parse_patient_message(_with_names(["compte-rendu \u00e9t\u00e9.pdf"]))
+    (att,) = msg.attachments
+    assert att.filename == "compte-rendu \u00e9t\u00e9.pdf"
+    assert att.safe_filename == "compte-rendu \u00e9t\u00e9.pdf"
+    att.safe_filename.encode("utf-8")  # no lone surrogates
+    json.dumps(msg.to_dict(), ensure_ascii=False).encode("utf-8")
+
+
+def test_an_address_inside_an_encoded_display_name_is_not_the_sender() -> None:
+    raw = (
+        f"From: =?utf-8?q?Jean_DUPONT_=3C{PATIENT.replace('@', '=40')}=3E?= <other@example.org>"
+        "\n\nbonjour\n"
+    ).encode()
+    msg = parse_patient_message(raw)
+    assert msg.from_address == "other@example.org"
+    assert msg.ins is None
+    assert msg.ins_error is not None
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "last"),
+    [
+        ("=?utf-8?q?Ren=C3=A9e_DUPONT-MAR=C3=87AL?=", "Ren\u00e9e", "DUPONT-MAR\u00c7AL"),
+        ('"DUPONT, Jean"', "Jean", "DUPONT"),
+        ("=?iso-8859-1?q?Z=E9lie?= MARTIN", "Z\u00e9lie", "MARTIN"),
+        ("=?x-no-such-charset?q?Jean?= MARTIN", "Jean", "MARTIN"),
+    ],
+)
+def test_display_names(header: str, first: str, last: str) -> None:
+    msg = parse_patient_message(f"From: {header} <{PATIENT}>\n\nx\n".encode())
+    assert (msg.first_name, msg.last_name) == (first, last)
+    assert msg.from_address == PATIENT
