@@ -243,6 +243,7 @@ def test_patient_address_type_error() -> None:
         ("secretariat@CH-EXEMPLE.MSSANTE.FR", True),
         ("279035121518989@patient.mssante.fr", False),
         (TEST_RESPONDER, False),
+        ("robot@mes.patient.mssante.fr", False),  # under the patient domain: not a pro box
         ("x@mssante.fr", False),
         ("x@mssante.fr.example.com", False),
         ("x@notmssante.fr", False),

@@ -18,6 +18,7 @@ from mssc.attachments import (
     normalize_media_type,
     safe_filename,
     sniff_media_type,
+    unique_filenames,
 )
 from mssc.errors import AttachmentRejected, InvalidPolicy
 
@@ -240,3 +241,72 @@ def test_attachment_is_frozen_and_typed() -> None:
         att.filename = "b.pdf"  # type: ignore[misc]
     with pytest.raises(TypeError):
         Attachment("a.pdf", "text")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"<html><script>alert(1)</script>" + PDF,  # an HTML/PDF polyglot
+        b"junk" * 10 + PDF,
+        bytes(200) + PDF,
+    ],
+)
+def test_outbound_pdf_header_must_open_the_file(content: bytes) -> None:
+    assert sniff_media_type(content) == "application/pdf"  # what lenient readers accept
+    verdict = DEFAULT_OUTBOUND_POLICY.verdict("cr.pdf", content)
+    assert not verdict.accepted
+    assert verdict.code == "type-mismatch"
+
+
+@pytest.mark.parametrize("prefix", [b"", b"\n", b"\r\n \t", b"\xef\xbb\xbf"])
+def test_outbound_pdf_after_white_space_is_accepted(prefix: bytes) -> None:
+    assert DEFAULT_OUTBOUND_POLICY.verdict("cr.pdf", prefix + PDF).accepted
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("LPT1.tar.pdf", "_LPT1.tar.pdf"),  # Windows reserves the name whatever the extensions
+        ("CONIN$.pdf", "_CONIN$.pdf"),
+        ("conout$.pdf", "_conout$.pdf"),
+        ("COM\u00b9.pdf", "_COM\u00b9.pdf"),  # superscript digits are reserved too
+        ("nul .pdf", "_nul.pdf"),
+        ("console.pdf", "console.pdf"),
+    ],
+)
+def test_safe_filename_windows_devices(name: str, expected: str) -> None:
+    assert safe_filename(name) == expected
+
+
+@pytest.mark.parametrize("char", ["é", "\u4e2d", "\U0001f600"])
+def test_safe_filename_fits_a_file_system_name_in_utf8(char: str) -> None:
+    out = safe_filename(char * 300 + ".pdf")
+    assert out.endswith(".pdf")
+    assert len(out.encode("utf-8")) <= 255
+    assert out.encode("utf-8").decode("utf-8") == out
+    assert set(out.removesuffix(".pdf")) == {char}
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(
+        st.sampled_from(["cr.pdf", "CR.pdf", "cr (2).pdf", "Cr (3).PDF", "é.pdf", "e\u0301.pdf"])
+    )
+)
+def test_unique_filenames_properties(names: list[str]) -> None:
+    safe = [safe_filename(n) for n in names]
+    out = unique_filenames(safe)
+    assert len(out) == len(safe)
+    folded = [unicodedata.normalize("NFC", n).casefold() for n in out]
+    assert len(set(folded)) == len(folded)
+    assert all(o.lower().endswith(".pdf") for o in out)
+    assert unique_filenames(out) == out  # distinct names are left alone
+    assert [o for o, s in zip(out, safe, strict=True) if o == s][:1] == safe[:1]  # first kept
+
+
+def test_unique_filenames_keeps_the_limits() -> None:
+    name = safe_filename("\U0001f600" * 300 + ".pdf")
+    out = unique_filenames([name] * 12)
+    assert len(set(out)) == 12
+    assert all(len(o.encode("utf-8")) <= 255 and o.endswith(".pdf") for o in out)
+    assert out[11].endswith(" (12).pdf")

@@ -218,3 +218,20 @@ def test_reply_subject(subject: str, expected: str) -> None:
 )
 def test_fin_word(subject: str, has_fin: bool) -> None:
     assert contains_fin_word(subject) is has_fin
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=?utf-8?q?a=0A b?=",  # white space inside the encoded word: the stdlib still decodes it
+        "=?utf-8?q?a=0ABcc:=20x@example.com b?=",
+        "=?utf-8?b?AAo*?=",  # invalid base64 that the stdlib decodes anyway (NUL, LF)
+        "a\ud800b",  # a lone surrogate cannot be encoded
+        "x \u202etxt.exe",  # bidi override
+        "x \u2067y\u2069",  # bidi isolate
+    ],
+)
+def test_what_the_stdlib_would_decode_is_checked_too(value: str) -> None:
+    with pytest.raises(HeaderInjection) as info:
+        check_header_value(value, field="X-Note")
+    assert info.value.code == "control-character"

@@ -224,4 +224,6 @@ def is_mssante_address(text: object) -> bool:
         _, domain = _validate_syntax(_strip_decorations(text))
     except InvalidAddress:
         return False
-    return domain.endswith("." + MSSANTE_DOMAIN) and domain != PATIENT_DOMAIN
+    if domain == PATIENT_DOMAIN or domain.endswith("." + PATIENT_DOMAIN):
+        return False
+    return domain.endswith("." + MSSANTE_DOMAIN)

@@ -18,6 +18,7 @@ import codecs
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -26,6 +27,7 @@ from mssc.errors import AttachmentRejected, InvalidPolicy
 __all__ = [
     "DEFAULT_OUTBOUND_POLICY",
     "INBOUND_POLICY",
+    "MAX_FILENAME_OCTETS",
     "SNIFFABLE_MEDIA_TYPES",
     "Attachment",
     "AttachmentPolicy",
@@ -34,6 +36,7 @@ __all__ = [
     "normalize_media_type",
     "safe_filename",
     "sniff_media_type",
+    "unique_filenames",
 ]
 
 PDF: Final = "application/pdf"
@@ -100,6 +103,17 @@ def _looks_like_text(sample: bytes) -> bool:
         except UnicodeDecodeError:
             return False
     return not any(b in _BINARY_CONTROLS for b in sample)
+
+
+def _pdf_header_first(content: bytes) -> bool:
+    """Whether ``%PDF-`` opens the file, after at most a UTF-8 BOM and white space.
+
+    :func:`sniff_media_type` accepts the header anywhere in the first 1024 bytes, as PDF readers
+    do; a policy does not: whatever precedes the header may be read as another format (HTML,
+    script) by another program.
+    """
+    head = bytes(content[:1024]).removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n\f")
+    return head.startswith(b"%PDF-")
 
 
 def sniff_media_type(content: bytes) -> str | None:
@@ -206,8 +220,11 @@ def normalize_media_type(media_type: str | None) -> str | None:
 
 _RESERVED: Final = frozenset('<>:"/\\|?*')
 _WINDOWS_DEVICES: Final = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{d}{i}" for d in ("com", "lpt") for i in (*"0123456789", "\u00b9", "\u00b2", "\u00b3")}
 )
+#: The longest file name mssc writes, in UTF-8 octets (what ext4, APFS and others can store).
+MAX_FILENAME_OCTETS: Final = 255
 _EXT_RE = re.compile(r"\.[^\W_]{1,16}\Z")
 
 
@@ -229,10 +246,12 @@ def safe_filename(name: str, *, max_length: int = 120) -> str:
     - only the last path component is kept (after ``/`` and ``\\``);
     - control, format (bidi overrides, zero-width) and reserved (``<>:"/\\|?*``) characters
       are removed, runs of white space become one space;
-    - leading dots and spaces, trailing dots and spaces are removed; Windows device names get a
-      ``_`` prefix;
+    - leading dots and spaces, trailing dots and spaces are removed; Windows device names
+      (``CON``, ``NUL``, ``COM1``, ``CONIN$``…, also before several extensions) get a ``_``
+      prefix;
     - Unicode is kept, in NFC;
-    - at most ``max_length`` characters, the extension kept;
+    - at most ``max_length`` characters and :data:`MAX_FILENAME_OCTETS` octets of UTF-8, cut
+      between whole characters, the extension kept;
     - never empty: ``attachment`` (plus the extension) when nothing is left.
 
     >>> safe_filename("C:\\\\temp\\\\..\\\\.bilan\\u202egpj.exe")
@@ -252,10 +271,50 @@ def safe_filename(name: str, *, max_length: int = 120) -> str:
         ext = ""
     if not stem:
         stem = "attachment"
-    if stem.lower() in _WINDOWS_DEVICES:
+    # Windows reserves a device name whatever follows its first dot (NUL.tar.gz).
+    if stem.split(".", 1)[0].rstrip(" ").lower() in _WINDOWS_DEVICES:
         stem = "_" + stem
-    stem = stem[: max_length - len(ext)].rstrip(" .") or "attachment"[: max_length - len(ext)]
-    return stem + ext
+    return _fit(stem, ext, max_length)
+
+
+def _fit(stem: str, ext: str, max_length: int) -> str:
+    """``stem + ext`` cut to ``max_length`` characters and :data:`MAX_FILENAME_OCTETS` octets of
+    UTF-8, by shortening the stem only (whole characters, so the UTF-8 stays valid)."""
+    budget = MAX_FILENAME_OCTETS - len(ext.encode("utf-8"))
+    cut = stem[: max_length - len(ext)].encode("utf-8")[:budget].decode("utf-8", "ignore")
+    return (cut.rstrip(" .") or "attachment"[: max_length - len(ext)]) + ext
+
+
+def unique_filenames(names: Sequence[str], *, max_length: int = 120) -> tuple[str, ...]:
+    """Return ``names`` (already safe) with duplicates renamed ``name (2).ext``, ``name (3).ext``…
+
+    Names are compared as a case-insensitive file system would (NFC, case folded), so that no
+    attachment silently replaces another when the patient saves them.
+
+    >>> unique_filenames(["cr.pdf", "CR.pdf", "cr (2).pdf"])
+    ('cr.pdf', 'CR (3).pdf', 'cr (2).pdf')
+    """
+    taken = {_fold(n) for n in names}
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        candidate = name
+        if _fold(name) in seen:
+            stem, ext = _split_ext(name)
+            n = 2
+            while True:
+                candidate = _fit(stem, f" ({n}){ext}", max_length)
+                if _fold(candidate) not in taken:
+                    break
+                n += 1
+        taken.add(_fold(candidate))
+        seen.add(_fold(candidate))
+        out.append(candidate)
+    return tuple(out)
+
+
+def _fold(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _filename_problem(filename: str) -> str | None:
@@ -387,6 +446,14 @@ class AttachmentPolicy:
                 sniffed,
                 "type-mismatch",
                 f"the content of {filename!r} is {content_says}, not {by_name} as its name says",
+            )
+        if sniffed == PDF and not _pdf_header_first(content):
+            return AttachmentVerdict(
+                False,
+                sniffed,
+                "type-mismatch",
+                f"the PDF header of {filename!r} is not at the start of the file: the bytes "
+                "before it can make it another format as well (a polyglot)",
             )
         return AttachmentVerdict(True, sniffed)
 

@@ -44,13 +44,20 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from mssc.addresses import (
+    PATIENT_DOMAIN,
     TEST_RESPONDER,
     is_mssante_address,
     normalize_address,
     parse_patient_address,
     patient_address,
 )
-from mssc.attachments import DEFAULT_OUTBOUND_POLICY, Attachment, AttachmentPolicy, safe_filename
+from mssc.attachments import (
+    DEFAULT_OUTBOUND_POLICY,
+    Attachment,
+    AttachmentPolicy,
+    safe_filename,
+    unique_filenames,
+)
 from mssc.errors import (
     AccidentalClosure,
     HeaderInjection,
@@ -121,11 +128,24 @@ _RESERVED_HEADERS: Final = frozenset(
         "content-disposition",
         "content-id",
         "content-description",
+        # Headers that would send copies, receipts or replies elsewhere than the boxes mssc
+        # checked (RFC 5322 Resent-*, legacy receipt and reply headers).
+        "return-receipt-to",
+        "errors-to",
+        "mail-followup-to",
+        "mail-reply-to",
+        "disposition-notification-options",
+        "original-recipient",
     }
 )
+# Whole families that only mssc may write: the MIME structure and resent blocks.
+_RESERVED_PREFIXES: Final = ("content-", "resent-")
 _FIELD_NAME = re.compile(r"[\x21-\x39\x3b-\x7e]{1,76}")
 _MAX_LABEL: Final = 200
 _MAX_LINE: Final = 998
+# A CR or LF that is not part of a CRLF pair, or a NUL: never valid in what mssc transmits.
+_BARE_LINE_END = re.compile(rb"\r(?!\n)|(?<!\r)\n|\x00")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 PatientTarget = Ins | PatientIdentity | str
 ParentLike = bytes | str | Message | ParentMessage
@@ -151,17 +171,30 @@ def _clean(value: str, field_name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", decode_encoded_words(value)).split())
 
 
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: not only white space and invisible format characters."""
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
 def _mssante(address: str, field_name: str) -> str:
     if not isinstance(address, str):
         raise TypeError(f"{field_name} must be a str, not {type(address).__name__}")
     check_header_value(address, field=field_name)
-    if not is_mssante_address(address):
+    # The patient domain's whole name space belongs to Mon espace santé, not to a professional.
+    if not is_mssante_address(address) or (
+        normalize_address(address).rpartition("@")[2].endswith("." + PATIENT_DOMAIN)
+    ):
         raise InvalidSender(
             f"{field_name} {address!r} is not a professional MSSanté address",
             code="not-mssante",
             hint="use a box of the MSSanté trust domain, such as secretariat@chu.mssante.fr",
         )
     return normalize_address(address)
+
+
+def _same_box(a: str, b: str) -> bool:
+    # Mail systems treat the local part of a box case-insensitively in practice.
+    return normalize_address(a).lower() == normalize_address(b).lower()
 
 
 class Sender(BaseModel):
@@ -195,7 +228,7 @@ class Sender(BaseModel):
     @classmethod
     def _check_label(cls, value: str) -> str:
         cleaned = _clean(value, "label")
-        if not cleaned or len(cleaned) > _MAX_LABEL:
+        if not _visible(cleaned) or len(cleaned) > _MAX_LABEL:
             raise InvalidSender(
                 f"the label {value!r} is empty or longer than {_MAX_LABEL} characters",
                 code="bad-label",
@@ -212,7 +245,7 @@ class Sender(BaseModel):
                     code="missing-return",
                     hint="pass return_address= an organisational box that a person reads",
                 )
-            if self.return_address == self.address:
+            if _same_box(self.return_address, self.address):
                 raise InvalidSender(
                     "the return address of an applicative box must be another box",
                     code="missing-return",
@@ -238,15 +271,31 @@ class Sender(BaseModel):
                 code="missing-return",
                 hint="pass return_address= an organisational box that a person reads",
             )
-        if values["kind"] is BoxKind.APPLICATIVE and normalize_address(
-            values["return_address"]
-        ) == normalize_address(values["address"]):
+        if values["kind"] is BoxKind.APPLICATIVE and _same_box(
+            values["return_address"], values["address"]
+        ):
             raise InvalidSender(
                 "the return address of an applicative box must be another box",
                 code="missing-return",
                 hint="replies must reach a person: use an organisational box",
             )
         return cls(**values)
+
+    def _checked(self) -> Sender:
+        """This sender with every check run again: ``model_copy(update=…)`` and
+        ``model_construct`` skip pydantic validation, so the composer does not trust them."""
+        try:
+            kind = BoxKind(self.kind)
+        except ValueError:
+            raise InvalidMessage(
+                f"{self.kind!r} is not a box kind", code="bad-argument", hint="use BoxKind"
+            ) from None
+        return Sender._build(
+            address=self.address,
+            kind=kind,
+            label=self.label,
+            return_address=self.return_address,
+        )
 
     @classmethod
     def personal(
@@ -396,8 +445,13 @@ _HEADER_WRITE_ERRORS: tuple[type[Exception], ...] = tuple(
 )
 
 
+_NOT_7BIT_SAFE = re.compile(r"[^\t\n\r\x20-\x7e]")
+
+
 def _text_cte(text: str) -> str:
-    if text.isascii() and all(len(line) <= 76 for line in text.splitlines()):
+    # 7bit only for printable ASCII in short lines: a NUL (RFC 2045 forbids it in 7bit) or any
+    # other control character goes quoted-printable, where it is written as =XX.
+    if not _NOT_7BIT_SAFE.search(text) and all(len(line) <= 76 for line in text.splitlines()):
         return "7bit"
     return "quoted-printable"
 
@@ -763,7 +817,11 @@ class Composer:
                     code="bad-header-name",
                     hint="use printable ASCII without colon or space, e.g. X-MSS-CODECDA",
                 )
-            if name.lower() in _RESERVED_HEADERS or name.lower() in seen:
+            if (
+                name.lower() in _RESERVED_HEADERS
+                or name.lower().startswith(_RESERVED_PREFIXES)
+                or name.lower() in seen
+            ):
                 raise HeaderInjection(
                     f"the header {name} is written by mssc (or given twice)",
                     code="bad-header-name",
@@ -789,12 +847,13 @@ class Composer:
         allow_fin_word: bool,
         message_id: str | None,
         _test: bool = False,
-    ) -> tuple[_Skeleton, str, str, Ins | None, list[Attachment]]:
+    ) -> tuple[_Skeleton, str, str, Ins | None, list[Attachment], Sender]:
         if not isinstance(sender, Sender):
             raise InvalidMessage("sender must be a Sender", code="bad-argument")
+        sender = sender._checked()
         address, patient = self._recipient(to, _test)
         subject_value = _clean(subject, "Subject")
-        if not subject_value:
+        if not _visible(subject_value):
             raise InvalidMessage(
                 "the subject is empty", code="empty-subject", hint="give the message a subject"
             )
@@ -808,6 +867,12 @@ class Composer:
             )
         if not isinstance(text, str) or (html is not None and not isinstance(html, str)):
             raise InvalidMessage("text and html must be str", code="bad-argument")
+        if _SURROGATE.search(text) or (html is not None and _SURROGATE.search(html)):
+            raise InvalidMessage(
+                "text or html holds a lone surrogate, which UTF-8 cannot encode",
+                code="bad-argument",
+                hint="decode the source text properly (no errors='surrogateescape' leftovers)",
+            )
         if isinstance(attachments, (Attachment, bytes, str)):
             raise InvalidMessage("attachments must be a sequence", code="bad-argument")
         files = list(attachments)
@@ -860,12 +925,11 @@ class Composer:
         placeholders: list[bytes] = []
         if files:
             root.make_mixed()
-            for i, (item, media_type) in enumerate(zip(files, types, strict=True)):
+            names = unique_filenames([safe_filename(item.filename) for item in files])
+            for i, (media_type, name) in enumerate(zip(types, names, strict=True)):
                 part = EmailMessage(policy=_POLICY)
                 part["Content-Type"] = media_type
-                part.add_header(
-                    "Content-Disposition", "attachment", filename=safe_filename(item.filename)
-                )
+                part.add_header("Content-Disposition", "attachment", filename=name)
                 part["Content-Transfer-Encoding"] = "base64"
                 placeholder = f"mssc-attachment-{nonce}-{i}"
                 part.set_payload(placeholder + "\n")
@@ -900,15 +964,20 @@ class Composer:
         )
         skeleton = _Skeleton(data, placeholders, contents, size)
         _verify(skeleton, root, sender=sender, to=address, subject=subject_value, msg_id=msg_id)
-        return skeleton, msg_id, subject_value, patient, files
+        return skeleton, msg_id, subject_value, patient, files, sender
 
     def _compose(self, _test: bool = False, **arguments: Any) -> ComposedMessage:
         attachments: Sequence[Attachment] = arguments.get("attachments") or ()
         if isinstance(attachments, Sequence) and all(
             isinstance(a, Attachment) for a in attachments
         ):
+            # Refuse before encoding anything: each base64 body has an exact arithmetic size,
+            # and a text body takes at least one octet per character once encoded.
             lower_bound = sum(base64_body_size(len(a.content)) for a in attachments)
-            if lower_bound > self.max_size:  # refuse before building anything
+            lower_bound += sum(
+                len(b) for b in (arguments.get("text"), arguments.get("html")) if isinstance(b, str)
+            )
+            if lower_bound > self.max_size:
                 raise _too_large(lower_bound, self.max_size, attachments, at_least=True)
         arguments.setdefault("html", None)
         for name in ("read_receipt", "close_conversation", "allow_fin_word"):
@@ -916,11 +985,10 @@ class Composer:
         for name in ("in_reply_to", "extra_headers", "message_id"):
             arguments.setdefault(name, None)
         arguments.setdefault("attachments", ())
-        skeleton, msg_id, subject, patient, files = self._skeleton(_test=_test, **arguments)
+        skeleton, msg_id, subject, patient, files, sender = self._skeleton(_test=_test, **arguments)
         if skeleton.size > self.max_size:
             raise _too_large(skeleton.size, self.max_size, files)
         data = _splice(skeleton)
-        sender: Sender = arguments["sender"]
         rcpt = patient.address if patient is not None else TEST_RESPONDER
         envid = msg_id[1:-1]
         envid = xtext(envid) if len(xtext(envid)) <= 100 else stable_token(msg_id, length=32)
@@ -994,6 +1062,9 @@ def _verify(
             hint="a header value changed the structure of the message; check caller values",
         )
 
+    bare = _BARE_LINE_END.search(skeleton.data)
+    if bare is not None:
+        raise fail(f"a bare CR, LF or NUL at octet {bare.start()}")
     for line in skeleton.data.split(b"\r\n"):
         if len(line) > _MAX_LINE:
             raise fail("a line is longer than 998 octets")

@@ -65,7 +65,8 @@ MAX_REFERENCES: Final = 20
 #: The longest msg-id mssc writes or accepts (brackets included).
 MAX_MSG_ID_LENGTH: Final = 250
 
-_ENCODED_WORD = re.compile(r"=\?([^?\s]*)\?([qQbB])\?([^?\s]*)\?=")
+# The encoded text may hold white space: RFC 2047 forbids it, but the stdlib decodes it anyway.
+_ENCODED_WORD = re.compile(r"=\?([^?\s]*)\?([qQbB])\?([^?]*?)\?=")
 
 
 def _decode_one(charset: str, encoding: str, text: str) -> str:
@@ -78,8 +79,16 @@ def _decode_one(charset: str, encoding: str, text: str) -> str:
                 text.replace("_", " ").encode("ascii", "replace"),
             )
         else:
-            padded = text + "=" * (-len(text) % 4)
-            raw = base64.b64decode(padded.encode("ascii", "replace"), validate=False)
+            data = text.encode("ascii", "replace")
+            # The stdlib's fallbacks for broken base64: as given, then with extra padding.
+            for candidate in (data + b"=" * (-len(data) % 4), data, data + b"=="):
+                try:
+                    raw = base64.b64decode(candidate, validate=False)
+                    break
+                except binascii.Error:
+                    continue
+            else:
+                return text
     except (binascii.Error, ValueError):
         return text
     try:
@@ -97,18 +106,33 @@ def decode_encoded_words(value: str) -> str:
     return _ENCODED_WORD.sub(lambda m: _decode_one(m.group(1), m.group(2), m.group(3)), value)
 
 
+# Bidi embeddings, overrides and isolates: they reorder what follows them on display.
+_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _first_control(value: str) -> str | None:
     for ch in value:
-        if unicodedata.category(ch) in {"Cc", "Zl", "Zp"}:
+        if ch in _BIDI_CONTROLS or unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"}:
             return ch
     return None
+
+
+def _stdlib_decoded(value: str) -> str:
+    """The value as the running Python's ``email`` package decodes it (it is more liberal than
+    RFC 2047: encoded words with white space inside, broken base64)."""
+    try:
+        return str(_policy.default.header_factory("X-Mssc-Check", value))
+    except Exception:  # pragma: no cover - the stdlib registers defects instead of raising
+        return ""
 
 
 def check_header_value(value: str, *, field: str) -> str:
     """Return ``value`` unchanged when it is safe to put in the header ``field``.
 
-    Refused: any control character (CR, LF, NUL, TAB, DEL, C1…) or Unicode line/paragraph
-    separator, in the value as given or after decoding RFC 2047 encoded words.
+    Refused: any control character (CR, LF, NUL, TAB, DEL, C1…), Unicode line/paragraph
+    separator, bidi embedding/override/isolate character or lone surrogate, in the value as given
+    or after decoding RFC 2047 encoded words, both by mssc's liberal decoder and by the running
+    Python's ``email`` package.
 
     Raises:
         HeaderInjection: code ``control-character``.
@@ -116,15 +140,18 @@ def check_header_value(value: str, *, field: str) -> str:
     """
     if not isinstance(value, str):
         raise TypeError(f"{field} must be a str, not {type(value).__name__}")
-    for candidate, how in ((value, ""), (decode_encoded_words(value), " after RFC 2047 decoding")):
-        bad = _first_control(candidate)
-        if bad is not None:
-            raise HeaderInjection(
-                f"{field} contains the control character U+{ord(bad):04X}{how}",
-                code="control-character",
-                hint="remove line breaks and control characters from header values; "
-                "put multi-line text in the body",
-            )
+    bad = _first_control(value)
+    how = ""
+    if bad is None:
+        how = " after RFC 2047 decoding"
+        bad = _first_control(decode_encoded_words(value)) or _first_control(_stdlib_decoded(value))
+    if bad is not None:
+        raise HeaderInjection(
+            f"{field} contains the control character U+{ord(bad):04X}{how}",
+            code="control-character",
+            hint="remove line breaks and control characters from header values; "
+            "put multi-line text in the body",
+        )
     return value
 
 
@@ -259,7 +286,7 @@ def parent_info(parent: bytes | str | Message | ParentMessage) -> ParentInfo:
             message_id=msg_ids[0] if msg_ids else None,
             in_reply_to=extract_msg_ids(_header_str(parent, "In-Reply-To")),
             references=extract_msg_ids(_header_str(parent, "References")),
-            subject=_sanitize(decode_encoded_words(subject)),
+            subject=_sanitize(_decode_fully(subject)),
             from_address=from_address,
         )
     if isinstance(parent, ParentMessage):
@@ -272,13 +299,27 @@ def parent_info(parent: bytes | str | Message | ParentMessage) -> ParentInfo:
             message_id=ids[0] if ids else None,
             in_reply_to=extract_msg_ids(parent.in_reply_to),
             references=extract_msg_ids(" ".join(r for r in refs if isinstance(r, str))),
-            subject=_sanitize(subject_obj if isinstance(subject_obj, str) else ""),
+            subject=_sanitize(_decode_fully(subject_obj) if isinstance(subject_obj, str) else ""),
             from_address=from_obj if isinstance(from_obj, str) else None,
         )
     raise TypeError(
         "a parent message must be bytes, str, an email.message.Message or a parsed patient "
         f"message, not {type(parent).__name__}"
     )
+
+
+def _decode_fully(text: str, rounds: int = 4) -> str:
+    """Decode encoded words until nothing changes, so that a subject encoded several times by a
+    hostile sender cannot keep a control character for the next decoder; whatever still decodes
+    after ``rounds`` is defused (``=?`` becomes ``= ?``)."""
+    for _ in range(rounds):
+        decoded = decode_encoded_words(text)
+        if decoded == text:
+            break
+        text = decoded
+    if decode_encoded_words(text) != text or _stdlib_decoded(text) != text:
+        text = text.replace("=?", "= ?")
+    return text
 
 
 def _sanitize(text: str) -> str:
