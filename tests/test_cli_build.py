@@ -224,3 +224,44 @@ def test_help_ends_with_an_example() -> None:
     lines = mssc("build", "--help").stdout.decode().rstrip().splitlines()
     assert lines[-2].strip() == "example:"
     assert lines[-1].strip().startswith("mssc build ")
+
+
+@pytest.mark.parametrize("output", ["a-directory", "no-such-dir/out.eml"])
+def test_an_unwritable_output_is_a_clean_usage_error(tmp_path: Path, output: str) -> None:
+    (tmp_path / "a-directory").mkdir()
+    (tmp_path / "spec.json").write_text(json.dumps(spec()), encoding="utf-8")
+    result = mssc("build", str(tmp_path / "spec.json"), "-o", str(tmp_path / output))
+    assert result.returncode == 2
+    assert b"cannot write" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_a_spec_that_is_not_utf8_is_a_clean_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "spec.json").write_bytes(b"\xff\xfe{}")
+    result = mssc("build", str(tmp_path / "spec.json"), "-o", str(tmp_path / "out.eml"))
+    assert result.returncode == 2
+    assert b"invalid spec" in result.stderr
+    assert b"Traceback" not in result.stderr
+    assert not (tmp_path / "out.eml").exists()
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing"])
+def test_an_attachment_path_that_is_no_file_is_a_usage_error(tmp_path: Path, kind: str) -> None:
+    if kind == "directory":
+        (tmp_path / "piece.pdf").mkdir()
+    result, out = run_build(tmp_path, spec(attachments=[{"path": "piece.pdf"}]))
+    assert result.returncode == 2
+    assert b"cannot read " in result.stderr
+    assert b"piece.pdf: " in result.stderr
+    assert b"Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_a_symlinked_attachment_is_read_and_sent_under_the_link_name(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "0001.pdf").write_bytes(PDF)
+    (tmp_path / "compte-rendu.pdf").symlink_to(tmp_path / "store" / "0001.pdf")
+    result, out = run_build(tmp_path, spec(attachments=[{"path": "compte-rendu.pdf"}]))
+    assert result.returncode == 0, result.stderr
+    files = [(p.get_filename(), p.get_content()) for p in parsed(out).iter_attachments()]
+    assert files == [("compte-rendu.pdf", PDF)]

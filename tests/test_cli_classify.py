@@ -201,3 +201,95 @@ def test_mbox_round_trip(tmp_path_factory: pytest.TempPathFactory, bodies: list[
     got = [raw for _, raw in iter_messages([str(path)], lambda n, e: None)]
     assert got == messages
     assert count_messages([str(path)]) == len(messages)
+
+
+def test_symlinks_found_in_a_directory_are_skipped_not_followed(tmp_path: Path) -> None:
+    """A link may point outside the tree or back up into it: never followed during a walk."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "other.eml").write_bytes(RECEIPT.read_bytes())
+    box = tmp_path / "box"
+    (box / "sub").mkdir(parents=True)
+    (box / "sub" / "m.eml").write_bytes(BOUNCE.read_bytes())
+    (box / "sub" / "up").symlink_to("..")  # a loop
+    (box / "outside").symlink_to(outside)  # a directory elsewhere
+    (box / "linked.eml").symlink_to(outside / "other.eml")  # a file elsewhere
+    maildir = tmp_path / "md"
+    write_maildir(maildir, [REPLY.read_bytes()])
+    (maildir / "new" / "linked").symlink_to(outside / "other.eml")
+    result = mssc("classify", "--json", str(box), str(maildir))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    sources = sorted(json.loads(line)["source"] for line in result.stdout.splitlines())
+    assert len(sources) == 2
+    assert sources[0] == str(box / "sub" / "m.eml")
+    assert sources[1].startswith(str(maildir / "cur") + "/") or sources[1].startswith(
+        str(maildir / "new") + "/"
+    )
+    text = mssc("classify", str(box), str(maildir)).stdout
+    assert "skipped (symlink)           4" in text
+
+
+def test_a_path_named_on_the_command_line_is_followed_even_as_a_link(tmp_path: Path) -> None:
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "m.eml").write_bytes(BOUNCE.read_bytes())
+    (tmp_path / "link").symlink_to(tmp_path / "dir")
+    (tmp_path / "file-link.eml").symlink_to(RECEIPT)
+    result = mssc("classify", "--json", str(tmp_path / "link"), str(tmp_path / "file-link.eml"))
+    assert result.returncode == 0
+    kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
+    assert kinds == [expected(BOUNCE).value, expected(RECEIPT).value]
+
+
+def test_an_unreadable_subdirectory_does_not_stop_the_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "m.eml").write_bytes(BOUNCE.read_bytes())
+    real_scandir = os.scandir
+
+    def scandir(path: Path) -> object:
+        if Path(path) == tmp_path / "b":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    errors: list[str] = []
+    got = [str(s) for s, _ in iter_messages([str(tmp_path)], lambda n, e: errors.append(n))]
+    assert got == [str(tmp_path / "a" / "m.eml"), str(tmp_path / "c" / "m.eml")]
+    assert errors == [str(tmp_path / "b")]
+
+
+@pytest.mark.parametrize("form", ["empty directory", "zero-byte files", "empty Maildir"])
+def test_nothing_to_classify_is_not_a_failure(tmp_path: Path, form: str) -> None:
+    target = tmp_path / "t"
+    if form == "empty Maildir":
+        write_maildir(target, [])
+    else:
+        target.mkdir()
+        if form == "zero-byte files":
+            (target / "a.eml").write_bytes(b"")
+            (target / "b").write_bytes(b"")
+    result = mssc("classify", str(target))
+    assert result.returncode == 0
+    assert "total                       0" in result.stdout
+    assert mssc("classify", "--json", str(target)).stdout == ""
+
+
+def test_json_lines_are_stable(tmp_path: Path) -> None:
+    """Same input, same bytes; every line has the same keys, "source" first."""
+    write_mbox(tmp_path / "box", [raw.read_bytes() for raw in ALL])
+    first = mssc("classify", "--json", str(tmp_path / "box"), *map(str, ALL))
+    second = mssc("classify", "--json", str(tmp_path / "box"), *map(str, ALL))
+    assert first.returncode == 0
+    assert first.stdout == second.stdout
+    records = [json.loads(line) for line in first.stdout.splitlines()]
+    assert len(records) == 2 * len(ALL)
+    keys = [list(r) for r in records]
+    assert all(k == keys[0] for k in keys)
+    assert keys[0][0] == "source"
+    assert "patient_ins" in keys[0]
+    assert "kind" in keys[0]

@@ -132,3 +132,56 @@ def test_help_ends_with_an_example() -> None:
     lines = mssc("parse", "--help").stdout.rstrip().splitlines()
     assert lines[-2].strip() == "example:"
     assert lines[-1].strip().startswith("mssc parse ")
+
+
+def _two_pdfs(first: str, second: str) -> bytes:
+    """A patient's message with two accepted PDFs named ``first`` and ``second``."""
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m["From"] = "Dominique ADRTROIS <297022A02077878@patient.mssante.fr>"
+    m["To"] = "accueil@chu-exemple.mssante.fr"
+    m["Subject"] = "Mes documents"
+    m.set_content("Voici mes deux bilans.\n")
+    for name, n in ((first, 1), (second, 2)):
+        content = b"%PDF-1.4\n%% bilan " + str(n).encode() + b"\n%%EOF\n"
+        m.add_attachment(content, maintype="application", subtype="pdf", filename=name)
+    return m.as_bytes()
+
+
+def test_extract_treats_names_differing_only_in_case_as_one(tmp_path: Path) -> None:
+    """The directory may be copied to a case-insensitive disk: Bilan.pdf and bilan.pdf collide."""
+    message = tmp_path / "m.eml"
+    message.write_bytes(_two_pdfs("Bilan.pdf", "bilan.pdf"))
+    out = tmp_path / "out"
+    result = mssc("parse", "--extract", str(out), str(message))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 2
+    assert len({n.casefold() for n in names}) == 2
+    contents = sorted(p.read_bytes() for p in out.iterdir())
+    assert contents == sorted(
+        a.content for a in parse_patient_message(message.read_bytes()).attachments
+    )
+
+
+def test_extract_numbers_a_name_taken_by_a_symlink(tmp_path: Path) -> None:
+    """A link planted in DIR under the attachment's name is neither followed nor a failure."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bilan.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    message = tmp_path / "m.eml"
+    message.write_bytes(_two_pdfs("bilan.pdf", "autre.pdf"))
+    result = mssc("parse", "--extract", str(out), str(message))
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "elsewhere.pdf").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["autre.pdf", "bilan (2).pdf", "bilan.pdf"]
+
+
+def test_extract_into_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_bytes(b"x")
+    result = mssc("parse", "--extract", str(tmp_path / "file"), str(REPLY))
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "file").read_bytes() == b"x"

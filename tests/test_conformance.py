@@ -28,7 +28,7 @@ from mssc.conformance import (
     rule,
     rules_markdown,
 )
-from mssc.conformance._check import _Checker
+from mssc.conformance._check import MAX_MIME_DEPTH, _Checker, mime_depth
 from mssc.size import MAX_MESSAGE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +106,13 @@ def _with_attachment(content: bytes, filename: str, mime: str) -> EmailMessage:
     m = good_outgoing()
     maintype, subtype = mime.split("/")
     m.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return m
+
+
+def _forwarded() -> EmailMessage:
+    """A message/rfc822 attachment: a whole e-mail, not a document the patient can open."""
+    m = good_outgoing()
+    m.add_attachment(good_outgoing(Subject="Message transféré"))
     return m
 
 
@@ -279,6 +286,7 @@ OUTGOING_CASES: list[tuple[str, tuple[str, ...], Case]] = [
         ("MSSC018",),
         lambda: _with_attachment(b"PK\x03\x04rest", "dossier.zip", "application/zip"),
     ),
+    ("a forwarded message attached", ("MSSC018",), lambda: _forwarded()),
     (
         "PNG bytes named .pdf",
         ("MSSC019",),
@@ -610,3 +618,70 @@ def test_any_ordinary_subject_passes(subject: str) -> None:
 def test_the_word_fin_in_any_case_warns(word: str, prefix: str) -> None:
     m = good_outgoing(Subject=f"{prefix}{word} du traitement")
     assert check(m).codes == ("MSSC023",)
+
+
+# -- MIME depth bound ------------------------------------------------------------------------
+
+
+def _outgoing_nested(levels: int) -> bytes:
+    """A message to a patient whose text sits ``levels`` multipart/mixed deep."""
+    head, _ = as_bytes(good_outgoing()).split(b"\r\n\r\n", 1)
+    kept = [h for h in head.split(b"\r\n") if not h.lower().startswith(b"content-")]
+    lines = kept
+    for i in range(levels):
+        lines += [b'Content-Type: multipart/mixed; boundary="n%d"' % i, b"", b"--n%d" % i]
+    lines += [b"Content-Type: text/plain; charset=utf-8", b"", b"Bonjour."]
+    lines += [b"--n%d--" % i for i in reversed(range(levels))]
+    return b"\r\n".join(lines) + b"\r\n"
+
+
+@pytest.mark.parametrize("levels", [MAX_MIME_DEPTH + 1, 900])
+def test_a_structure_deeper_than_the_bound_gives_only_the_nesting_finding(levels: int) -> None:
+    report = check(_outgoing_nested(levels))
+    assert report.codes == ("MSSC034",), [str(f) for f in report.findings]
+    assert f"{levels} levels" in report.findings[0].message
+    incoming = _nested_multipart(levels)
+    assert check(incoming, direction="incoming").codes == ("MSSC044",)
+
+
+def test_a_structure_at_the_bound_is_read_normally() -> None:
+    # Nested mixed parts are a wrong body structure, but readable: the ordinary rule fires.
+    assert check(_outgoing_nested(MAX_MIME_DEPTH)).codes == ("MSSC008",)
+
+
+def test_sibling_multiparts_do_not_count_as_depth() -> None:
+    # Many multipart siblings, each one level deep: a wide message, not a deep one.
+    m = good_outgoing()
+    m.make_mixed()
+    for i in range(MAX_MIME_DEPTH + 5):
+        folder = EmailMessage()
+        folder.make_mixed()
+        folder.add_attachment(PDF, maintype="application", subtype="pdf", filename=f"cr-{i}.pdf")
+        m.attach(folder)
+    raw = as_bytes(m)
+    assert mime_depth(raw) == 2
+    assert check(raw).codes == ()
+    assert mime_depth(as_bytes(good_outgoing())) == 0
+    assert mime_depth(_outgoing_nested(7)) == 7
+
+
+@pytest.mark.parametrize(
+    ("subject", "x_mss_mes", "expected"),
+    [
+        ("[FIN] ", None, ("MSSC023",)),  # not exactly [FIN]: a possible accidental closure
+        ("Re: [FIN]", None, ("MSSC023",)),
+        ("TR: [FIN]", None, ("MSSC023",)),
+        ("[fin]", None, ("MSSC023",)),
+        ("=?utf-8?q?=5BFIN=5D?=", None, ("MSSC022", "MSSC024")),  # decoded, it is [FIN]
+        ("Votre rendez-vous", "fin", ("MSSC015",)),
+        ("Votre rendez-vous", "Fin", ("MSSC015",)),
+        ("Votre rendez-vous", "=?utf-8?q?FIN?=", ("MSSC015",)),
+        ("Votre rendez-vous", " FIN ", ("MSSC025",)),
+        ("[FIN]", "=?utf-8?q?FIN?=", ("MSSC015", "MSSC022", "MSSC024")),
+    ],
+)
+def test_closure_spellings(subject: str, x_mss_mes: str | None, expected: tuple[str, ...]) -> None:
+    raw = replace_header(as_bytes(good_outgoing()), b"Subject", b"Subject: " + subject.encode())
+    if x_mss_mes is not None:
+        raw = insert_header(raw, b"X-MSS-MES: " + x_mss_mes.encode())
+    assert check(raw).codes == expected

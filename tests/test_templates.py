@@ -359,7 +359,7 @@ def test_preadmission_default_documents_and_help_line() -> None:
     assert "monespacesante.fr" in text
     assert "3422" in text
     assert "lundi 1er juin 2026" in text
-    assert "de moins de 2 ans" in text
+    assert "des 2 dernières années" in text
     # Optional blocks are absent by default.
     assert "portail patient" not in text
     assert "confirmation" not in text
@@ -378,8 +378,8 @@ def _flat(name: str, **changes: Any) -> str:
         ({"items_to_bring": (), "day_instructions": ()}, [], ["merci d'apporter", "présenter :"]),
         ({"administrative_documents": ()}, [], ["pièces administratives"]),
         ({"administrative_documents": ("un RIB",)}, ["- un RIB"], ["carte Vitale"]),
-        ({"lab_reports_max_age_years": 5}, ["de moins de 5 ans"], ["de moins de 2 ans"]),
-        ({"lab_reports_max_age_years": 1}, ["de moins d'un an"], []),
+        ({"lab_reports_max_age_years": 5}, ["des 5 dernières années"], ["des 2 dernières"]),
+        ({"lab_reports_max_age_years": 1}, ["de l'année écoulée"], ["dernières années"]),
         (
             {"relevant_documents_example": "vos dernières radiographies du genou"},
             ["par exemple vos dernières radiographies du genou"],
@@ -623,3 +623,52 @@ def test_identity_never_overrides_what_the_caller_gave() -> None:
     refilled = with_identity("preadmission", ctx, _identity(Sex.FEMALE))
     assert isinstance(refilled, PreadmissionContext)
     assert refilled.lab_reports_max_age_years is None
+
+
+# -- our own words ---------------------------------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parents[2] / "shared" / "source-docs" / "000_87d9ba8b7edd9107.txt"
+DATA = Path(__file__).resolve().parents[1] / "src" / "mssc" / "templates" / "data"
+COPY_RUN = 8  # this many identical words in a row is a copied sentence
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.replace("\u2019", "'").replace("-", " ").lower())
+
+
+def _shared_runs(text: str, guide_runs: set[tuple[str, ...]]) -> list[str]:
+    w = _words(text)
+    return [
+        " ".join(w[i : i + COPY_RUN])
+        for i in range(len(w) - COPY_RUN + 1)
+        if tuple(w[i : i + COPY_RUN]) in guide_runs
+    ]
+
+
+@pytest.fixture(scope="module")
+def guide_runs() -> set[tuple[str, ...]]:
+    if not GUIDE.exists():
+        pytest.skip("the MSS-C guide is not available here")
+    w = _words(GUIDE.read_text(encoding="utf-8"))
+    return {tuple(w[i : i + COPY_RUN]) for i in range(len(w) - COPY_RUN + 1)}
+
+
+@pytest.mark.parametrize("name", ISSUE_IDS)
+def test_no_sentence_is_copied_from_the_guide(name: str, guide_runs: set[tuple[str, ...]]) -> None:
+    """Write in our own words: no run of 8 words of the MSS-C guide, in any rendering."""
+    rendered = render(name, example_context(name))
+    sources = [rendered.subject, rendered.text, rendered.html or ""]
+    sources += [p.read_text(encoding="utf-8") for p in sorted(DATA.glob(f"{name}.*"))]
+    for text in sources:
+        assert _shared_runs(text, guide_runs) == []
+
+
+@pytest.mark.parametrize("years", [1, 2, 5])
+def test_the_lab_reports_example_is_in_our_own_words(
+    years: int, guide_runs: set[tuple[str, ...]]
+) -> None:
+    data = {**example_data("preadmission"), "lab_reports_max_age_years": years}
+    text = render("preadmission", data).text
+    assert _shared_runs(text, guide_runs) == []
+    flat = re.sub(r"\s+", " ", text)
+    assert (f"des {years} dernières années" if years > 1 else "de l'année écoulée") in flat

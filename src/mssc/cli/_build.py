@@ -234,12 +234,15 @@ def _run(args: argparse.Namespace) -> int:
         args.parser.error("give SPEC.json and -o OUT.eml (or --schema)")
     try:
         if args.spec == "-":
-            text, base = sys.stdin.read(), Path.cwd()
+            text, base = sys.stdin.buffer.read().decode("utf-8"), Path.cwd()
         else:
             text, base = Path(args.spec).read_text(encoding="utf-8"), Path(args.spec).parent
         spec = BuildSpec.model_validate_json(text)
     except OSError as exc:
         print(f"mssc build: cannot read {args.spec}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:
+        print(f"mssc build: invalid spec {args.spec}: not UTF-8 ({exc.reason})", file=sys.stderr)
         return 2
     except ValidationError as exc:
         print(f"mssc build: invalid spec {args.spec}:", file=sys.stderr)
@@ -259,7 +262,11 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(sent.to_bytes())
         sys.stdout.flush()
     else:
-        Path(args.output).write_bytes(sent.to_bytes())
+        try:
+            Path(args.output).write_bytes(sent.to_bytes())
+        except OSError as exc:
+            print(f"mssc build: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         print(f"wrote {args.output}: {sent.size} octets, Message-ID {sent.message_id}")
         print(f"envelope: MAIL FROM {sent.envelope.mail_from} RCPT TO {sent.envelope.rcpt_to}")
     return 0

@@ -75,7 +75,7 @@ def _line(source: Source, result: Classification, ins: str | None) -> str:
     return f"{result.kind.value:<20} {ins or '-':<15} {original}  {source}"
 
 
-def _summary(counts: Counter[str], unreadable: int, skipped: int) -> list[str]:
+def _summary(counts: Counter[str], unreadable: int, skipped: Counter[str]) -> list[str]:
     total = sum(counts.values())
     lines = ["", f"{'kind':<20} {'messages':>8} {'share':>7}"]
     for kind in ReplyKind:
@@ -85,18 +85,17 @@ def _summary(counts: Counter[str], unreadable: int, skipped: int) -> list[str]:
     lines.append(f"{'total':<20} {total:>8}")
     if unreadable:
         lines.append(f"{'unreadable paths':<20} {unreadable:>8}")
-    if skipped:
-        lines.append(f"{'skipped (not mail)':<20} {skipped:>8}")
+    for reason in sorted(skipped):
+        lines.append(f"{f'skipped ({reason})':<20} {skipped[reason]:>8}")
     return lines
 
 
 def _run(args: argparse.Namespace) -> int:
     unreadable = 0
-    skipped = 0
+    skipped: Counter[str] = Counter()
 
-    def on_skip(name: str) -> None:
-        nonlocal skipped
-        skipped += 1
+    def on_skip(name: str, reason: str) -> None:
+        skipped[reason] += 1
 
     def on_error(name: str, exc: OSError) -> None:
         nonlocal unreadable

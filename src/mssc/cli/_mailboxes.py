@@ -91,39 +91,65 @@ def _split_mbox(f: BinaryIO) -> Iterator[bytes]:
         yield b"".join(lines)
 
 
-def _files_under(directory: Path) -> Iterator[Path]:
-    """Every regular file under ``directory``, in name order, hidden files skipped."""
+def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    """The visible entries of ``directory`` in name order (hidden names skipped)."""
+    with os.scandir(directory) as it:
+        return sorted((e for e in it if not e.name.startswith(".")), key=lambda e: e.name)
+
+
+def _files_under(
+    directory: Path,
+    on_error: Callable[[str, OSError], None],
+    on_skip: Callable[[str, str], None],
+) -> Iterator[Path]:
+    """Every regular file under ``directory``, in name order, hidden files skipped.
+
+    Symbolic links met during the walk are never followed (a link may lead out of the tree or
+    back into it): they go to ``on_skip`` with the reason ``"symlink"``. A subdirectory that
+    cannot be listed goes to ``on_error`` and the walk goes on.
+    """
     if is_maildir(directory):
-        for sub in _MAILDIR_SUBDIRS:
-            with os.scandir(directory / sub) as entries:
-                names = sorted(e.name for e in entries if e.is_file() and e.name[0] != ".")
-            for name in names:
-                yield directory / sub / name
-        return
-    with os.scandir(directory) as entries:
-        children = sorted((e.name, e.is_dir()) for e in entries if e.name[0] != ".")
-    for name, is_dir in children:
-        child = directory / name
-        if is_dir:
-            yield from _files_under(child)
-        elif child.is_file():
-            yield child
+        # A Maildir: "new" then "cur"; "tmp" holds messages still being delivered.
+        subdirs = [directory / sub for sub in _MAILDIR_SUBDIRS]
+        recurse = False
+    else:
+        subdirs = [directory]
+        recurse = True
+    for folder in subdirs:
+        try:
+            entries = _entries(folder)
+        except OSError as exc:
+            on_error(str(folder), exc)
+            continue
+        for entry in entries:
+            path = folder / entry.name
+            try:
+                if entry.is_symlink():
+                    on_skip(str(path), "symlink")
+                elif recurse and entry.is_dir(follow_symlinks=False):
+                    yield from _files_under(path, on_error, on_skip)
+                elif entry.is_file(follow_symlinks=False):
+                    yield path
+            except OSError as exc:
+                on_error(str(path), exc)
 
 
 def _expand(
     paths: list[str],
     on_error: Callable[[str, OSError], None],
-    on_skip: Callable[[str], None] | None = None,
+    on_skip: Callable[[str, str], None] | None = None,
 ) -> Iterator[Path]:
+    """The files to read: the PATHs named (links followed) and the files under directories."""
+    skip = on_skip if on_skip is not None else (lambda _name, _reason: None)
     for name in paths:
         path = Path(name)
         try:
             if path.is_dir():
-                for child in _files_under(path):
+                for child in _files_under(path, on_error, skip):
                     if looks_like_mail(child):
                         yield child
-                    elif on_skip is not None:
-                        on_skip(str(child))
+                    else:
+                        skip(str(child), "not mail")
             elif path.exists():
                 yield path
             else:
@@ -135,14 +161,16 @@ def _expand(
 def iter_messages(
     paths: list[str],
     on_error: Callable[[str, OSError], None],
-    on_skip: Callable[[str], None] | None = None,
+    on_skip: Callable[[str, str], None] | None = None,
 ) -> Iterator[tuple[Source, bytes]]:
     """Yield ``(source, raw bytes)`` for every message under ``paths``, one at a time.
 
     A file that starts with ``From `` is read as an mbox; any other file is one message; a
-    directory is walked (a Maildir's ``new`` then ``cur``), and the files in it that do not
-    start like a message (a README, a TSV…) are passed to ``on_skip`` instead. ``on_error`` is
-    called for a path that cannot be read, and the walk goes on.
+    directory is walked (a Maildir's ``new`` then ``cur``). ``on_skip(path, reason)`` receives
+    what a walk passes over: files that do not start like a message (a README, a TSV…; reason
+    ``"not mail"``) and symbolic links inside the directory (reason ``"symlink"``: never
+    followed, so a walk cannot leave the tree or loop). The PATHs themselves are followed when
+    they are links. ``on_error`` is called for a path that cannot be read, and the walk goes on.
     """
     for path in _expand(paths, on_error, on_skip):
         try:
@@ -159,7 +187,7 @@ def iter_messages(
 def count_messages(paths: list[str]) -> int:
     """Count the messages under ``paths`` (a fast pre-pass for a progress bar). Never raises."""
     total = 0
-    for path in _expand(paths, lambda _name, _exc: None, lambda _name: None):
+    for path in _expand(paths, lambda _name, _exc: None):
         try:
             if not is_mbox(path):
                 total += 1

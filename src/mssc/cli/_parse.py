@@ -78,14 +78,19 @@ def save_attachment(directory: Path, attachment: ReceivedAttachment) -> Path:
     """Write an attachment into ``directory`` under its safe name, never over an existing file.
 
     The file is created exclusively (``O_EXCL``: no overwrite, no symlink followed); when the
-    name is taken, `` (2)``, `` (3)`` … is added before the extension.
+    name is taken, `` (2)``, `` (3)`` … is added before the extension. A name is taken when any
+    entry of ``directory`` (a file, a directory, a symbolic link) has it in another case too:
+    the directory may later be copied to a case-insensitive disk.
 
     Raises:
         UnsafeTarget: when the safe name would leave ``directory``.
         OSError: when the file cannot be written.
     """
+    taken = {entry.name.casefold() for entry in directory.iterdir()}
     for n in range(1, _MAX_TRIES + 1):
         name = attachment.safe_filename if n == 1 else _numbered(attachment.safe_filename, n)
+        if name.casefold() in taken:
+            continue
         path = target_path(directory, name)
         try:
             with path.open("xb") as f:

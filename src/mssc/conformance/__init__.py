@@ -12,11 +12,12 @@ a severity, a hint and the requirement it comes from (``ECO.2.2.1``, ``RFC5322-3
 
 from __future__ import annotations
 
-from mssc.conformance._check import check
+from mssc.conformance._check import MAX_MIME_DEPTH, check, mime_depth
 from mssc.conformance._model import Direction, Finding, Report, Rule, Severity
 from mssc.conformance._rules import RULES, rule, rules_markdown
 
 __all__ = [
+    "MAX_MIME_DEPTH",
     "RULES",
     "Direction",
     "Finding",
@@ -24,6 +25,7 @@ __all__ = [
     "Rule",
     "Severity",
     "check",
+    "mime_depth",
     "rule",
     "rules_markdown",
 ]

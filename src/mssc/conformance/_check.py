@@ -21,14 +21,26 @@ from mssc.addresses import (
     normalize_address,
     parse_patient_address,
 )
-from mssc.attachments import DEFAULT_OUTBOUND_POLICY, INBOUND_POLICY, AttachmentPolicy
+from mssc.attachments import (
+    DEFAULT_OUTBOUND_POLICY,
+    INBOUND_POLICY,
+    AttachmentPolicy,
+    AttachmentVerdict,
+    normalize_media_type,
+    sniff_media_type,
+)
 from mssc.conformance._model import Direction, Finding, Report
 from mssc.conformance._rules import RULES
 from mssc.errors import HeaderInjection, InvalidAddress
 from mssc.headers import contains_fin_word, parse_msg_id
 from mssc.size import MAX_MESSAGE_BYTES
 
-__all__ = ["check"]
+__all__ = ["MAX_MIME_DEPTH", "check", "mime_depth"]
+
+#: The deepest MIME nesting :func:`check` parses. Deeper messages get one finding (MSSC034 or
+#: MSSC044) and only their header rules run: the stdlib parser needs seconds, then its stack, for
+#: the hundreds of levels a hostile message can have, and no mail client nests beyond a dozen.
+MAX_MIME_DEPTH: Final = 50
 
 _BOX_KINDS: Final = frozenset({"PER", "ORG", "APP"})
 
@@ -42,6 +54,20 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _BARE_LF = re.compile(rb"(?<!\r)\n")
 _BARE_CR = re.compile(rb"\r(?!\n)")
+# For mime_depth, on "\n" + the bytes (lower-cased for the header): each pattern starts with a
+# literal, which the regex engine finds fast in a 25 MB message.
+# A multipart Content-Type header line, folded continuation lines included.
+_MULTIPART_HEADER = re.compile(
+    rb"\ncontent-type:[ \t]*(?:\r?\n[ \t]+)*multipart/[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*"
+)
+_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]*)"|([^\s;"]+))', re.I)
+_DELIMITER_LINE = re.compile(rb"\n--([^\r\n]*?)[ \t]*\r?(?=\n|\Z)")
+# Recipient text that names a patient box, even where the stdlib address parser gives up.
+_PATIENT_TOKEN = re.compile(r"[^\s<>,;:\"()\[\]@]+@patient\.mssante\.fr\b\.?", re.I)
+# The signature part of a multipart/signed (S/MIME or OpenPGP): not a document for the patient.
+_SIGNATURE_TYPES: Final = frozenset(
+    {"application/pkcs7-signature", "application/x-pkcs7-signature", "application/pgp-signature"}
+)
 
 _SINGLETONS: Final = (
     "Date",
@@ -89,6 +115,8 @@ class _Parts:
     structure: str = ""
     texts: list[tuple[str, Message]] = field(default_factory=list)
     attachments: list[tuple[str, Message]] = field(default_factory=list)
+    #: Paths of the non-root parts of a multipart/related (images an HTML part shows inline).
+    inline: set[str] = field(default_factory=set)
 
 
 def _to_bytes(message: Message) -> bytes:
@@ -105,6 +133,16 @@ def _header_values(msg: Message, name: str) -> list[str]:
     except Exception:  # the stdlib header parser fails on some hostile values: use raw text
         wanted = name.lower()
         return [str(v) for k, v in msg.raw_items() if k.lower() == wanted]
+
+
+def _raw_values(msg: Message, name: str) -> list[str]:
+    """The values of header ``name`` as written (unfolded, not decoded, ends stripped)."""
+    wanted = name.lower()
+    return [
+        re.sub(r"\r?\n(?=[ \t])", "", str(v)).strip()
+        for k, v in msg.raw_items()
+        if k.lower() == wanted
+    ]
 
 
 def _first(msg: Message, name: str) -> str | None:
@@ -158,62 +196,160 @@ def _children(part: Message) -> list[Message]:
     return [p for p in payload if isinstance(p, Message)]
 
 
-def _leaves(part: Message, path: str) -> Iterator[tuple[str, Message]]:
-    if part.is_multipart():
-        for i, sub in enumerate(_children(part), 1):
-            yield from _leaves(sub, f"{path}.{i}" if path else str(i))
-    else:
-        yield path or "1", part
+def _join(path: str, i: int) -> str:
+    return f"{path}.{i}" if path else str(i)
+
+
+def _related_root(part: Message, children: list[Message]) -> int:
+    """The index of the root of a multipart/related: the ``start`` part, else the first."""
+    start = part.get_param("start")
+    if isinstance(start, str) and start.strip():
+        for i, child in enumerate(children):
+            if (child.get("Content-ID") or "").strip() == start.strip():
+                return i
+    return 0
+
+
+def _leaves(part: Message, path: str, inline: bool = False) -> Iterator[tuple[str, Message, bool]]:
+    """The leaf parts under ``part``, each with whether it is an inline resource of an HTML.
+
+    An attached message (``message/rfc822``…) is one leaf: a file, whatever it holds.
+    """
+    if not part.is_multipart() or part.get_content_maintype() == "message":
+        yield path or "1", part, inline
+        return
+    children = _children(part)
+    ctype = part.get_content_type()
+    root = _related_root(part, children) if ctype == "multipart/related" else -1
+    for i, sub in enumerate(children):
+        if ctype == "multipart/signed" and i > 0 and sub.get_content_type() in _SIGNATURE_TYPES:
+            continue  # the signature of the part before it: not a document
+        yield from _leaves(sub, _join(path, i + 1), inline or (root >= 0 and i != root))
 
 
 def _split_parts(msg: Message) -> _Parts:
+    """Split the body into its text and its attachments.
+
+    A ``multipart/signed`` is read as the part it signs (the signature is no attachment), and a
+    ``multipart/related`` as its root part (an HTML's inline images are its resources).
+    """
     parts = _Parts()
-    ctype = msg.get_content_type()
-    parts.structure = ctype
+
+    def file(leaves: Iterator[tuple[str, Message, bool]], text_is_body: bool) -> None:
+        for where, leaf, inline in leaves:
+            if inline:
+                parts.inline.add(where)
+            if text_is_body and leaf.get_content_maintype() == "text" and not _is_attachment(leaf):
+                parts.texts.append((where, leaf))
+            else:
+                parts.attachments.append((where, leaf))
 
     def body_of(part: Message, path: str) -> bool:
         t = part.get_content_type()
+        children = _children(part)
         if t == "text/plain" and not _is_attachment(part):
             parts.texts.append((path or "1", part))
             return True
         if t == "multipart/alternative":
-            ok = any(c.get_content_type() == "text/plain" for c in _children(part))
-            for where, leaf in _leaves(part, path):
-                if leaf.get_content_maintype() == "text" and not _is_attachment(leaf):
-                    parts.texts.append((where, leaf))
-                else:
-                    parts.attachments.append((where, leaf))
+            file(_leaves(part, path), True)
+            return any(c.get_content_type() == "text/plain" for c in children)
+        if t in ("multipart/signed", "multipart/related") and children:
+            root = _related_root(part, children) if t == "multipart/related" else 0
+            ok = body_of(children[root], _join(path, root + 1))
+            for i, child in enumerate(children):
+                if i == root:
+                    continue
+                if t == "multipart/signed" and child.get_content_type() in _SIGNATURE_TYPES:
+                    continue
+                file(_leaves(child, _join(path, i + 1), t == "multipart/related"), not ok)
             return ok
         return False
 
-    if ctype == "multipart/mixed":
+    def split(msg: Message, path: str) -> None:
+        ctype = msg.get_content_type()
+        parts.structure = ctype
         children = _children(msg)
-        if not children:
-            parts.structure_ok = False
-            return parts
-        first = children[0]
-        parts.structure = f"multipart/mixed starting with {first.get_content_type()}"
-        parts.structure_ok = body_of(first, "1")
-        rest = [(str(i), child) for i, child in enumerate(children[1:], 2)]
-        if not parts.structure_ok:
-            rest.insert(0, ("1", first))
-        for path, child in rest:
-            for where, leaf in _leaves(child, path):
+        if ctype == "multipart/signed" and children:
+            split(children[0], _join(path, 1))
+            for i, child in enumerate(children[1:], 2):
+                if child.get_content_type() not in _SIGNATURE_TYPES:
+                    file(_leaves(child, _join(path, i)), False)
+            return
+        if ctype == "multipart/mixed":
+            if not children:
+                parts.structure_ok = False
+                return
+            first = children[0]
+            parts.structure = f"multipart/mixed starting with {first.get_content_type()}"
+            texts, attachments = len(parts.texts), len(parts.attachments)
+            parts.structure_ok = body_of(first, _join(path, 1))
+            if not parts.structure_ok:
+                del parts.texts[texts:], parts.attachments[attachments:]
                 # Once the structure is wrong, inline text is body text, not a nameless file.
-                inline_text = leaf.get_content_maintype() == "text" and not _is_attachment(leaf)
-                if inline_text and not parts.structure_ok:
-                    parts.texts.append((where, leaf))
-                else:
-                    parts.attachments.append((where, leaf))
-        return parts
-    parts.structure_ok = body_of(msg, "")
-    if not parts.structure_ok:
-        for where, leaf in _leaves(msg, ""):
-            if leaf.get_content_maintype() == "text" and not _is_attachment(leaf):
-                parts.texts.append((where, leaf))
-            else:
-                parts.attachments.append((where, leaf))
+                file(_leaves(first, _join(path, 1)), True)
+            for i, child in enumerate(children[1:], 2):
+                file(_leaves(child, _join(path, i)), not parts.structure_ok)
+            return
+        parts.structure_ok = body_of(msg, path)
+        if not parts.structure_ok:
+            parts.texts.clear()
+            parts.attachments.clear()
+            file(_leaves(msg, path), True)
+
+    split(msg, "")
     return parts
+
+
+def _inline_verdict(policy: AttachmentPolicy, content: bytes, declared: str) -> AttachmentVerdict:
+    """Judge a nameless inline resource (an HTML's image) by its bytes and declared type."""
+    if not content:
+        return AttachmentVerdict(False, None, "empty", "the inline resource is empty")
+    sniffed = sniff_media_type(content)
+    if sniffed is None or sniffed not in policy.allowed:
+        what = sniffed or "an unrecognised format"
+        return AttachmentVerdict(
+            False, sniffed, "type-not-allowed", f"the inline resource is {what}, not allowed"
+        )
+    wanted = normalize_media_type(declared)
+    if wanted is not None and wanted != sniffed:
+        return AttachmentVerdict(
+            False,
+            sniffed,
+            "type-mismatch",
+            f"the inline resource is declared as {wanted} but its content is {sniffed}",
+        )
+    return AttachmentVerdict(True, sniffed)
+
+
+def mime_depth(raw: bytes) -> int:
+    """Return how deep multipart parts nest in ``raw`` (0 for a single-part message).
+
+    A linear scan of the bytes, without the stdlib parser (whose cost grows with the depth):
+    every multipart Content-Type opens a level, and the delimiter lines of the open boundaries
+    close the levels nested below them. Boundary-like text inside a body can only make the
+    count larger, never hide a level.
+    """
+    text = b"\n" + raw  # every line, the first included, now follows a "\n"
+    events: list[tuple[int, bool, bytes]] = []
+    for header in _MULTIPART_HEADER.finditer(text.lower()):  # same length, same offsets
+        param = _BOUNDARY_PARAM.search(text, header.start(), header.end())
+        boundary = (param.group(1) or param.group(2) or b"") if param else b""
+        events.append((header.start(), True, boundary))
+    if not events:
+        return 0
+    events.extend((m.start(), False, m.group(1)) for m in _DELIMITER_LINE.finditer(text))
+    events.sort(key=lambda e: e[0])
+    stack: list[bytes] = []
+    deepest = 0
+    for _, opens, value in events:
+        if opens:
+            stack.append(value)
+            deepest = max(deepest, len(stack))
+        elif value in stack:  # a new part of that multipart: the levels under it are over
+            del stack[len(stack) - stack[::-1].index(value) :]
+        elif value.endswith(b"--") and value[:-2] in stack:  # that multipart ends
+            del stack[len(stack) - 1 - stack[::-1].index(value[:-2]) :]
+    return deepest
 
 
 def _decoded(part: Message) -> bytes:
@@ -240,8 +376,10 @@ class _Checker:
         sender_kind: str | None,
         policy: AttachmentPolicy,
         max_size: int,
+        body_readable: bool = True,
     ) -> None:
         self.raw = raw
+        self.body_readable = body_readable
         self.msg = msg
         self.sender_kind = sender_kind
         self.policy = policy
@@ -274,7 +412,8 @@ class _Checker:
         self.guarded("MSSC035", self._outgoing)
 
     def _outgoing(self) -> None:
-        parts = _split_parts(self.msg)
+        # An unreadable body (too deep to parse) has one finding already: only headers are read.
+        parts = _split_parts(self.msg) if self.body_readable else _Parts()
         for step in (
             self._message_id,
             self._threading,
@@ -286,15 +425,16 @@ class _Checker:
             self._return_address,
             self._rfc5322,
             self._date,
-            self._mime_defects,
         ):
             self.guarded("MSSC035", step)
-        self.guarded("MSSC035", lambda: self._body(parts))
         self.guarded("MSSC035", lambda: self._test_message(parts))
-        self.guarded(
-            "MSSC035",
-            lambda: self._attachments(parts, self.policy, ("MSSC018", "MSSC019", "MSSC020")),
-        )
+        if self.body_readable:
+            self.guarded("MSSC035", self._mime_defects)
+            self.guarded("MSSC035", lambda: self._body(parts))
+            self.guarded(
+                "MSSC035",
+                lambda: self._attachments(parts, self.policy, ("MSSC018", "MSSC019", "MSSC020")),
+            )
         if len(self.raw) > self.max_size:
             self.add(
                 "MSSC021",
@@ -312,7 +452,7 @@ class _Checker:
                 where="header:Message-ID",
             )
             return
-        if not _is_msg_id(value):
+        if not _is_msg_id(_COMMENT.sub(" ", value).strip()):  # CFWS may surround a msg-id
             self.add(
                 "MSSC002",
                 f"the Message-ID {value.strip()!r} is not one strict <left@right> msg-id",
@@ -365,10 +505,19 @@ class _Checker:
         patients: dict[str, str] = {}
         to_responder = False
         for name in _RECIPIENT_HEADERS:
-            for addr in _addresses(self.msg, name):
-                spec = addr.addr_spec
-                if addr.domain.lower() != PATIENT_DOMAIN:
+            specs = [a.addr_spec for a in _addresses(self.msg, name)]
+            # The stdlib parser drops what it cannot read ("a@x b@y", "a@x; b@y") while a
+            # server may still deliver it: patient addresses in the raw text count too.
+            for value in _raw_values(self.msg, name):
+                specs.extend(m.group(0) for m in _PATIENT_TOKEN.finditer(value))
+            seen: set[str] = set()
+            for spec in specs:
+                local, _, domain = spec.rpartition("@")
+                domain = domain.lower().rstrip(".")  # servers drop an FQDN's final dot
+                if domain != PATIENT_DOMAIN or f"{local}@{domain}".lower() in seen:
                     continue
+                seen.add(f"{local}@{domain}".lower())
+                spec = f"{local}@{domain}"
                 if spec.lower() == TEST_RESPONDER:
                     to_responder = True
                     continue
@@ -456,7 +605,8 @@ class _Checker:
         return None
 
     def _mss_headers(self) -> None:
-        for value in _header_values(self.msg, "X-MSS-MES"):
+        # The raw value: MES matches the three capitals, an encoded word =?…?FIN?= is not FIN.
+        for value in _raw_values(self.msg, "X-MSS-MES"):
             if value != "FIN":
                 self.add(
                     "MSSC015",
@@ -501,7 +651,7 @@ class _Checker:
 
     def _subject(self) -> None:
         subject = _first(self.msg, "Subject") or ""
-        closes = "FIN" in _header_values(self.msg, "X-MSS-MES")
+        closes = "FIN" in _raw_values(self.msg, "X-MSS-MES")
         if subject == "[FIN]":
             self.add(
                 "MSSC022",
@@ -662,7 +812,7 @@ class _Checker:
         plain = [p for _, p in parts.texts if p.get_content_type() == "text/plain"]
         body = plain[0] if plain else None
         text = _decoded(body).decode("utf-8", "replace") if body is not None else ""
-        if not _TEST_WORD.search(text):
+        if self.body_readable and not _TEST_WORD.search(text):
             missing.append("body")
         if missing:
             self.add(
@@ -679,7 +829,18 @@ class _Checker:
         not_allowed, mismatch, unusable = codes
         for where, part in parts.attachments:
             filename = part.get_filename() or ""
-            verdict = policy.verdict(filename, _decoded(part), part.get_content_type())
+            if part.get_content_maintype() == "message":
+                self.add(
+                    not_allowed,
+                    f"a whole e-mail ({part.get_content_type()}) is attached, not a document",
+                    hint="attach the documents themselves (PDF), not the message that carried them",
+                    where=_part_label(where, part),
+                )
+                continue
+            if where in parts.inline and not filename:
+                verdict = _inline_verdict(policy, _decoded(part), part.get_content_type())
+            else:
+                verdict = policy.verdict(filename, _decoded(part), part.get_content_type())
             if verdict.accepted:
                 continue
             code = {"type-not-allowed": not_allowed, "type-mismatch": mismatch}.get(
@@ -696,6 +857,8 @@ class _Checker:
 
     def incoming(self) -> None:
         self.guarded("MSSC044", self._incoming_sender)
+        if not self.body_readable:
+            return
         self.guarded(
             "MSSC044",
             lambda: self._attachments(
@@ -824,18 +987,30 @@ def check(
             f"not {type(message).__name__}"
         )
     unreadable: str | None = None
-    try:
-        parsed = BytesParser(policy=email_policy.default).parsebytes(raw)
-    except (RecursionError, MemoryError) as exc:
-        # The stdlib parser recurses once per MIME level: a few hundred nested multiparts
-        # exhaust the stack. Read the headers alone and report the body.
-        unreadable = f"the MIME structure is too deeply nested to read ({type(exc).__name__})"
+    depth = mime_depth(raw)
+    if depth > MAX_MIME_DEPTH:
+        # The stdlib parser recurses once per MIME level and slows down with each: read the
+        # headers alone and report the body with one finding.
+        unreadable = f"the MIME structure is nested {depth} levels deep (limit {MAX_MIME_DEPTH})"
         parsed = BytesParser(policy=email_policy.default).parsebytes(raw, headersonly=True)
+    else:
+        try:
+            parsed = BytesParser(policy=email_policy.default).parsebytes(raw)
+        except (RecursionError, MemoryError) as exc:  # pragma: no cover - bounded above
+            unreadable = f"the MIME structure is too deeply nested to read ({type(exc).__name__})"
+            parsed = BytesParser(policy=email_policy.default).parsebytes(raw, headersonly=True)
     if direction is Direction.OUTGOING:
         policy = attachment_policy or DEFAULT_OUTBOUND_POLICY
     else:
         policy = attachment_policy or INBOUND_POLICY
-    checker = _Checker(raw, parsed, sender_kind=kind, policy=policy, max_size=max_size)
+    checker = _Checker(
+        raw,
+        parsed,
+        sender_kind=kind,
+        policy=policy,
+        max_size=max_size,
+        body_readable=unreadable is None,
+    )
     if unreadable is not None:
         checker.add(
             "MSSC034" if direction is Direction.OUTGOING else "MSSC044",

@@ -547,8 +547,8 @@ class PreadmissionContext(_VisitContext):
         example = self.relevant_documents_example or ""
         years = self.lab_reports_max_age_years
         if not example and years:
-            age = "d'un an" if years == 1 else f"de {years} ans"
-            example = f"vos comptes rendus d'analyses de biologie datant de moins {age}"
+            period = "de l'année écoulée" if years == 1 else f"des {years} dernières années"
+            example = f"vos comptes rendus d'analyses biologiques {period}"
         return {
             **super().variables(),
             "documents_example": example,

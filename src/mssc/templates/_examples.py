@@ -105,7 +105,7 @@ _EXAMPLES: Final[dict[str, dict[str, Any]]] = {
             "les résultats de votre prise de sang, réalisée au plus tôt 48 heures avant la séance",
             "votre dernière ordonnance de traitement à domicile",
         ),
-        "purpose": "préparer votre séance et commander vos traitements à temps",
+        "purpose": "commander à temps les traitements de votre cure",
         "deadline": dt.date(2026, 3, 2),
     },
     "demande-informations": {
