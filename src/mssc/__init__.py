@@ -26,6 +26,7 @@ from mssc.attachments import (
     media_type_for_filename,
     safe_filename,
     sniff_media_type,
+    unique_filenames,
 )
 from mssc.compose import CLOSURE_SUBJECT, BoxKind, ComposedMessage, Composer, Envelope, Sender
 from mssc.conformance import Direction, Finding, Report, Rule, Severity, check
@@ -178,4 +179,5 @@ __all__ = [
     "siren",
     "siret",
     "sniff_media_type",
+    "unique_filenames",
 ]

@@ -36,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mssc",
         description="Build, check and process MSS-C messages (Mon espace santé).",
-        epilog="Run 'mssc COMMAND --help' for the options and an example of each command.",
+        epilog="Run 'mssc COMMAND --help' for the options and an example of each command.\n\n"
+        "example:\n  mssc demo --out /tmp/mssc-demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mssc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
