@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from email import message_from_bytes
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,15 @@ from hypothesis import strategies as st
 
 from mssc.addresses import parse_patient_address
 from mssc.replies import ReplyKind, classify
-from mssc.replies.dsn import smtp_command_in
+from mssc.replies._mime import Headers, param
+from mssc.replies.dsn import _CUTS, smtp_command_in, split_notice
+from mssc.replies.phrases import (
+    BUILTIN_RULES,
+    PhraseRule,
+    RuleTable,
+    WordFinder,
+    _required_sets,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "replies"
 ORIGINAL = "<conv.0001@chu-exemple.mssante.fr>"
@@ -244,3 +253,131 @@ def test_no_patient_ins_when_no_patient_is_involved(name: str) -> None:
     result = classify((FIXTURES / name).read_bytes())
     assert result.patient_ins is None
     assert result.to_dict()["patient_ins"] is None
+
+
+# -- the speed-ups must give the answers of the plain code they replace ------------------------
+
+_ALL_WORDS = sorted({w for r in BUILTIN_RULES for w in r.words})
+# pieces of the built-in patterns' words and near misses, so that texts hit the tables
+_PIECES = [*_ALL_WORDS, "user", "box", "mail box", "is ", "not ", "the ", "x", " ", ".", "@"]
+_texts = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("abc de", min_size=1, max_size=6), max_size=30), st.text("abc de"))
+def test_word_finder_finds_exactly_the_words_in_the_text(words: list[str], text: str) -> None:
+    assert sorted(WordFinder(words).find(text)) == sorted({w for w in words if w in text})
+
+
+@settings(max_examples=300, deadline=None)
+@given(_texts, st.booleans())
+def test_rule_table_gives_the_first_rule_in_order(text: str, per_recipient: bool) -> None:
+    rules = tuple(r for r in BUILTIN_RULES if per_recipient or not r.diagnostic_only)
+    expected = next(((r, hit) for r in rules if (hit := r.search(text)) is not None), None)
+    found = RuleTable(rules).first(text, WordFinder(_ALL_WORDS).find(text))
+    assert found == expected
+
+
+def test_rule_table_runs_patterns_without_words_and_ignores_extra_present_words() -> None:
+    rules = (PhraseRule("flags", K.DELIVERY_FAILED, (r"(?i)gone",)),)
+    assert RuleTable(rules).first("all GONE now", ["not-in-the-text"]) == (rules[0], "all GONE now")
+    assert RuleTable(rules).first("nothing", []) is None
+
+
+@pytest.mark.parametrize("pattern", [p for r in BUILTIN_RULES for p in r.patterns])
+def test_required_sets_hold_for_every_pattern_match(pattern: str) -> None:
+    # each set must meet every match; checked on the matches of texts made of the pieces
+    sets = _required_sets(pattern)
+    regex = re.compile(pattern)
+    for a in _PIECES:
+        for b in ("", " is full", " exceeded", " not found", " does not exist", " unknown"):
+            m = regex.search(a + b)
+            if m is not None:
+                assert all(any(w in m.group(0) for w in s) for s in sets), (pattern, a + b)
+
+
+def test_required_sets_skip_patterns_and_groups_with_flags() -> None:
+    assert _required_sets(r"(?i)mailbox full") == ()
+    assert _required_sets(r"(?i:mailbox) full") == ()
+    assert _required_sets(r"mail ?box (is )?full") == (
+        frozenset({"mail"}),
+        frozenset({"box "}),
+        frozenset({"full"}),
+    )
+
+
+def _stdlib_param(msg: Message, name: str, header: str) -> str | None:
+    value = msg.get_param(name, header=header)
+    assert not isinstance(value, tuple)  # no RFC 2231 values below
+    return value
+
+
+_PARAM_VALUES = ["utf-8", '"utf-8"', '""', "", '"a b"', '"x;y"', "<a>", '"<a>"', 'a"b', "x=y"]
+_PARAM_NAMES = ["charset", "CharSet", "filename", "name", "charsets", "report-type"]
+_SPACE = st.sampled_from(["", " ", "\t", "\n "])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["text/plain", "attachment", "charset", "multipart/report ", ""]),
+    st.lists(
+        st.tuples(_SPACE, st.sampled_from(_PARAM_NAMES), _SPACE, st.sampled_from(_PARAM_VALUES)),
+        max_size=4,
+    ),
+    st.sampled_from(["charset", "filename", "report-type"]),
+    st.sampled_from(["content-type", "content-disposition"]),
+)
+def test_param_answers_as_the_stdlib(
+    main: str, pairs: list[tuple[str, str, str, str]], name: str, header: str
+) -> None:
+    msg = Message()
+    msg[header] = main + "".join(f";{s1}{n}={s2}{v}" for s1, n, s2, v in pairs)
+    assert param(msg, name, header) == _stdlib_param(msg, name, header)
+
+
+@pytest.mark.parametrize("name", ["From", "from", "Received", "X-Absent", "subject"])
+def test_headers_answer_as_the_message(name: str) -> None:
+    msg = message_from_bytes(
+        b"Received: a\nFrom: x@example.org\nReceived: b\nSubject: =?utf-8?q?caf=C3=A9?=\n"
+        b"X-Raw: caf\xc3\xa9\n\nbody\n"
+    )
+    headers = Headers(msg)
+    assert headers.get(name) == msg.get(name)
+    assert headers.get_all(name, []) == msg.get_all(name, [])
+    assert (name in headers) == (name in msg)
+    assert str(headers.get("X-Raw")) == str(msg.get("X-Raw"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Original Message",
+                "--- ",
+                "RECEIVED: x",
+                "Return-Path :",
+                "Copy of YOUR message",
+                "\n",
+                "\n",
+                " ",
+                "\t",
+                "x",
+                "EN-TETES du message",
+                "en-têtes du message",
+                "(Original",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_split_notice_is_case_insensitive_at_line_starts(text: str) -> None:
+    # the reference: the patterns searched with re.I over the text as it is
+    first_eol = text.find("\n")
+    cut = len(text)
+    if first_eol >= 0:
+        for pattern, _, _ in _CUTS:
+            m = pattern.search(text, first_eol + 1, cut)
+            if m:
+                cut = m.start()
+    assert split_notice(text) == (text[:cut], text[cut:])

@@ -197,7 +197,17 @@ def param(part: Message, name: str, header: str = "content-type") -> str | None:
     UTF-8 (else Latin-1) instead of the stdlib's replacement characters.
     """
     try:
-        if isinstance(part.get(header), email.header.Header):
+        raw: object = part.get(header)
+        if raw is None:
+            return None
+        if isinstance(raw, str) and name.lower() not in raw.lower():
+            # every parameter name the stdlib reads is part of the header's text
+            return None
+        if type(raw) is str and type(part).get_param is Message.get_param:
+            simple = _simple_param(raw, name)
+            if simple is not None:
+                return _unescape(simple)
+        if isinstance(raw, email.header.Header):
             part = _eight_bit_clone(part, header)
         value = part.get_param(name, header=header)
     except Exception:
@@ -210,6 +220,34 @@ def param(part: Message, name: str, header: str = "content-type") -> str | None:
         except Exception:
             return _unescape(str(value[2]))
     return _unescape(str(value))
+
+
+#: A header value whose parameters the stdlib reads in the plain way: ASCII, a main value
+#: without quotes or ``=``, then ``; name=value`` pairs whose names have no ``*`` (no RFC 2231)
+#: and whose values, quoted or not, have no quote, backslash, angle bracket or ``;`` inside.
+_SIMPLE_PARAMS = re.compile(
+    r'[^;"\\<>=]*(?:;[ \t\r\n]*[A-Za-z0-9-]+[ \t\r\n]*=[ \t\r\n]*'
+    r'(?:"[^";\\<>]*"|[^;"\\<>\s]*)[ \t\r\n]*)*'
+)
+_SIMPLE_PAIR = re.compile(r';\s*([A-Za-z0-9-]+)\s*=\s*("[^"]*"|[^;\s]*)')
+
+
+def _simple_param(raw: str, name: str) -> str | None:
+    """What ``Message.get_param(name)`` returns for a header value of the plain form
+    (:data:`_SIMPLE_PARAMS`), read without the stdlib's general parser; None when the value is
+    not of that form, or the parameter is absent (the caller then asks the stdlib)."""
+    if not raw.isascii() or _SIMPLE_PARAMS.fullmatch(raw) is None:
+        return None
+    want = name.lower()
+    if raw.split(";", 1)[0].strip().lower() == want:
+        return None  # the main value has the parameter's name: the stdlib's own reading
+    for m in _SIMPLE_PAIR.finditer(raw):
+        if m.group(1).lower() == want:
+            value = m.group(2)
+            if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+                value = value[1:-1]
+            return value
+    return None
 
 
 def _eight_bit_clone(part: Message, header: str) -> Message:
@@ -237,7 +275,63 @@ def _unescape(value: str) -> str:
         return raw.decode("latin-1")
 
 
-def header(msg: Message, name: str) -> str:
+class Headers:
+    """The top-level headers of a message, indexed by lower-case name for repeated lookups.
+
+    ``get``, ``get_all`` and ``in`` answer exactly as the same methods of the message do
+    (first value, every value in order, through the message's policy), but each costs one dict
+    lookup instead of a scan of every header. A message whose class redefines those methods
+    is asked directly.
+    """
+
+    __slots__ = ("_index", "_msg", "_policy")
+
+    def __init__(self, msg: Message) -> None:
+        self._msg = msg
+        self._index: dict[str, list[tuple[str, str]]] | None = None
+        cls = type(msg)
+        if (
+            cls.get is Message.get
+            and cls.get_all is Message.get_all
+            and cls.__contains__ is Message.__contains__
+        ):
+            try:
+                index: dict[str, list[tuple[str, str]]] = {}
+                for k, v in msg.raw_items():
+                    index.setdefault(k.lower(), []).append((k, v))
+                self._policy = msg.policy
+                self._index = index
+            except Exception:  # anything odd: ask the message itself
+                self._index = None
+
+    def get(self, name: str) -> object:
+        """The first ``name`` header as ``Message.get`` gives it, or None."""
+        if self._index is None:
+            return self._msg.get(name)
+        pairs = self._index.get(name.lower())
+        if not pairs:
+            return None
+        k, v = pairs[0]
+        return self._policy.header_fetch_parse(k, v)
+
+    def get_all(self, name: str, failobj: list[object]) -> list[object]:
+        """Every ``name`` header as ``Message.get_all`` gives them, or ``failobj``."""
+        if self._index is None:
+            found = self._msg.get_all(name)
+            return failobj if found is None else list(found)
+        pairs = self._index.get(name.lower())
+        if not pairs:
+            return failobj
+        fetch = self._policy.header_fetch_parse
+        return [fetch(k, v) for k, v in pairs]
+
+    def __contains__(self, name: str) -> bool:
+        if self._index is None:
+            return name in self._msg
+        return name.lower() in self._index
+
+
+def header(msg: Message | Headers, name: str) -> str:
     """The first ``name`` header, RFC 2047-decoded and unfolded; ``""`` when absent."""
     try:
         value: object = msg.get(name)
@@ -258,7 +352,7 @@ def header(msg: Message, name: str) -> str:
     return decode_words(str(value))
 
 
-def raw_header(msg: Message, name: str) -> str:
+def raw_header(msg: Message | Headers, name: str) -> str:
     """The first ``name`` header unfolded but NOT RFC 2047-decoded (raw 8-bit read as UTF-8).
 
     Addresses must be read from this form: an encoded word is display-name text, so an address
@@ -282,7 +376,7 @@ def raw_header(msg: Message, name: str) -> str:
     return _unescape(text).strip()
 
 
-def header_all(msg: Message, name: str) -> list[str]:
+def header_all(msg: Message | Headers, name: str) -> list[str]:
     """Every ``name`` header, raw (not decoded)."""
     try:
         return [str(v) for v in msg.get_all(name, [])]

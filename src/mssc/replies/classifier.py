@@ -54,6 +54,7 @@ from mssc.replies.phrases import (
     READ_NOTICE_RULE,
     STATUS_RULES,
     PhraseRule,
+    RuleTable,
     StatusRule,
 )
 
@@ -95,14 +96,16 @@ class _Sender:
         "why",
     )
 
-    def __init__(self, msg: Message) -> None:
-        self.address = _address_of(_mime.raw_header(msg, "From"))
+    def __init__(self, msg: _mime.Headers) -> None:
+        raw_from = _mime.raw_header(msg, "From")
+        self.address = _address_of(raw_from)
         local, _, domain = self.address.rpartition("@")
         return_path = _mime.raw_header(msg, "Return-Path")
         self.patient_address = ""
         self.patient_source = ""
         for name, value in _identity_values(msg):
-            address = _address_of(value)
+            # the first From is usually the value just read
+            address = self.address if value == raw_from else _address_of(value)
             plocal, _, pdomain = address.rpartition("@")
             if pdomain == PATIENT_DOMAIN and _PATIENT_LOCAL.fullmatch(plocal):
                 self.patient_address, self.patient_source = address, name
@@ -124,7 +127,7 @@ class _Sender:
         self.why = why
 
 
-def _identity_values(msg: Message) -> list[tuple[str, str]]:
+def _identity_values(msg: _mime.Headers) -> list[tuple[str, str]]:
     """Every ``From``, ``Sender`` and ``Return-Path`` value (raw), the first From first."""
     out: list[tuple[str, str]] = []
     for name in ("From", "Sender", "Return-Path"):
@@ -152,9 +155,12 @@ def _address_of(value: str) -> str:
 class _Reader:
     """Everything the rules look at, read once from the message."""
 
-    def __init__(self, msg: Message, limits: MimeLimits, defects: list[str]) -> None:
+    def __init__(
+        self, msg: Message, headers: _mime.Headers, limits: MimeLimits, defects: list[str]
+    ) -> None:
         self.msg = msg
-        self.subject = _mime.header(msg, "Subject")
+        self.headers = headers
+        self.subject = _mime.header(headers, "Subject")
         self.report_type = ""
         self.dsn_payloads: list[list[Message] | str] = []
         self.mdn_payloads: list[list[Message] | str] = []
@@ -205,12 +211,31 @@ class _Reader:
         self.mdn_original: str | None = None
         self.memo: dict[tuple[str, bool, bool], tuple[PhraseRule, str] | None] = {}
         self._notice_command: str | None = None
+        self._notice_lower: str | None = None
+        self._norm_subject: str | None = None
+        self._blocks: dict[str, str] = {}
 
     @property
     def norm_notice(self) -> str:
         if self._norm_notice is None:
             self._norm_notice = _unaddressed(self.notice[:20000])
         return self._norm_notice
+
+    @property
+    def norm_subject(self) -> str:
+        """The subject, normalised (computed once)."""
+        if self._norm_subject is None:
+            self._norm_subject = normalise(self.subject)
+        return self._norm_subject
+
+    def block_about(self, address: str) -> str:
+        """:func:`_block_about` of the notice (computed once per address)."""
+        block = self._blocks.get(address)
+        if block is None:
+            if self._notice_lower is None:
+                self._notice_lower = self.notice.lower()
+            block = self._blocks[address] = _block_about(self.notice, address, self._notice_lower)
+        return block
 
     @property
     def notice_command(self) -> str:
@@ -267,11 +292,19 @@ class Classifier:
         self.phrase_rules: tuple[PhraseRule, ...] = _merge(BUILTIN_RULES, phrase_extra)
         self.status_rules: tuple[StatusRule, ...] = _merge(STATUS_RULES, status_extra)
         self.limits = limits
-        self._words = frozenset(w for r in self.phrase_rules for w in r.words)
-        self._closed_rules = tuple(
-            r for r in self.phrase_rules if r.kind is ReplyKind.MAILBOX_CLOSED
-        )
-        self._closed_words = frozenset(w for r in self._closed_rules for w in r.words)
+        closed_rules = tuple(r for r in self.phrase_rules if r.kind is ReplyKind.MAILBOX_CLOSED)
+        # (closed_only, per_recipient) -> the rules read then, indexed by their words
+        self._tables = {
+            (closed_only, per_recipient): RuleTable(
+                tuple(
+                    r
+                    for r in (closed_rules if closed_only else self.phrase_rules)
+                    if per_recipient or not r.diagnostic_only
+                )
+            )
+            for closed_only in (False, True)
+            for per_recipient in (False, True)
+        }
 
     def classify(self, raw: bytes | str | Message) -> Classification:
         """Classify one message. Raises only ``TypeError`` for a wrong input type."""
@@ -294,8 +327,9 @@ class Classifier:
     def _classify(self, msg: Message, defects: list[str]) -> Classification:
         for d in getattr(msg, "defects", ())[:20]:
             defects.append(f"mime:{type(d).__name__}")
-        sender = _Sender(msg)
-        reader = _Reader(msg, self.limits, defects)
+        headers = _mime.Headers(msg)
+        sender = _Sender(headers)
+        reader = _Reader(msg, headers, self.limits, defects)
         evidence: list[Evidence] = []
         result = (
             self._mdn(reader, sender, evidence)
@@ -369,7 +403,7 @@ class Classifier:
                 )
             )
         looks = reader.dsn_payloads or reader.report_type
-        hit = NOTICE_RULE.search(normalise(reader.subject)) or (
+        hit = NOTICE_RULE.search(reader.norm_subject) or (
             NOTICE_RULE.search(reader.norm_notice[:4000]) if not looks else None
         )
         if looks or hit:
@@ -414,7 +448,7 @@ class Classifier:
     def _text_bounce(
         self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
     ) -> _Result | None:
-        subject = normalise(reader.subject)
+        subject = reader.norm_subject
         hit_subject = NOTICE_RULE.search(subject)
         hit_body = None if hit_subject else NOTICE_RULE.search(reader.norm_notice[:4000])
         if not (hit_subject or hit_body or (sender.is_system and not sender.null_only)):
@@ -455,7 +489,7 @@ class Classifier:
     def _auto_reply(
         self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
     ) -> _Result | None:
-        msg = reader.msg
+        msg = reader.headers
         auto = _mime.header(msg, "Auto-Submitted").lower()
         if auto.startswith(("auto-replied", "auto-generated")):
             evidence.append(Evidence("rfc3834.auto-submitted", "header:Auto-Submitted", auto))
@@ -469,14 +503,14 @@ class Classifier:
         if precedence in ("auto_reply", "auto-reply"):
             evidence.append(Evidence("rfc3834.precedence", "header:Precedence", precedence))
             return ReplyKind.AUTO_REPLY, [], None, 0.85, False
-        hit = AUTO_REPLY_RULE.search(normalise(reader.subject))
+        hit = AUTO_REPLY_RULE.search(reader.norm_subject)
         if hit:
             evidence.append(Evidence("phrase.auto-reply-subject", "header:Subject", hit))
             return ReplyKind.AUTO_REPLY, [], None, 0.6, False
         return None
 
     def _read_notice(self, reader: _Reader, evidence: list[Evidence]) -> _Result | None:
-        hit = READ_NOTICE_RULE.search(normalise(reader.subject))
+        hit = READ_NOTICE_RULE.search(reader.norm_subject)
         if hit and READ_NOTICE_RULE.search(reader.norm_notice[:2000]):
             evidence.append(Evidence("phrase.read-notice", "header:Subject", hit))
             return ReplyKind.READ_RECEIPT, [], None, 0.5, False
@@ -491,7 +525,7 @@ class Classifier:
             return records
         exclude = {sender.address}
         for name in ("To",):
-            value = _mime.header(reader.msg, name)
+            value = _mime.header(reader.headers, name)
             if value:
                 exclude.add(_mime.bare_address(value).lower())
         out = []
@@ -599,7 +633,7 @@ class Classifier:
         if command or not reader.notice:
             return command
         if address:
-            command = smtp_command_in(_block_about(reader.notice, address))
+            command = smtp_command_in(reader.block_about(address))
             if command:
                 return command
         if whole:
@@ -676,27 +710,36 @@ class Classifier:
     def _phrases(
         self, diagnostic: str, address: str, reader: _Reader, whole: bool
     ) -> tuple[ReplyKind | None, Evidence | None, float]:
-        sources: list[tuple[str, str, bool, float]] = []
+        # (source, text, the text is still to be normalised by _unaddressed, per recipient,
+        # confidence): a text is normalised only when the rules come to read it
+        sources: list[tuple[str, str, bool, bool, float]] = []
         if diagnostic:
-            sources.append(("diagnostic", _unaddressed(diagnostic[:4000]), True, 0.95))
+            sources.append(("diagnostic", diagnostic[:4000], True, True, 0.95))
         if address and reader.notice:
-            block = _block_about(reader.notice, address)
+            block = reader.block_about(address)
             if block:
-                sources.append(("body", _unaddressed(block), True, 0.9))
+                sources.append(("body", block, True, True, 0.9))
         if reader.notice and whole:
-            sources.append(("body", reader.norm_notice, False, 0.85))
+            sources.append(("body", reader.norm_notice, False, False, 0.85))
         if reader.subject and whole:
-            sources.append(("header:Subject", normalise(reader.subject), False, 0.8))
-        for i, (source, text, per_recipient, conf) in enumerate(sources):
-            found = self._memo_rule(reader, text, per_recipient, closed_only=False)
+            sources.append(("header:Subject", reader.norm_subject, False, False, 0.8))
+        for i, (source, text, raw, per_recipient, conf) in enumerate(sources):
+            found = self._memo_rule(
+                reader, _unaddressed(text) if raw else text, per_recipient, closed_only=False
+            )
             if found is None:
                 continue
             rule, hit = found
             if rule.kind is ReplyKind.RECIPIENT_NOT_FOUND:
                 # a closed/disabled/suspended account outranks "unknown" anywhere this
                 # recipient is spoken of: disabled accounts often answer "user unknown"
-                for source2, text2, per_recipient2, conf2 in sources[i + 1 :]:
-                    closed = self._memo_rule(reader, text2, per_recipient2, closed_only=True)
+                for source2, text2, raw2, per_recipient2, conf2 in sources[i + 1 :]:
+                    closed = self._memo_rule(
+                        reader,
+                        _unaddressed(text2) if raw2 else text2,
+                        per_recipient2,
+                        closed_only=True,
+                    )
                     if closed is not None:
                         rule2, hit2 = closed
                         return rule2.kind, Evidence(f"phrase.{rule2.name}", source2, hit2), conf2
@@ -708,27 +751,9 @@ class Classifier:
     ) -> tuple[PhraseRule, str] | None:
         key = (text, per_recipient, closed_only)
         if key not in reader.memo:
-            reader.memo[key] = self._first_rule(text, per_recipient, closed_only=closed_only)
+            table = self._tables[closed_only, per_recipient]
+            reader.memo[key] = table.first(text, table.finder.find(text))
         return reader.memo[key]
-
-    def _first_rule(
-        self, text: str, per_recipient: bool, *, closed_only: bool = False
-    ) -> tuple[PhraseRule, str] | None:
-        """The first rule, in priority order, that matches ``text`` (``closed_only``: only the
-        rules that give MAILBOX_CLOSED)."""
-        rules, words = (
-            (self._closed_rules, self._closed_words)
-            if closed_only
-            else (self.phrase_rules, self._words)
-        )
-        present = frozenset(w for w in words if w in text)
-        for rule in rules:
-            if rule.diagnostic_only and not per_recipient:
-                continue
-            hit = rule.search(text, present)
-            if hit:
-                return rule, hit
-        return None
 
     def _original_id(self, reader: _Reader, kind: ReplyKind) -> str | None:
         if reader.mdn_original:
@@ -744,7 +769,7 @@ class Classifier:
             if ids:
                 return ids[0]
         for name in ("In-Reply-To", "References"):
-            ids = _mime.message_ids(_mime.header(reader.msg, name))
+            ids = _mime.message_ids(_mime.header(reader.headers, name))
             if ids:
                 return ids[0] if name == "In-Reply-To" else ids[-1]
         if kind.is_failure or kind in (ReplyKind.DELIVERY_DELAYED, ReplyKind.DELIVERED):
@@ -801,11 +826,18 @@ _Result = tuple[ReplyKind, list[RecipientOutcome], Disposition | None, float, bo
 _MSGID_LINE = re.compile(r"(?im)^message-id:[ \t]*((?:.*)(?:\n[ \t]+.*)?)")
 
 
+_ADDRESS_WORD = re.compile(r"(?<![^ ])[^ ]*@[^ ]*")  # a whole word (from its start) with an "@"
+
+
 def _unaddressed(text: str) -> str:
     """Normalise ``text`` with e-mail addresses blanked, so that ``filtered@...`` is no phrase."""
-    if "@" in text:
-        text = " ".join("<address>" if "@" in word else word for word in text.split())
-    return normalise(text)
+    if "@" not in text:
+        return normalise(text)
+    if text.isascii():
+        # what normalise() gives, with the words that hold an "@" replaced: the words are
+        # joined by single spaces and hold no white space, so [^ ]* spans one word
+        return _ADDRESS_WORD.sub("<address>", " ".join(text.lower().split()))
+    return normalise(_ADDRESS_WORD.sub("<address>", " ".join(text.split())))
 
 
 def _failure_code(code: str) -> str:
@@ -813,9 +845,12 @@ def _failure_code(code: str) -> str:
     return code if code[:1] in ("4", "5") else ""
 
 
-def _block_about(notice: str, address: str) -> str:
-    """The lines of ``notice`` from the first mention of ``address`` to the next blank line."""
-    i = notice.lower().find(address.lower())
+def _block_about(notice: str, address: str, lower: str | None = None) -> str:
+    """The lines of ``notice`` from the first mention of ``address`` to the next blank line.
+
+    ``lower``: ``notice.lower()``, when the caller has it already.
+    """
+    i = (notice.lower() if lower is None else lower).find(address.lower())
     if i < 0:
         return ""
     start = notice.rfind("\n", 0, i) + 1

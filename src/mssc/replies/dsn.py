@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email.message import Message
+from email.policy import Compat32
 
 from mssc.replies._mime import bare_address, decode_words
 from mssc.replies.phrases import _required_words
@@ -173,11 +174,22 @@ def _fields_from_text(text: str, max_blocks: int) -> list[dict[str, str]]:
 def _fields_from_message(block: Message) -> list[dict[str, str]]:
     """The fields of one parsed block; several blocks when recipient fields repeat in it."""
     out: list[dict[str, str]] = [{}]
-    for k, v in block.items():
+    fields = out[-1]
+    fetch = block.policy.header_fetch_parse
+    # compat32 gives an ASCII value back as it is stored: skip the call for those
+    plain = (
+        type(block).items is Message.items
+        and type(block.policy).header_fetch_parse is Compat32.header_fetch_parse
+    )
+    for k, v in block.raw_items() if plain else block.items():
         key = k.lower()
-        if key in _RECIPIENT_FIELDS and key in out[-1]:
-            out.append({})  # a DSN written with no blank line between recipient blocks
-        out[-1].setdefault(key, decode_words(str(v)))
+        if key in _RECIPIENT_FIELDS and key in fields:
+            fields = {}  # a DSN written with no blank line between recipient blocks
+            out.append(fields)
+        if key not in fields:
+            if plain and not (isinstance(v, str) and v.isascii()):
+                v = fetch(k, v)
+            fields[key] = decode_words(str(v))
     return out
 
 
@@ -262,7 +274,28 @@ _HEADER_LINE = re.compile(
 )
 
 
-_CUTS = tuple((p, _required_words(p.pattern.lower())) for p in (_ORIGINAL_START, _HEADER_LINE))
+def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """The same pattern for lower-cased ASCII text, without ``re.I`` (faster), or None.
+
+    On ASCII text, a case-insensitive match is the same as a case-sensitive match of the
+    lower-cased pattern over the lower-cased text, at the same positions, as long as lower-casing
+    does not change what the pattern's escapes mean (only ``\\t``-style lower-case escapes and
+    escaped punctuation are allowed) and no non-ASCII character of it folds to ASCII.
+    """
+    source = pattern.pattern
+    if pattern.flags & ~(re.I | re.M | re.U) or not pattern.flags & re.I:
+        return None
+    if re.search(r"\\(?![tnsdwb]|[^0-9A-Za-z])", source):
+        return None
+    for c in source:
+        if not c.isascii() and any(x.isascii() for x in (c.lower(), c.upper(), c.casefold())):
+            return None
+    return re.compile(source.lower(), pattern.flags & ~re.I)
+
+
+_CUTS = tuple(
+    (p, _lowered(p), _required_words(p.pattern.lower())) for p in (_ORIGINAL_START, _HEADER_LINE)
+)
 
 
 def split_notice(text: str) -> tuple[str, str]:
@@ -272,10 +305,14 @@ def split_notice(text: str) -> tuple[str, str]:
         return text, ""
     cut = len(text)
     lower = text.lower()
-    for pattern, words in _CUTS:
+    ascii_only = text.isascii()  # then ``lower`` has the same positions as ``text``
+    for pattern, lowered, words in _CUTS:
         if words is not None and not any(w in lower for w in words):
             continue
-        m = pattern.search(text, first_eol + 1, cut)
+        if ascii_only and lowered is not None:
+            m = lowered.search(lower, first_eol + 1, cut)
+        else:
+            m = pattern.search(text, first_eol + 1, cut)
         if m:
             cut = m.start()
     return text[:cut], text[cut:]

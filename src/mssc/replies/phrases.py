@@ -21,6 +21,7 @@ blocks) maps to DELIVERY_FAILED, never to MAILBOX_CLOSED.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mssc.replies.model import ReplyKind
@@ -97,6 +98,61 @@ def _required_in(items: list[tuple[object, object]]) -> set[str] | None:
     return best
 
 
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux-]")
+
+
+def _required_sets(pattern: str) -> tuple[frozenset[str], ...]:
+    """Sets of strings that every match of ``pattern`` contains one of, each of them.
+
+    :func:`_required_words` gives the most selective of these sets; this gives all that the
+    pattern's top-level sequence shows (a literal run, a group, a group of alternatives, a
+    repeat of at least once), so that a text lacking any of them is known not to match.
+    Patterns with flags, and groups that set flags, give no set.
+    """
+    if _INLINE_FLAGS.search(pattern):
+        return ()  # a group that changes flags anywhere (even inside alternatives): no shortcut
+    try:
+        parsed = _sre_parse.parse(pattern)
+        if parsed.state.flags & ~(_sre_constants.SRE_FLAG_UNICODE):
+            return ()
+        found: list[frozenset[str]] = []
+        _sets_in(list(parsed), found)
+    except Exception:  # any surprise: no shortcut, the regex alone decides
+        return ()
+    return tuple(dict.fromkeys(found))
+
+
+def _sets_in(items: list[tuple[object, object]], found: list[frozenset[str]]) -> None:
+    run = ""
+
+    def keep(candidate: set[str] | None) -> None:
+        if candidate and min(map(len, candidate)) >= _MIN_WORD:
+            found.append(frozenset(candidate))
+
+    c = _sre_constants
+    for op, av in items:
+        if op is c.LITERAL:
+            run += chr(av)  # type: ignore[arg-type]
+            continue
+        keep({run} if run else None)
+        run = ""
+        if op is c.SUBPATTERN:
+            if not av[1]:  # type: ignore[index]  # a group that sets no flag
+                _sets_in(list(av[-1]), found)  # type: ignore[index]
+        elif op is c.BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:  # type: ignore[index]
+                sub = _required_in(list(branch))
+                if sub is None:
+                    union = set()
+                    break
+                union |= sub
+            keep(union or None)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:  # type: ignore[index]
+            _sets_in(list(av[2]), found)  # type: ignore[index]
+    keep({run} if run else None)
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseRule:
     """A rule that gives ``kind`` when one of ``patterns`` matches a normalised text.
@@ -150,8 +206,117 @@ class PhraseRule:
                     continue
             m = regex.search(text)
             if m is not None:
-                start = max(0, m.start() - 30)
-                return text[start : m.end() + 30].strip()[:120]
+                return _excerpt(text, m)
+        return None
+
+    @property
+    def compiled(self) -> tuple[tuple[frozenset[str] | None, re.Pattern[str]], ...]:
+        """``(required words or None, compiled pattern)`` for each pattern, in order."""
+        return self._compiled
+
+
+def _excerpt(text: str, m: re.Match[str]) -> str:
+    """The excerpt that :meth:`PhraseRule.search` returns for the match ``m`` in ``text``."""
+    start = max(0, m.start() - 30)
+    return text[start : m.end() + 30].strip()[:120]
+
+
+class WordFinder:
+    """Finds which of a fixed set of strings occur in a text, with fewer scans of the text.
+
+    Strings that share a 4-character piece are grouped under it: a group's strings are only
+    looked for when the piece itself occurs (a string cannot occur without its piece).
+    :meth:`find` returns exactly the strings that occur in the text.
+    """
+
+    __slots__ = ("_groups", "_singles")
+
+    _KEY = 4
+    _MIN_GROUP = 4
+
+    def __init__(self, words: Iterable[str]) -> None:
+        uncovered = set(words)
+        groups: list[tuple[str, tuple[str, ...]]] = []
+        while uncovered:
+            counts: dict[str, int] = {}
+            for w in sorted(uncovered):
+                for key in {w[i : i + self._KEY] for i in range(len(w) - self._KEY + 1)}:
+                    counts[key] = counts.get(key, 0) + 1
+            if not counts:
+                break
+            key = max(sorted(counts), key=counts.__getitem__)
+            if counts[key] < self._MIN_GROUP:
+                break
+            members = tuple(sorted(w for w in uncovered if key in w))
+            groups.append((key, members))
+            uncovered.difference_update(members)
+        self._groups = tuple(groups)
+        self._singles = tuple(sorted(uncovered))
+
+    def find(self, text: str) -> list[str]:
+        """The strings that occur in ``text``."""
+        found = [w for w in self._singles if w in text]
+        for key, members in self._groups:
+            if key in text:
+                found.extend([w for w in members if w in text])
+        return found
+
+
+class RuleTable:
+    """Phrase rules indexed by the words their patterns require, for a fast first match.
+
+    :meth:`first` gives the same answer as trying each rule's :meth:`PhraseRule.search` in
+    order, but only runs the patterns that have one of their required words in the text.
+    """
+
+    __slots__ = ("_always", "_entries", "_index", "finder", "words")
+
+    def __init__(self, rules: tuple[PhraseRule, ...]) -> None:
+        entries: list[tuple[PhraseRule, re.Pattern[str], tuple[tuple[str, ...], ...]]] = []
+        index: dict[str, list[int]] = {}
+        always: list[int] = []
+        for rule in rules:
+            for words, regex in rule.compiled:
+                i = len(entries)
+                # further sets of strings that any match contains one of: checked (only on
+                # the patterns that the index selects) before the regex is run
+                also = tuple(tuple(sorted(s)) for s in _required_sets(regex.pattern) if s != words)
+                entries.append((rule, regex, also))
+                if words is None:
+                    always.append(i)
+                else:
+                    for w in words:
+                        index.setdefault(w, []).append(i)
+        self._entries = tuple(entries)
+        self._index = {w: tuple(v) for w, v in index.items()}
+        self._always = tuple(always)
+        #: every required word of the table, for :meth:`first`'s ``present`` argument
+        self.words: tuple[str, ...] = tuple(sorted(index))
+        #: finds which of :attr:`words` occur in a text
+        self.finder = WordFinder(self.words)
+
+    def first(self, text: str, present: Iterable[str]) -> tuple[PhraseRule, str] | None:
+        """The first rule (in table order) that matches ``text``, with its excerpt, or None.
+
+        ``present`` holds at least every word of :attr:`words` that occurs in ``text`` (words
+        that are not in the table are ignored).
+        """
+        index = self._index
+        candidates = set(self._always)
+        for w in present:
+            hits = index.get(w)
+            if hits is not None:
+                candidates.update(hits)
+        if not candidates:
+            return None
+        entries = self._entries
+        for i in sorted(candidates):
+            rule, regex, also = entries[i]
+            if also and not all(any(w in text for w in ws) for ws in also):
+                continue
+            m = regex.search(text)
+            if m is not None:
+                return rule, _excerpt(text, m)
         return None
 
 
