@@ -381,3 +381,18 @@ def test_split_notice_is_case_insensitive_at_line_starts(text: str) -> None:
             if m:
                 cut = m.start()
     assert split_notice(text) == (text[:cut], text[cut:])
+
+
+def test_a_custom_rule_with_a_scoped_flag_group_still_matches() -> None:
+    """The word pre-filter must not require literals whose case a ``(?i:...)`` group relaxes."""
+    from mssc.replies import Classifier, PhraseRule, ReplyKind
+
+    raw = (
+        b"From: MAILER-DAEMON@mx.example.org\r\n"
+        b"To: rdv@ch-exemple.mssante.fr\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n"
+        b"\r\n"
+        b"<279035121518989@patient.mssante.fr>: 550 the mailbox is sealed by its owner\r\n"
+    )
+    rule = PhraseRule("custom-sealed", ReplyKind.MAILBOX_CLOSED, (r"the (?i:MAILBOX IS SEALED)",))
+    assert Classifier(extra_rules=[rule]).classify(raw).kind is ReplyKind.MAILBOX_CLOSED

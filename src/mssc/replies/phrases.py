@@ -82,7 +82,9 @@ def _required_in(items: list[tuple[object, object]]) -> set[str] | None:
         consider({run} if run else None)
         run = ""
         if op is c.SUBPATTERN:
-            consider(_required_in(list(av[-1])))  # type: ignore[index]
+            if not (av[1] or av[2]):  # type: ignore[index]
+                # a scoped flag group such as (?i:...) changes what its literals match
+                consider(_required_in(list(av[-1])))  # type: ignore[index]
         elif op is c.BRANCH:
             union: set[str] = set()
             for branch in av[1]:  # type: ignore[index]
