@@ -396,3 +396,11 @@ def test_a_custom_rule_with_a_scoped_flag_group_still_matches() -> None:
     )
     rule = PhraseRule("custom-sealed", ReplyKind.MAILBOX_CLOSED, (r"the (?i:MAILBOX IS SEALED)",))
     assert Classifier(extra_rules=[rule]).classify(raw).kind is ReplyKind.MAILBOX_CLOSED
+
+
+def test_the_block_about_an_address_survives_text_whose_lower_case_is_longer() -> None:
+    """'İ'.lower() is two characters: offsets taken from the lower-cased text would drift."""
+    from mssc.replies.classifier import _block_about
+
+    notice = "İ" * 60 + " relay report\n\n<a@b.example>: 550 user unknown\nsecond line\n\nend"
+    assert _block_about(notice, "a@b.example") == ("<a@b.example>: 550 user unknown\nsecond line")

@@ -850,7 +850,12 @@ def _block_about(notice: str, address: str, lower: str | None = None) -> str:
 
     ``lower``: ``notice.lower()``, when the caller has it already.
     """
-    i = (notice.lower() if lower is None else lower).find(address.lower())
+    low = notice.lower() if lower is None else lower
+    if len(low) == len(notice):
+        i = low.find(address.lower())
+    else:  # lower-casing changed the length (e.g. "İ"): offsets must come from the text itself
+        found = re.search(re.escape(address), notice, re.IGNORECASE)
+        i = found.start() if found else -1
     if i < 0:
         return ""
     start = notice.rfind("\n", 0, i) + 1
