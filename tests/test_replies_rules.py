@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mssc.addresses import parse_patient_address
-from mssc.replies import ReplyKind, classify
+from mssc.replies import Classifier, ReplyKind, classify
 from mssc.replies._mime import Headers, param
 from mssc.replies.dsn import _CUTS, smtp_command_in, split_notice
 from mssc.replies.phrases import (
@@ -103,6 +103,13 @@ def test_rule_fixture(
         # a transient answer counts only when no permanent one follows
         ("<<< 450 busy\n... while talking to mx2:\n>>> DATA\n<<< 551 not here\n", "DATA"),
         (">>> RCPT To:<a@b.example>\n<<< 450 try later\n", "RCPT"),
+        ("SMTP:RCPT host 192.0.2.8: 553 5.3.0 <a@b.example>... No such user here", "RCPT"),
+        ("SMTP:DATA host 192.0.2.8: 554 rejected", "DATA"),
+        ("Reason: Remote SMTP server has rejected address\nDiagnostic code: smtp;550", "RCPT"),
+        ("Reason: SMTP transmission failure has occurred\nDiagnostic code: smtp;550", "DATA"),
+        # "smtp:" alone, or a transmission that is not the SMTP one, names no command
+        ("protocol smtp: 550 user unknown", ""),
+        ("fax transmission failure", ""),
         ("550 5.1.1 user unknown", ""),
         ("", ""),
         # a server text that merely contains "[data]" is no stage marker
@@ -154,8 +161,9 @@ CLOSED_TEXTS = ["The account has been disabled.", "Ce compte est suspendu.", "Ma
     st.sampled_from(["", "RCPT", "DATA", "MAIL"]),
 )
 def test_stage_decides_a_not_found_phrase(diagnostic: str, status: str, stage: str) -> None:
-    """Property: with a status that is not x.1.1/x.1.2, an "unknown" answer is RECIPIENT_NOT_FOUND
-    unless it answered DATA (a filter) or MAIL FROM (the sender)."""
+    """Property: with a status that is not x.1.x, a server's "unknown" reply is RECIPIENT_NOT_FOUND
+    only when it answered RCPT TO: not after DATA (a filter), not at MAIL FROM (the sender), and
+    not when the report does not say which command it answered."""
     suffix = {
         "": "",
         "RCPT": " (in reply to RCPT TO command)",
@@ -165,8 +173,41 @@ def test_stage_decides_a_not_found_phrase(diagnostic: str, status: str, stage: s
     result = classify(_dsn(diagnostic + suffix, status))
     (outcome,) = result.recipients
     assert outcome.smtp_command == stage
-    expected = K.DELIVERY_FAILED if stage in ("DATA", "MAIL") else K.RECIPIENT_NOT_FOUND
+    expected = K.RECIPIENT_NOT_FOUND if stage == "RCPT" else K.DELIVERY_FAILED
     assert outcome.kind is expected
+    if not stage:
+        assert "smtp.stage-unknown" in {e.rule for e in result.evidence}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(NOT_FOUND_TEXTS),
+    st.sampled_from(["5.1.1", "5.1.2", "5.1.10", "5.1.0"]),
+    st.booleans(),
+    st.sampled_from(["", "RCPT"]),
+)
+def test_an_addressing_status_backs_an_unknown_reply(
+    diagnostic: str, status: str, in_field: bool, stage: str
+) -> None:
+    """Property: an x.1.x status, in the Status field or inside the reply, makes the reply's
+    "unknown" words proof enough, whether or not the report names the command."""
+    suffix = " (in reply to RCPT TO command)" if stage else ""
+    code, words = diagnostic.split(" ", 1)
+    text = diagnostic if in_field else f"{code} {status} {words}"
+    result = classify(_dsn(text + suffix, status if in_field else "5.0.0"))
+    (outcome,) = result.recipients
+    assert outcome.kind is K.RECIPIENT_NOT_FOUND
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["User unknown", "No such user here", "Mailbox not found"]))
+def test_a_reporting_systems_own_words_need_no_stage(words: str) -> None:
+    """Property: "unknown" words that quote no server reply are the reporting system's own
+    finding: RECIPIENT_NOT_FOUND without any command or status."""
+    result = classify(_dsn(words, "5.0.0"))
+    (outcome,) = result.recipients
+    assert outcome.smtp_command == ""
+    assert outcome.kind is K.RECIPIENT_NOT_FOUND
 
 
 @settings(max_examples=60, deadline=None)
@@ -404,3 +445,62 @@ def test_the_block_about_an_address_survives_text_whose_lower_case_is_longer() -
 
     notice = "İ" * 60 + " relay report\n\n<a@b.example>: 550 user unknown\nsecond line\n\nend"
     assert _block_about(notice, "a@b.example") == ("<a@b.example>: 550 user unknown\nsecond line")
+
+
+def _text_bounce(line: str) -> bytes:
+    return (
+        "Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.org\nTo: s@chu-exemple.mssante.fr\n"
+        "Subject: Undelivered Mail Returned to Sender\n\n"
+        "A message that you sent could not be delivered to one or more of its recipients.\n\n"
+        f"{line}\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "rule"),
+    [
+        # the reply code is far from the words: the recipient's line still quotes a reply
+        (
+            f"{P1} Invalid Address, ERROR_CODE :550, ERROR_CODE :5.2.1 <{P1}>... User Unknown",
+            K.DELIVERY_FAILED,
+            "smtp.stage-unknown",
+        ),
+        (
+            f"{P1} Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <{P1}>... User Unknown",
+            K.RECIPIENT_NOT_FOUND,
+            "phrase.recipient-not-found.en",
+        ),
+        # the reporting system's own words, no reply quoted
+        (f"{P1} [User unknown]", K.RECIPIENT_NOT_FOUND, "phrase.recipient-not-found.en"),
+        (f"{P1} : patient non trouvé", K.RECIPIENT_NOT_FOUND, "phrase.recipient-not-found.fr"),
+        # a quoted reply whose stage the report names
+        (
+            f"{P1}: host mx.example.org said: 550 <{P1}>: User unknown (in reply to RCPT TO "
+            "command)",
+            K.RECIPIENT_NOT_FOUND,
+            "phrase.recipient-not-found.en",
+        ),
+        (f"{P1}: host mx.example.org said: 550 <{P1}>: User unknown", K.DELIVERY_FAILED, ""),
+    ],
+)
+def test_a_quoted_reply_needs_a_stage_or_an_addressing_status(
+    line: str, expected: ReplyKind, rule: str
+) -> None:
+    result = classify(_text_bounce(line))
+    (outcome,) = result.recipients
+    assert outcome.address == P1
+    assert outcome.kind is expected
+    rules = {e.rule for e in result.evidence}
+    assert (rule or "smtp.stage-unknown") in rules
+
+
+@pytest.mark.parametrize("name", ["recipient-not-found.en", "mes-utilisateur-inconnu"])
+def test_a_callers_rule_is_trusted_without_a_stage(name: str) -> None:
+    """A vendor's own rule (new, or replacing the built-in one) is read as written: no stage or
+    x.1.x status is asked of it, unlike the built-in tables."""
+    raw = _dsn("550 User unknown", "5.0.0")
+    assert classify(raw).recipients[0].kind is K.DELIVERY_FAILED
+    rule = PhraseRule(name, K.RECIPIENT_NOT_FOUND, (r"\buser unknown",), diagnostic_only=True)
+    result = Classifier(extra_rules=[rule]).classify(raw)
+    assert result.recipients[0].kind is K.RECIPIENT_NOT_FOUND
+    assert f"phrase.{name}" in {e.rule for e in result.evidence}

@@ -292,6 +292,13 @@ class Classifier:
         self.phrase_rules: tuple[PhraseRule, ...] = _merge(BUILTIN_RULES, phrase_extra)
         self.status_rules: tuple[StatusRule, ...] = _merge(STATUS_RULES, status_extra)
         self.limits = limits
+        # evidence names of the built-in "unknown user" rules still in force (not replaced):
+        # a quoted reply read by them needs a stage or an addressing status (_unproven_reply)
+        self._builtin_not_found = frozenset(
+            f"phrase.{r.name}"
+            for r in self.phrase_rules
+            if r in BUILTIN_RULES and r.name in _BUILTIN_NOT_FOUND
+        )
         closed_rules = tuple(r for r in self.phrase_rules if r.kind is ReplyKind.MAILBOX_CLOSED)
         # (closed_only, per_recipient) -> the rules read then, indexed by their words
         self._tables = {
@@ -675,6 +682,8 @@ class Classifier:
             return ReplyKind.DELIVERY_FAILED, Evidence("smtp.mail-from", "MAIL", excerpt), 0.8
         if kind is ReplyKind.RECIPIENT_NOT_FOUND:
             refined = self._refine_not_found(diagnostic, status, command, ev)
+            if refined is None and not command:
+                refined = self._unproven_reply(diagnostic, address, status, reader, ev)
             if refined is not None:
                 return ReplyKind.DELIVERY_FAILED, refined, 0.7
         if kind is not None:
@@ -706,6 +715,31 @@ class Classifier:
             # the content or the sender, unless the reporting MTA's own status says addressing
             return Evidence("smtp.data-phase", "DATA", status or "no x.1.1/x.1.2/x.1.10 status")
         return None
+
+    def _unproven_reply(
+        self, diagnostic: str, address: str, status: str, reader: _Reader, ev: Evidence | None
+    ) -> Evidence | None:
+        """Why "unknown user" words quoted from a remote server's SMTP reply prove nothing here.
+
+        A server answers for the address at RCPT TO (RFC 5321 §3.3); a refusal given later, at
+        DATA, is about the message, and servers that filter content or senders often word it
+        "user unknown". So when the words sit in a quoted reply (after its 4xx/5xx code), the
+        report does not say which command the reply answered, and no addressing status (x.1.x)
+        is given for this recipient, the failure is not proof that the patient is unknown.
+        Wordings the reporting system writes itself ("patient non trouvé", "the address
+        couldn't be found") are its own finding and are not concerned; nor are a caller's rules.
+        """
+        if ev is None or ev.rule not in self._builtin_not_found:
+            return None
+        texts = [ev.excerpt, diagnostic[:4000], status]
+        if address and reader.notice:
+            texts.append(reader.block_about(address)[:4000])
+        for text in texts:
+            if _ADDRESSING_STATUS.search(text):
+                return None
+        if not any(_quoted_reply(text, ev.excerpt) for text in (ev.excerpt, *texts[1:])):
+            return None
+        return Evidence("smtp.stage-unknown", ev.source, ev.excerpt)
 
     def _phrases(
         self, diagnostic: str, address: str, reader: _Reader, whole: bool
@@ -788,6 +822,12 @@ _POLICY_WORDS = re.compile(
     r"black ?list|deny ?list|spam|policy|reputation)"
 )
 _ANY_STATUS = re.compile(r"(?<![\d.])[245]\.(\d{1,3})\.\d{1,3}(?![\d.])")
+#: A 4xx/5xx SMTP reply code followed by a separator, as quoted in a report ("550 ", "550-",
+#: "550:", "550 -", ":550,"): the words after it are the remote server's.
+_REPLY_BEFORE = re.compile(r"(?<![\w.])[45]\d\d(?:[ :,-]|$)")
+#: An x.1.x status about the recipient's address (x.1.7 and x.1.8 are about the sender's).
+_ADDRESSING_STATUS = re.compile(r"(?<![\d.])[245]\.1\.(?![78](?![\d.]))\d{1,3}(?![\d.])")
+_BUILTIN_NOT_FOUND = ("recipient-not-found.en", "recipient-not-found.fr")
 
 
 def _policy_in(diagnostic: str, status: str) -> str:
@@ -798,6 +838,19 @@ def _policy_in(diagnostic: str, status: str) -> str:
         return ""
     m = _POLICY_WORDS.search(normalise(diagnostic[:2000]))
     return m.group(0) if m else ""
+
+
+def _quoted_reply(text: str, excerpt: str) -> bool:
+    """Whether ``excerpt`` (normalised words) comes after a 4xx/5xx reply code in ``text``."""
+    if not text:
+        return False
+    if text is not excerpt:
+        text = _unaddressed(text)
+        at = text.find(excerpt)
+        if at < 0:
+            return False
+        text = text[: at + len(excerpt)]
+    return _REPLY_BEFORE.search(text) is not None
 
 
 def _not_found_status(status: str) -> bool:

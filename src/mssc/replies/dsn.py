@@ -63,7 +63,9 @@ def reply_code_in(text: str) -> str:
 #: The SMTP command that a failure answered, as MTAs write it in their reports (normalised,
 #: lower-case text). Postfix: "(in reply to RCPT TO command)"; Exim: "SMTP error from remote
 #: mail server after end of data"; OpenSMTPD: "did not like our RCPT TO"; qmail: "does not like
-#: recipient", "failed after I sent the message"; Yahoo: "[RCPT_TO]".
+#: recipient", "failed after I sent the message"; Yahoo: "[RCPT_TO]"; "SMTP:RCPT host ...";
+#: Oracle Messaging Server: "Remote SMTP server has rejected address" (RCPT) and "SMTP
+#: transmission failure has occurred" (after the address was accepted).
 _COMMAND_PHRASES = re.compile(
     r"in reply to (?P<postfix>end of data|data|rcpt to|mail from) command"
     r"|error from remote (?:mail server|mailer|server) after (?:pipelined )?"
@@ -73,9 +75,22 @@ _COMMAND_PHRASES = re.compile(
     r"|(?P<qmail>does not like sender|sender was rejected)"
     r"|(?P<qdata>failed on data command|failed after i sent the message)"
     r"|\[(?P<marker>rcpt_to|mail_from)\]"
+    r"|\bsmtp:(?P<colon>rcpt|mail|data)\b"
+    r"|(?P<qrcpt2>server has rejected (?:the )?(?:recipient )?address)"
+    r"|(?P<qdata2>smtp transmission failure)"
 )
 #: One of these (single words, so that folding cannot hide them) is in every match.
-_COMMAND_HINTS = ("reply", "remote", "like", "rejected", "failed", "[rcpt_to]", "[mail_from]")
+_COMMAND_HINTS = (
+    "reply",
+    "remote",
+    "like",
+    "rejected",
+    "failed",
+    "[rcpt_to]",
+    "[mail_from]",
+    "smtp:",
+    "transmission",
+)
 _TRANSCRIPT_COMMANDS = {"RCPT": "RCPT", "MAIL": "MAIL", "DATA": "DATA", ".": "DATA"}
 
 
@@ -105,11 +120,11 @@ def smtp_command_in(text: str, address: str = "") -> str:
 
 def _command_of(m: re.Match[str]) -> str:
     name, value = next((k, v) for k, v in m.groupdict().items() if v)
-    if name == "qrcpt":
+    if name in ("qrcpt", "qrcpt2"):
         return "RCPT"
     if name == "qmail":
         return "MAIL"
-    if name == "qdata":
+    if name in ("qdata", "qdata2"):
         return "DATA"
     if "data" in value:
         return "DATA"
