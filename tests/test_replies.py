@@ -55,6 +55,16 @@ CASES: list[tuple[str, ReplyKind, str | None, bool, list[tuple[str, ReplyKind]],
         "smtp.stage-unknown",
     ),
     (
+        # a colleague forwards a bounce: the failed recipient is the patient, not the colleague,
+        # and nothing a colleague writes is trusted
+        "forwarded-bounce.eml",
+        K.RECIPIENT_NOT_FOUND,
+        ORIGINAL,
+        False,
+        [(P1, K.RECIPIENT_NOT_FOUND)],
+        "phrase.recipient-not-found.en",
+    ),
+    (
         "dsn-521-alone.eml",
         K.DELIVERY_FAILED,
         ORIGINAL,

@@ -203,7 +203,8 @@ class _Reader:
                 self.texts.append(text)
         first = self.texts[0] if self.texts else ""
         if first.count("\n>") > 3 and first.count("\n>") * 2 > first.count("\n"):
-            first = _QUOTE.sub("", first)  # a forwarded or quoted bounce
+            # a forwarded or quoted bounce: the quoted text, from the bounce's own headers on
+            first = _forwarded_body(_QUOTE.sub("", first))
         notice, tail = split_notice(first)
         self.notice = notice
         self.tail = tail
@@ -875,6 +876,32 @@ def _patient_ins(
 
 _TO_LINE = re.compile(r"(?im)^(?:to|cc):[ \t]*(.*(?:\n[ \t]+.*)*)")
 _QUOTE = re.compile(r"(?m)^(?:> ?)+")
+#: A header line of a forwarded message, as mail programs quote it ("From: ...", "Date: ...").
+_FORWARDED_HEADER = re.compile(r"(?i)(?:from|date|sent|to|cc|subject|message-id|reply-to)[ \t]*:")
+
+
+def _forwarded_body(text: str) -> str:
+    """The body of a message that ``text`` forwards, or ``text`` when it forwards none.
+
+    Mail programs write the forwarded message's headers (``From:``, ``Date:``, ``Subject:``
+    ...) first, after a line or two of the forwarder's own: what follows the blank line after
+    that block is the bounce itself. At least two header lines, starting within the first 10
+    lines, are needed.
+    """
+    lines = text.split("\n", 60)
+    start = next((i for i, line in enumerate(lines[:10]) if _FORWARDED_HEADER.match(line)), -1)
+    if start < 0:
+        return text
+    end = start
+    while end < len(lines) - 1 and (
+        _FORWARDED_HEADER.match(lines[end]) or (end > start and lines[end][:1] in (" ", "\t"))
+    ):
+        end += 1
+    if end - start < 2 or lines[end].strip():
+        return text
+    return "\n".join(lines[end + 1 :])
+
+
 _Result = tuple[ReplyKind, list[RecipientOutcome], Disposition | None, float, bool]
 _MSGID_LINE = re.compile(r"(?im)^message-id:[ \t]*((?:.*)(?:\n[ \t]+.*)?)")
 
