@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 from mssc.addresses import parse_patient_address
 from mssc.replies import Classifier, ReplyKind, classify
 from mssc.replies._mime import Headers, param
-from mssc.replies.dsn import _CUTS, smtp_command_in, split_notice
+from mssc.replies.dsn import (
+    _COMMAND_PHRASES,
+    _CUTS,
+    _first_command_phrase,
+    smtp_command_in,
+    split_notice,
+)
 from mssc.replies.phrases import (
     BUILTIN_RULES,
     PhraseRule,
@@ -504,3 +510,46 @@ def test_a_callers_rule_is_trusted_without_a_stage(name: str) -> None:
     result = Classifier(extra_rules=[rule]).classify(raw)
     assert result.recipients[0].kind is K.RECIPIENT_NOT_FOUND
     assert f"phrase.{name}" in {e.rule for e in result.evidence}
+
+
+_STAGE_WORDS = [
+    "in reply to ",
+    "end of data",
+    "rcpt to",
+    "mail from",
+    " command",
+    "error from remote mail server after ",
+    "pipelined ",
+    "did not like our ",
+    "does not like recipient",
+    "does not like sender",
+    "sender was rejected",
+    "failed on data command",
+    "failed after i sent the message",
+    "[rcpt_to]",
+    "[mail_from]",
+    "smtp:",
+    "rcpt",
+    "data",
+    "server has rejected the address",
+    "smtp transmission failure",
+    " ",
+    "550 ",
+    "x",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_STAGE_WORDS), max_size=12))
+def test_command_branches_find_what_the_alternation_finds(words: list[str]) -> None:
+    """Property: searching the stage wordings branch by branch (the fast path) gives the same
+    match as the documented alternation :data:`_COMMAND_PHRASES`."""
+    text = "".join(words)
+    fast = _first_command_phrase(text)
+    slow = _COMMAND_PHRASES.search(text)
+    assert (fast is None) == (slow is None)
+    if fast is not None and slow is not None:
+        assert fast.span() == slow.span()
+        assert {k: v for k, v in fast.groupdict().items() if v} == {
+            k: v for k, v in slow.groupdict().items() if v
+        }

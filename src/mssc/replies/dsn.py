@@ -79,6 +79,33 @@ _COMMAND_PHRASES = re.compile(
     r"|(?P<qrcpt2>server has rejected (?:the )?(?:recipient )?address)"
     r"|(?P<qdata2>smtp transmission failure)"
 )
+#: The branches of :data:`_COMMAND_PHRASES`, each with a string that every match of it holds:
+#: searched one by one (a pattern that starts with a literal is searched much faster than the
+#: alternation), the leftmost match wins, and at one position the earlier branch, as in the
+#: alternation.
+_COMMAND_BRANCHES = tuple(
+    (literal, re.compile(branch))
+    for literal, branch in (
+        ("in reply to ", r"in reply to (?P<postfix>end of data|data|rcpt to|mail from) command"),
+        (
+            "error from remote ",
+            r"error from remote (?:mail server|mailer|server) after (?:pipelined )?"
+            r"(?P<exim>end of data|data|rcpt to|rcpt|mail from|mail)\b",
+        ),
+        ("did not like our ", r"did not like our (?P<dfly>rcpt to|mail from|data)\b"),
+        ("does not like recipient", r"(?P<qrcpt>does not like recipient)"),
+        ("does not like sender", r"(?P<qmail>does not like sender)"),
+        ("sender was rejected", r"(?P<qmail>sender was rejected)"),
+        ("failed ", r"(?P<qdata>failed on data command|failed after i sent the message)"),
+        ("_", r"\[(?P<marker>rcpt_to|mail_from)\]"),
+        ("smtp:", r"\bsmtp:(?P<colon>rcpt|mail|data)\b"),
+        (
+            "server has rejected ",
+            r"(?P<qrcpt2>server has rejected (?:the )?(?:recipient )?address)",
+        ),
+        ("smtp transmission failure", r"(?P<qdata2>smtp transmission failure)"),
+    )
+)
 #: One of these (single words, so that folding cannot hide them) is in every match.
 _COMMAND_HINTS = (
     "reply",
@@ -110,12 +137,24 @@ def smtp_command_in(text: str, address: str = "") -> str:
     low = head.lower()
     if any(w in low for w in _COMMAND_HINTS):
         low = " ".join(low.split())  # folded lines
-        m = _COMMAND_PHRASES.search(low)
+        m = _first_command_phrase(low)
         if m is not None:
             return _command_of(m)
     if ">>>" in head and "<<<" in head:
         return _transcript_command(head, address)
     return ""
+
+
+def _first_command_phrase(low: str) -> re.Match[str] | None:
+    """The match :data:`_COMMAND_PHRASES` would give in ``low``, found branch by branch."""
+    best: re.Match[str] | None = None
+    for literal, regex in _COMMAND_BRANCHES:
+        if literal not in low:
+            continue
+        m = regex.search(low)
+        if m is not None and (best is None or m.start() < best.start()):
+            best = m
+    return best
 
 
 def _command_of(m: re.Match[str]) -> str:
