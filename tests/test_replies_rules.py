@@ -553,3 +553,85 @@ def test_command_branches_find_what_the_alternation_finds(words: list[str]) -> N
         assert {k: v for k, v in fast.groupdict().items() if v} == {
             k: v for k, v in slow.groupdict().items() if v
         }
+
+
+_B = "dr.dupont@cabinet.mssante.fr"
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        # numbers that are no reply code: the reporting system's own words stand
+        ("patient non trouvé pour l'INS 1 84 05 75 456 123 89", K.RECIPIENT_NOT_FOUND),
+        ("INS 1 84 05 75 456 123 89 : patient non trouvé", K.RECIPIENT_NOT_FOUND),
+        ("user unknown (message of 512 KB)", K.RECIPIENT_NOT_FOUND),
+        ("message of 450 KB refused: user unknown", K.RECIPIENT_NOT_FOUND),
+        ("connected to mx.patient.mssante.fr:587, user unknown", K.RECIPIENT_NOT_FOUND),
+        ("host [2a01:4f8:c17:510::1] user unknown", K.RECIPIENT_NOT_FOUND),
+        ("adresse inconnue, 500 rue de Paris", K.RECIPIENT_NOT_FOUND),
+        ("patient non trouvé (erreur 550)", K.RECIPIENT_NOT_FOUND),
+        # a label in front of a quoted reply, whose own words are generic
+        (
+            "Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken",
+            K.DELIVERY_FAILED,
+        ),
+        # a success status or a version number does not back a stage-unknown reply
+        ("host said: 250 2.1.5 Recipient ok; then 550 User unknown", K.DELIVERY_FAILED),
+        ("host mx.example.org (MailSrv 5.1.3) said: 550 User unknown", K.DELIVERY_FAILED),
+        ("host mx.example.org said: 550 #5.1.0 User unknown", K.RECIPIENT_NOT_FOUND),
+        # "rejected the address of the sender" names no RCPT stage
+        (
+            "the remote server has rejected the address of the sender: 550 user unknown",
+            K.DELIVERY_FAILED,
+        ),
+    ],
+)
+def test_what_makes_a_quoted_reply(reason: str, expected: ReplyKind) -> None:
+    result = classify(_text_bounce(f"<{P1}>: {reason}"))
+    (outcome,) = result.recipients
+    assert outcome.kind is expected
+
+
+@pytest.mark.parametrize(
+    ("second", "expected"),
+    [
+        ("452 4.2.2 mailbox full", K.DELIVERY_FAILED),
+        ("550 5.1.1 mailbox unavailable", K.DELIVERY_FAILED),
+    ],
+)
+def test_another_recipients_status_does_not_back_this_one(second: str, expected: ReplyKind) -> None:
+    """Recipient lines with no blank line between them: B's 5.1.1 says nothing about A."""
+    raw = _text_bounce(
+        f"<{P1}>: host mx.patient.mssante.fr said: 550 <{P1}>: User unknown\n"
+        f"<{_B}>: host mx.cabinet.mssante.fr said: {second}"
+    )
+    outcomes = {r.address: r for r in classify(raw).recipients}
+    assert outcomes[P1].kind is expected
+
+
+def test_a_bounce_quoting_the_original_with_brackets_keeps_its_notice() -> None:
+    """A system bounce that quotes the original message with ">" is no forward: its own
+    explanation stays the notice."""
+    quoted = "\n".join(f"> ligne {i} de la convocation" for i in range(12))
+    raw = (
+        "Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.org\nTo: s@chu-exemple.mssante.fr\n"
+        "Subject: Undelivered Mail Returned to Sender\n\n"
+        f"Your message could not be delivered.\n<{P1}>: user unknown\n\nOriginal message:\n"
+        f"> From: Secretariat <secretariat@chu-exemple.mssante.fr>\n> To: {P1}\n"
+        f"> Subject: Votre convocation\n>\n{quoted}\n"
+    ).encode()
+    result = classify(raw)
+    assert [(r.address, r.kind) for r in result.recipients] == [(P1, K.RECIPIENT_NOT_FOUND)]
+
+
+@pytest.mark.parametrize("extra", ["", "> Importance: High\n", "> Attachments: details.txt\n"])
+def test_a_forwarded_bounce_names_the_patient_whatever_fields_the_forward_adds(
+    extra: str,
+) -> None:
+    raw = (FIXTURES / "forwarded-bounce.eml").read_bytes()
+    anchor = b"> Message-Id: <bounce.0001@mx1.chu-exemple.fr>\n"
+    assert anchor in raw
+    raw = raw.replace(anchor, anchor + extra.encode())
+    result = classify(raw)
+    assert [(r.address, r.kind) for r in result.recipients] == [(P1, K.RECIPIENT_NOT_FOUND)]
+    assert result.trusted is False

@@ -295,11 +295,11 @@ class Classifier:
         self.limits = limits
         # evidence names of the built-in "unknown user" rules still in force (not replaced):
         # a quoted reply read by them needs a stage or an addressing status (_unproven_reply)
-        self._builtin_not_found = frozenset(
-            f"phrase.{r.name}"
+        self._builtin_not_found = {
+            f"phrase.{r.name}": r
             for r in self.phrase_rules
             if r in BUILTIN_RULES and r.name in _BUILTIN_NOT_FOUND
-        )
+        }
         closed_rules = tuple(r for r in self.phrase_rules if r.kind is ReplyKind.MAILBOX_CLOSED)
         # (closed_only, per_recipient) -> the rules read then, indexed by their words
         self._tables = {
@@ -730,15 +730,17 @@ class Classifier:
         Wordings the reporting system writes itself ("patient non trouvé", "the address
         couldn't be found") are its own finding and are not concerned; nor are a caller's rules.
         """
-        if ev is None or ev.rule not in self._builtin_not_found:
+        rule = self._builtin_not_found.get(ev.rule) if ev is not None else None
+        if ev is None or rule is None:
             return None
-        texts = [ev.excerpt, diagnostic[:4000], status]
+        texts = [ev.excerpt, diagnostic[:4000]]
         if address and reader.notice:
-            texts.append(reader.block_about(address)[:4000])
-        for text in texts:
-            if _ADDRESSING_STATUS.search(text):
-                return None
-        if not any(_quoted_reply(text, ev.excerpt) for text in (ev.excerpt, *texts[1:])):
+            texts.append(_own_lines(reader.block_about(address)[:4000], address))
+        if any(_ADDRESSING_IN_TEXT.search(text) for text in texts):
+            return None
+        if _ADDRESSING_STATUS.fullmatch(status) and not any(status in text for text in texts):
+            return None  # an x.1.x Status field (not a number read from the words above)
+        if not any(_quoted_reply(text, rule, normalised=i == 0) for i, text in enumerate(texts)):
             return None
         return Evidence("smtp.stage-unknown", ev.source, ev.excerpt)
 
@@ -823,11 +825,28 @@ _POLICY_WORDS = re.compile(
     r"black ?list|deny ?list|spam|policy|reputation)"
 )
 _ANY_STATUS = re.compile(r"(?<![\d.])[245]\.(\d{1,3})\.\d{1,3}(?![\d.])")
-#: A 4xx/5xx SMTP reply code followed by a separator, as quoted in a report ("550 ", "550-",
-#: "550:", "550 -", ":550,"): the words after it are the remote server's.
-_REPLY_BEFORE = re.compile(r"(?<![\w.])[45]\d\d(?:[ :,-]|$)")
+#: A 4xx/5xx SMTP reply code as reports quote it ("said: 550 ", "550-", "550: ", "smtp;550 ",
+#: "ERROR_CODE :550,"). RFC 5321 codes have a second digit 0-5 (so ports such as 587 or 465 are
+#: none); a number followed by a unit, a street word or another group of digits (an INS written
+#: in groups, a size, "500 rue ...") is not a code either.
+_REPLY_CODE = re.compile(
+    r"(?:^|(?<=[\s;:(\[\"'#]))(?<!\d\s)[45][0-5]\d(?=[ ,-]|:\s|$)"
+    r"(?![ ,-]*(?:k|kb|ko|kib|m|mb|mo|mib|bytes?|octets?|rue|avenue|av|bd|boulevard|chemin|route"
+    r"|place|allee|impasse|street|st|road)\b)(?! \d+(?:\s|$))",
+    re.I | re.M,
+)
+#: A reply code followed by words of its reply (in normalised text).
+_REPLY_CODE_THEN_TEXT = re.compile(_REPLY_CODE.pattern + r"(?=[ ,:;'-]+[a-z]{2})", re.I | re.M)
 #: An x.1.x status about the recipient's address (x.1.7 and x.1.8 are about the sender's).
-_ADDRESSING_STATUS = re.compile(r"(?<![\d.])[245]\.1\.(?![78](?![\d.]))\d{1,3}(?![\d.])")
+_ADDRESSING_STATUS = re.compile(r"[45]\.1\.(?![78](?![\d.]))\d{1,3}")
+#: The same inside words, where a report puts a status: after a reply code ("550 5.1.1",
+#: "550-5.1.1", "550: 5.1.1", "550 #5.1.0"), a "Status:" or "code :" label, an opening
+#: bracket or ";", or at the start of a line -- not a version number ("MailSrv 5.1.3").
+_ADDRESSING_IN_TEXT = re.compile(
+    r"(?:^[ \t]*|(?<![\w.])[45]\d\d[ :-]{1,3}|(?:status|code)[ \t]*:?[ \t]*|[;(\[][ \t]*)"
+    r"#?(?<![\d.])[45]\.1\.(?![78](?![\d.]))\d{1,3}(?![\d.])",
+    re.I | re.M,
+)
 _BUILTIN_NOT_FOUND = ("recipient-not-found.en", "recipient-not-found.fr")
 
 
@@ -841,17 +860,33 @@ def _policy_in(diagnostic: str, status: str) -> str:
     return m.group(0) if m else ""
 
 
-def _quoted_reply(text: str, excerpt: str) -> bool:
-    """Whether ``excerpt`` (normalised words) comes after a 4xx/5xx reply code in ``text``."""
+def _quoted_reply(text: str, rule: PhraseRule, *, normalised: bool) -> bool:
+    """Whether ``rule``'s words in ``text`` belong to a quoted 4xx/5xx reply: they come after
+    its code, or they label a reply that follows them ("Invalid Address, ERROR_CODE :550, ...").
+    A code after the words with no reply text of its own ("... (erreur 550)") does not count.
+    """
     if not text:
         return False
-    if text is not excerpt:
-        text = _unaddressed(text)
-        at = text.find(excerpt)
-        if at < 0:
-            return False
-        text = text[: at + len(excerpt)]
-    return _REPLY_BEFORE.search(text) is not None
+    norm = text if normalised else _unaddressed(text)
+    starts = [m.start() for _, regex in rule.compiled if (m := regex.search(norm)) is not None]
+    if not starts:
+        return False
+    start = min(starts)
+    return (
+        _REPLY_CODE.search(norm[:start]) is not None
+        or _REPLY_CODE_THEN_TEXT.search(norm, start) is not None
+    )
+
+
+def _own_lines(block: str, address: str) -> str:
+    """The lines of ``block`` up to the next line that starts with another address."""
+    lines = block.split("\n")
+    want = address.lower()
+    for i, line in enumerate(lines[1:], 1):
+        first = line.split(None, 1)[0] if line.strip() else ""
+        if "@" in first and want not in first.lower():
+            return "\n".join(lines[:i])
+    return block
 
 
 def _not_found_status(status: str) -> bool:
@@ -878,26 +913,43 @@ _TO_LINE = re.compile(r"(?im)^(?:to|cc):[ \t]*(.*(?:\n[ \t]+.*)*)")
 _QUOTE = re.compile(r"(?m)^(?:> ?)+")
 #: A header line of a forwarded message, as mail programs quote it ("From: ...", "Date: ...").
 _FORWARDED_HEADER = re.compile(r"(?i)(?:from|date|sent|to|cc|subject|message-id|reply-to)[ \t]*:")
+_ANY_HEADER = re.compile(r"[A-Za-z][\w-]{0,60}[ \t]*:")
 
 
 def _forwarded_body(text: str) -> str:
-    """The body of a message that ``text`` forwards, or ``text`` when it forwards none.
+    """The text of a bounce that ``text`` forwards, or ``text`` when it forwards none.
 
     Mail programs write the forwarded message's headers (``From:``, ``Date:``, ``Subject:``
     ...) first, after a line or two of the forwarder's own: what follows the blank line after
-    that block is the bounce itself. At least two header lines, starting within the first 10
-    lines, are needed.
+    that block is the bounce itself. The block must start within the first 10 lines, hold at
+    least two of those header names (other fields, such as Outlook's ``Importance:``, may sit
+    among them) and introduce a bounce: a system ``From`` (MAILER-DAEMON, postmaster, mail
+    delivery) or a bounce ``Subject``. A bounce that quotes the *original* message with ``>``
+    is left whole.
     """
-    lines = text.split("\n", 60)
+    lines = text.split("\n", 80)
     start = next((i for i, line in enumerate(lines[:10]) if _FORWARDED_HEADER.match(line)), -1)
     if start < 0:
         return text
     end = start
-    while end < len(lines) - 1 and (
-        _FORWARDED_HEADER.match(lines[end]) or (end > start and lines[end][:1] in (" ", "\t"))
-    ):
+    known = 0
+    bounce = False
+    while end < len(lines) - 1:
+        line = lines[end]
+        if _FORWARDED_HEADER.match(line):
+            known += 1
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "from":
+                found = _address_of(value.strip())
+                local = found.rpartition("@")[0] if "@" in found else found
+                bounce = bounce or local in _SYSTEM_LOCALS or bool(_SYSTEM_LOCAL_RE.match(local))
+            elif name == "subject":
+                bounce = bounce or NOTICE_RULE.search(normalise(value)) is not None
+        elif not (_ANY_HEADER.match(line) or (end > start and line[:1] in (" ", "\t"))):
+            break
         end += 1
-    if end - start < 2 or lines[end].strip():
+    if known < 2 or not bounce or lines[end].strip():
         return text
     return "\n".join(lines[end + 1 :])
 

@@ -76,7 +76,7 @@ _COMMAND_PHRASES = re.compile(
     r"|(?P<qdata>failed on data command|failed after i sent the message)"
     r"|\[(?P<marker>rcpt_to|mail_from)\]"
     r"|\bsmtp:(?P<colon>rcpt|mail|data)\b"
-    r"|(?P<qrcpt2>server has rejected (?:the )?(?:recipient )?address)"
+    r"|(?P<qrcpt2>remote smtp server has rejected address)"
     r"|(?P<qdata2>smtp transmission failure)"
 )
 #: The branches of :data:`_COMMAND_PHRASES`, each with a string that every match of it holds:
@@ -100,8 +100,8 @@ _COMMAND_BRANCHES = tuple(
         ("_", r"\[(?P<marker>rcpt_to|mail_from)\]"),
         ("smtp:", r"\bsmtp:(?P<colon>rcpt|mail|data)\b"),
         (
-            "server has rejected ",
-            r"(?P<qrcpt2>server has rejected (?:the )?(?:recipient )?address)",
+            "remote smtp server has rejected address",
+            r"(?P<qrcpt2>remote smtp server has rejected address)",
         ),
         ("smtp transmission failure", r"(?P<qdata2>smtp transmission failure)"),
     )
