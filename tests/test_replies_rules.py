@@ -597,16 +597,19 @@ def test_what_makes_a_quoted_reply(reason: str, expected: ReplyKind) -> None:
     [
         ("452 4.2.2 mailbox full", K.DELIVERY_FAILED),
         ("550 5.1.1 mailbox unavailable", K.DELIVERY_FAILED),
+        ("550 5.1.1 mailbox unavailable (in reply to RCPT TO command)", K.DELIVERY_FAILED),
     ],
 )
 def test_another_recipients_status_does_not_back_this_one(second: str, expected: ReplyKind) -> None:
-    """Recipient lines with no blank line between them: B's 5.1.1 says nothing about A."""
+    """Recipient lines with no blank line between them: B's status and SMTP stage say nothing
+    about A."""
     raw = _text_bounce(
         f"<{P1}>: host mx.patient.mssante.fr said: 550 <{P1}>: User unknown\n"
         f"<{_B}>: host mx.cabinet.mssante.fr said: {second}"
     )
     outcomes = {r.address: r for r in classify(raw).recipients}
     assert outcomes[P1].kind is expected
+    assert outcomes[P1].smtp_command == ""
 
 
 def test_a_bounce_quoting_the_original_with_brackets_keeps_its_notice() -> None:

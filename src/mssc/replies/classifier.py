@@ -735,7 +735,7 @@ class Classifier:
             return None
         texts = [ev.excerpt, diagnostic[:4000]]
         if address and reader.notice:
-            texts.append(_own_lines(reader.block_about(address)[:4000], address))
+            texts.append(reader.block_about(address))
         if any(_ADDRESSING_IN_TEXT.search(text) for text in texts):
             return None
         if _ADDRESSING_STATUS.fullmatch(status) and not any(status in text for text in texts):
@@ -978,7 +978,8 @@ def _failure_code(code: str) -> str:
 
 
 def _block_about(notice: str, address: str, lower: str | None = None) -> str:
-    """The lines of ``notice`` from the first mention of ``address`` to the next blank line.
+    """The lines of ``notice`` from the first mention of ``address`` to the next blank line, or
+    to the next line that starts with another address (recipients listed line after line).
 
     ``lower``: ``notice.lower()``, when the caller has it already.
     """
@@ -993,7 +994,7 @@ def _block_about(notice: str, address: str, lower: str | None = None) -> str:
     start = notice.rfind("\n", 0, i) + 1
     end = notice.find("\n\n", i)
     end = len(notice) if end < 0 else end
-    return notice[start : min(end, start + 3000)]
+    return _own_lines(notice[start : min(end, start + 3000)], address)
 
 
 def _overall(outcomes: Sequence[RecipientOutcome]) -> ReplyKind:
