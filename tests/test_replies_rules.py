@@ -23,6 +23,7 @@ from mssc.replies.dsn import (
     _COMMAND_PHRASES,
     _CUTS,
     _first_command_phrase,
+    reply_code_in,
     smtp_command_in,
     split_notice,
 )
@@ -638,3 +639,23 @@ def test_a_forwarded_bounce_names_the_patient_whatever_fields_the_forward_adds(
     result = classify(raw)
     assert [(r.address, r.kind) for r in result.recipients] == [(P1, K.RECIPIENT_NOT_FOUND)]
     assert result.trusted is False
+
+
+@pytest.mark.parametrize(
+    ("text", "failures_only", "expected"),
+    [
+        ("550 5.1.1 <a@b.example>... User unknown", False, "550"),
+        ("host mx.example.org said: 550-5.7.1 blocked", False, "550"),
+        ("ERROR_CODE :552, ERROR_CODE :5.2.2 Mailbox Full", False, "552"),
+        ("250 2.0.0 ok", False, "250"),
+        ("host said: 250 2.1.5 ok; then 550 User unknown", True, "550"),
+        # numbers that are no reply code
+        ("patient non trouvé pour l'INS 1 84 05 75 456 123 89", False, ""),
+        ("connected to mx.example.org:587, user unknown", False, ""),
+        ("message of 512 KB refused", False, ""),
+        ("adresse inconnue, 500 rue de Paris", False, ""),
+        ("x550 user unknown", False, ""),
+    ],
+)
+def test_reply_code_in(text: str, failures_only: bool, expected: str) -> None:
+    assert reply_code_in(text, failures_only=failures_only) == expected

@@ -331,12 +331,17 @@ class Headers:
         return name.lower() in self._index
 
 
+def _first(msg: Message | Headers, name: str) -> object:
+    """The first ``name`` header as the message gives it, or None (also when reading fails)."""
+    try:
+        return msg.get(name)
+    except Exception:
+        return None
+
+
 def header(msg: Message | Headers, name: str) -> str:
     """The first ``name`` header, RFC 2047-decoded and unfolded; ``""`` when absent."""
-    try:
-        value: object = msg.get(name)
-    except Exception:
-        return ""
+    value = _first(msg, name)
     if value is None:
         return ""
     if isinstance(value, email.header.Header):  # raw 8-bit header bytes
@@ -358,10 +363,7 @@ def raw_header(msg: Message | Headers, name: str) -> str:
     Addresses must be read from this form: an encoded word is display-name text, so an address
     written inside one (``=?utf-8?q?=3Cx=40y=3E?=``) is not the sender's address.
     """
-    try:
-        value: object = msg.get(name)
-    except Exception:
-        return ""
+    value = _first(msg, name)
     if value is None:
         return ""
     if isinstance(value, email.header.Header):

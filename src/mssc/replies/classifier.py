@@ -28,6 +28,8 @@ from mssc.ins import PATIENT_DOMAIN, Ins
 from mssc.replies import _mime
 from mssc.replies._mime import DEFAULT_LIMITS, MimeLimits, normalise
 from mssc.replies.dsn import (
+    FAILURE_REPLY_CODE,
+    STATUS_CODE,
     DsnRecord,
     fields_in_text,
     read_delivery_status,
@@ -67,6 +69,13 @@ _SYSTEM_LOCALS = frozenset(
     {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mailer_daemon", "double-bounce"}
 )
 _SYSTEM_LOCAL_RE = re.compile(r"^(mailer-?daemon|post_?master|mail[._-]?delivery)")
+
+
+def _is_system_local(local: str) -> bool:
+    """Whether an address's local part is a mail system's (MAILER-DAEMON, postmaster ...)."""
+    return local in _SYSTEM_LOCALS or _SYSTEM_LOCAL_RE.match(local) is not None
+
+
 # An MES system address: a local part on patient.mssante.fr with a letter that is not in the
 # INS position of Corsica (2A/2B), e.g. ``reponse.automatique-test`` or ``ne-pas-repondre``.
 # Digits-only locals are not system addresses (a mistyped or truncated INS may be a patient).
@@ -118,7 +127,7 @@ class _Sender:
             pass
         elif return_path.strip() in ("<>", "") and "Return-Path" in msg:
             why = "null return path"
-        elif local in _SYSTEM_LOCALS or _SYSTEM_LOCAL_RE.match(local):
+        elif _is_system_local(local):
             why = f"system sender {self.address}"
         elif domain == PATIENT_DOMAIN and _MES_SYSTEM_LOCAL.fullmatch(local):
             why = f"MES system address {self.address}"
@@ -546,7 +555,7 @@ class Classifier:
                     address=address,
                     action="failed",
                     status=status_in(text),
-                    reply_code=_failure_code(reply_code_in(text)),
+                    reply_code=reply_code_in(text, failures_only=True),
                     diagnostic=text,
                 )
             )
@@ -682,9 +691,7 @@ class Classifier:
             excerpt = ev.excerpt if ev is not None else status
             return ReplyKind.DELIVERY_FAILED, Evidence("smtp.mail-from", "MAIL", excerpt), 0.8
         if kind is ReplyKind.RECIPIENT_NOT_FOUND:
-            refined = self._refine_not_found(diagnostic, status, command, ev)
-            if refined is None and not command:
-                refined = self._unproven_reply(diagnostic, address, status, reader, ev)
+            refined = self._refine_not_found(diagnostic, address, status, command, reader, ev)
             if refined is not None:
                 return ReplyKind.DELIVERY_FAILED, refined, 0.7
         if kind is not None:
@@ -696,9 +703,14 @@ class Classifier:
                     return srule.kind, Evidence(f"status.{srule.name}", "Status", status), 0.7
         return None, None, 0.5
 
-    @staticmethod
     def _refine_not_found(
-        diagnostic: str, status: str, command: str, ev: Evidence | None
+        self,
+        diagnostic: str,
+        address: str,
+        status: str,
+        command: str,
+        reader: _Reader,
+        ev: Evidence | None,
     ) -> Evidence | None:
         """Why a RECIPIENT_NOT_FOUND verdict does not hold (the evidence), or None if it does."""
         if ev is not None and ev.rule.startswith("phrase.") and _TRANSIENT.search(ev.excerpt):
@@ -715,6 +727,8 @@ class Classifier:
             # "unknown user" answered to DATA, after the recipients were accepted: a filter on
             # the content or the sender, unless the reporting MTA's own status says addressing
             return Evidence("smtp.data-phase", "DATA", status or "no x.1.1/x.1.2/x.1.10 status")
+        if not command:
+            return self._unproven_reply(diagnostic, address, status, reader, ev)
         return None
 
     def _unproven_reply(
@@ -824,27 +838,19 @@ _POLICY_WORDS = re.compile(
     r"\b(access denied|acces (refuse|interdit)|banned|block(ed|ing)?\b|block ?list|"
     r"black ?list|deny ?list|spam|policy|reputation)"
 )
-_ANY_STATUS = re.compile(r"(?<![\d.])[245]\.(\d{1,3})\.\d{1,3}(?![\d.])")
-#: A 4xx/5xx SMTP reply code as reports quote it ("said: 550 ", "550-", "550: ", "smtp;550 ",
-#: "ERROR_CODE :550,"). RFC 5321 codes have a second digit 0-5 (so ports such as 587 or 465 are
-#: none); a number followed by a unit, a street word or another group of digits (an INS written
-#: in groups, a size, "500 rue ...") is not a code either.
-_REPLY_CODE = re.compile(
-    r"(?:^|(?<=[\s;:(\[\"'#]))(?<!\d\s)[45][0-5]\d(?=[ ,-]|:\s|$)"
-    r"(?![ ,-]*(?:k|kb|ko|kib|m|mb|mo|mib|bytes?|octets?|rue|avenue|av|bd|boulevard|chemin|route"
-    r"|place|allee|impasse|street|st|road)\b)(?! \d+(?:\s|$))",
-    re.I | re.M,
-)
 #: A reply code followed by words of its reply (in normalised text).
-_REPLY_CODE_THEN_TEXT = re.compile(_REPLY_CODE.pattern + r"(?=[ ,:;'-]+[a-z]{2})", re.I | re.M)
+_REPLY_CODE_THEN_TEXT = re.compile(
+    FAILURE_REPLY_CODE.pattern + r"(?=[ ,:;'-]+[a-z]{2})", re.I | re.M
+)
 #: An x.1.x status about the recipient's address (x.1.7 and x.1.8 are about the sender's).
-_ADDRESSING_STATUS = re.compile(r"[45]\.1\.(?![78](?![\d.]))\d{1,3}")
+_ADDRESSING = r"[45]\.1\.(?![78](?![\d.]))\d{1,3}"
+_ADDRESSING_STATUS = re.compile(_ADDRESSING)
 #: The same inside words, where a report puts a status: after a reply code ("550 5.1.1",
 #: "550-5.1.1", "550: 5.1.1", "550 #5.1.0"), a "Status:" or "code :" label, an opening
 #: bracket or ";", or at the start of a line -- not a version number ("MailSrv 5.1.3").
 _ADDRESSING_IN_TEXT = re.compile(
     r"(?:^[ \t]*|(?<![\w.])[45]\d\d[ :-]{1,3}|(?:status|code)[ \t]*:?[ \t]*|[;(\[][ \t]*)"
-    r"#?(?<![\d.])[45]\.1\.(?![78](?![\d.]))\d{1,3}(?![\d.])",
+    rf"#?(?<![\d.]){_ADDRESSING}(?![\d.])",
     re.I | re.M,
 )
 _BUILTIN_NOT_FOUND = ("recipient-not-found.en", "recipient-not-found.fr")
@@ -853,7 +859,7 @@ _BUILTIN_NOT_FOUND = ("recipient-not-found.en", "recipient-not-found.fr")
 def _policy_in(diagnostic: str, status: str) -> str:
     """The refusal words of ``diagnostic`` when it, or ``status``, has a x.7.x status."""
     if not (
-        status[1:3] == ".7" or any(m.group(1) == "7" for m in _ANY_STATUS.finditer(diagnostic))
+        status[1:3] == ".7" or any(m.group(2) == "7" for m in STATUS_CODE.finditer(diagnostic))
     ):
         return ""
     m = _POLICY_WORDS.search(normalise(diagnostic[:2000]))
@@ -873,7 +879,7 @@ def _quoted_reply(text: str, rule: PhraseRule, *, normalised: bool) -> bool:
         return False
     start = min(starts)
     return (
-        _REPLY_CODE.search(norm[:start]) is not None
+        FAILURE_REPLY_CODE.search(norm[:start]) is not None
         or _REPLY_CODE_THEN_TEXT.search(norm, start) is not None
     )
 
@@ -943,7 +949,7 @@ def _forwarded_body(text: str) -> str:
             if name == "from":
                 found = _address_of(value.strip())
                 local = found.rpartition("@")[0] if "@" in found else found
-                bounce = bounce or local in _SYSTEM_LOCALS or bool(_SYSTEM_LOCAL_RE.match(local))
+                bounce = bounce or _is_system_local(local)
             elif name == "subject":
                 bounce = bounce or NOTICE_RULE.search(normalise(value)) is not None
         elif not (_ANY_HEADER.match(line) or (end > start and line[:1] in (" ", "\t"))):
@@ -970,11 +976,6 @@ def _unaddressed(text: str) -> str:
         # joined by single spaces and hold no white space, so [^ ]* spans one word
         return _ADDRESS_WORD.sub("<address>", " ".join(text.lower().split()))
     return normalise(_ADDRESS_WORD.sub("<address>", " ".join(text.split())))
-
-
-def _failure_code(code: str) -> str:
-    """Keep only 4xx/5xx codes found in free text (a 2xx there is some other number)."""
-    return code if code[:1] in ("4", "5") else ""
 
 
 def _block_about(notice: str, address: str, lower: str | None = None) -> str:

@@ -42,21 +42,39 @@ class DsnRecord:
     diagnostic_type: str = ""
 
 
-_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-_REPLY = re.compile(r"(?<!\d)([245]\d\d)(?:[ -]|$)")
+#: An enhanced status code (RFC 3463): class, subject and detail as groups 1-3.
+STATUS_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+
+
+def _reply_code_pattern(classes: str) -> str:
+    """An SMTP reply code of one of ``classes`` (first digit) as reports quote it: "said: 550 ",
+    "550-", "550: ", "smtp;550 ", "ERROR_CODE :550,". RFC 5321 codes have a second digit 0-5 (so
+    ports such as 587 or 465 are none); a number followed by a unit, a street word or another
+    group of digits (an INS written in groups, a size, "500 rue ...") is not a code either."""
+    return (
+        rf"(?:^|(?<=[\s;:(\[\"'#]))(?<!\d\s)([{classes}][0-5]\d)(?=[ ,-]|:\s|$)"
+        r"(?![ ,-]*(?:k|kb|ko|kib|m|mb|mo|mib|bytes?|octets?|rue|avenue|av|bd|boulevard|chemin"
+        r"|route|place|allee|impasse|street|st|road)\b)(?! \d+(?:\s|$))"
+    )
+
+
+_REPLY = re.compile(_reply_code_pattern("245"), re.I | re.M)
+#: A failure (4xx/5xx) reply code, as :func:`reply_code_in` reads codes.
+FAILURE_REPLY_CODE = re.compile(_reply_code_pattern("45"), re.I | re.M)
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:[ \t]*(.*)$")
 _RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
 
 
 def status_in(text: str) -> str:
     """The first enhanced status code (``5.1.1``) in ``text``, or ``""``."""
-    m = _STATUS.search(text)
+    m = STATUS_CODE.search(text)
     return f"{m.group(1)}.{int(m.group(2))}.{int(m.group(3))}" if m else ""
 
 
-def reply_code_in(text: str) -> str:
-    """The first SMTP reply code in ``text`` (``550``), or ``""``."""
-    m = _REPLY.search(text[:400])
+def reply_code_in(text: str, *, failures_only: bool = False) -> str:
+    """The first SMTP reply code in ``text`` (``550``), or ``""``; with ``failures_only``, the
+    first 4xx/5xx code."""
+    m = (FAILURE_REPLY_CODE if failures_only else _REPLY).search(text[:400])
     return m.group(1) if m else ""
 
 
@@ -66,46 +84,35 @@ def reply_code_in(text: str) -> str:
 #: recipient", "failed after I sent the message"; Yahoo: "[RCPT_TO]"; "SMTP:RCPT host ...";
 #: Oracle Messaging Server: "Remote SMTP server has rejected address" (RCPT) and "SMTP
 #: transmission failure has occurred" (after the address was accepted).
-_COMMAND_PHRASES = re.compile(
-    r"in reply to (?P<postfix>end of data|data|rcpt to|mail from) command"
-    r"|error from remote (?:mail server|mailer|server) after (?:pipelined )?"
-    r"(?P<exim>end of data|data|rcpt to|rcpt|mail from|mail)\b"
-    r"|did not like our (?P<dfly>rcpt to|mail from|data)\b"
-    r"|(?P<qrcpt>does not like recipient)"
-    r"|(?P<qmail>does not like sender|sender was rejected)"
-    r"|(?P<qdata>failed on data command|failed after i sent the message)"
-    r"|\[(?P<marker>rcpt_to|mail_from)\]"
-    r"|\bsmtp:(?P<colon>rcpt|mail|data)\b"
-    r"|(?P<qrcpt2>remote smtp server has rejected address)"
-    r"|(?P<qdata2>smtp transmission failure)"
+#: (strings of which every match holds one, pattern): one branch per wording.
+_COMMAND_WORDINGS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("in reply to ",), r"in reply to (?P<postfix>end of data|data|rcpt to|mail from) command"),
+    (
+        ("error from remote ",),
+        r"error from remote (?:mail server|mailer|server) after (?:pipelined )?"
+        r"(?P<exim>end of data|data|rcpt to|rcpt|mail from|mail)\b",
+    ),
+    (("did not like our ",), r"did not like our (?P<dfly>rcpt to|mail from|data)\b"),
+    (("does not like recipient",), r"(?P<qrcpt>does not like recipient)"),
+    (
+        ("does not like sender", "sender was rejected"),
+        r"(?P<qmail>does not like sender|sender was rejected)",
+    ),
+    (("failed ",), r"(?P<qdata>failed on data command|failed after i sent the message)"),
+    (("[",), r"\[(?P<marker>rcpt_to|mail_from)\]"),
+    (("smtp:",), r"\bsmtp:(?P<colon>rcpt|mail|data)\b"),
+    (
+        ("remote smtp server has rejected address",),
+        r"(?P<qrcpt2>remote smtp server has rejected address)",
+    ),
+    (("smtp transmission failure",), r"(?P<qdata2>smtp transmission failure)"),
 )
-#: The branches of :data:`_COMMAND_PHRASES`, each with a string that every match of it holds:
-#: searched one by one (a pattern that starts with a literal is searched much faster than the
-#: alternation), the leftmost match wins, and at one position the earlier branch, as in the
-#: alternation.
-_COMMAND_BRANCHES = tuple(
-    (literal, re.compile(branch))
-    for literal, branch in (
-        ("in reply to ", r"in reply to (?P<postfix>end of data|data|rcpt to|mail from) command"),
-        (
-            "error from remote ",
-            r"error from remote (?:mail server|mailer|server) after (?:pipelined )?"
-            r"(?P<exim>end of data|data|rcpt to|rcpt|mail from|mail)\b",
-        ),
-        ("did not like our ", r"did not like our (?P<dfly>rcpt to|mail from|data)\b"),
-        ("does not like recipient", r"(?P<qrcpt>does not like recipient)"),
-        ("does not like sender", r"(?P<qmail>does not like sender)"),
-        ("sender was rejected", r"(?P<qmail>sender was rejected)"),
-        ("failed ", r"(?P<qdata>failed on data command|failed after i sent the message)"),
-        ("_", r"\[(?P<marker>rcpt_to|mail_from)\]"),
-        ("smtp:", r"\bsmtp:(?P<colon>rcpt|mail|data)\b"),
-        (
-            "remote smtp server has rejected address",
-            r"(?P<qrcpt2>remote smtp server has rejected address)",
-        ),
-        ("smtp transmission failure", r"(?P<qdata2>smtp transmission failure)"),
-    )
-)
+#: The wordings as one alternation: what :func:`_first_command_phrase` must find.
+_COMMAND_PHRASES = re.compile("|".join(pattern for _, pattern in _COMMAND_WORDINGS))
+#: The same branches searched one by one (a pattern that starts with a literal is searched much
+#: faster than the alternation): the leftmost match wins, and at one position the earlier
+#: branch, as in the alternation.
+_COMMAND_BRANCHES = tuple((gates, re.compile(pattern)) for gates, pattern in _COMMAND_WORDINGS)
 #: One of these (single words, so that folding cannot hide them) is in every match.
 _COMMAND_HINTS = (
     "reply",
@@ -148,8 +155,8 @@ def smtp_command_in(text: str, address: str = "") -> str:
 def _first_command_phrase(low: str) -> re.Match[str] | None:
     """The match :data:`_COMMAND_PHRASES` would give in ``low``, found branch by branch."""
     best: re.Match[str] | None = None
-    for literal, regex in _COMMAND_BRANCHES:
-        if literal not in low:
+    for gates, regex in _COMMAND_BRANCHES:
+        if not any(gate in low for gate in gates):
             continue
         m = regex.search(low)
         if m is not None and (best is None or m.start() < best.start()):

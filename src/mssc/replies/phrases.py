@@ -61,42 +61,15 @@ def _required_words(pattern: str) -> frozenset[str] | None:
     return frozenset(words) if words else None
 
 
-def _required_in(items: list[tuple[object, object]]) -> set[str] | None:
-    best: set[str] | None = None
-    run = ""
-
-    def consider(candidate: set[str] | None) -> None:
-        nonlocal best
-        if (
-            candidate
-            and min(map(len, candidate)) >= _MIN_WORD
-            and (best is None or min(map(len, candidate)) > min(map(len, best)))
-        ):
+def _required_in(items: list[tuple[object, object]]) -> frozenset[str] | None:
+    """The most selective of the sets :func:`_sets_in` finds (the longest shortest string; the
+    first such set in pattern order), or None."""
+    found: list[frozenset[str]] = []
+    _sets_in(items, found)
+    best: frozenset[str] | None = None
+    for candidate in found:
+        if best is None or min(map(len, candidate)) > min(map(len, best)):
             best = candidate
-
-    c = _sre_constants
-    for op, av in items:
-        if op is c.LITERAL:
-            run += chr(av)  # type: ignore[arg-type]
-            continue
-        consider({run} if run else None)
-        run = ""
-        if op is c.SUBPATTERN:
-            if not (av[1] or av[2]):  # type: ignore[index]
-                # a scoped flag group such as (?i:...) changes what its literals match
-                consider(_required_in(list(av[-1])))  # type: ignore[index]
-        elif op is c.BRANCH:
-            union: set[str] = set()
-            for branch in av[1]:  # type: ignore[index]
-                sub = _required_in(list(branch))
-                if sub is None:
-                    union = set()
-                    break
-                union |= sub
-            consider(union or None)
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:  # type: ignore[index]
-            consider(_required_in(list(av[2])))  # type: ignore[index]
-    consider({run} if run else None)
     return best
 
 
@@ -139,7 +112,8 @@ def _sets_in(items: list[tuple[object, object]], found: list[frozenset[str]]) ->
         keep({run} if run else None)
         run = ""
         if op is c.SUBPATTERN:
-            if not av[1]:  # type: ignore[index]  # a group that sets no flag
+            if not (av[1] or av[2]):  # type: ignore[index]
+                # a scoped flag group such as (?i:...) changes what its literals match
                 _sets_in(list(av[-1]), found)  # type: ignore[index]
         elif op is c.BRANCH:
             union: set[str] = set()
