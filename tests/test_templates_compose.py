@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from mssc.ins import INS_TEST_OID, IdentityStatus, PatientIdentity, Sex, parse_ins
-from mssc.templates import compose_template, example_data, names, render
+from mssc.ins import INS_TEST_OID, IdentityStatus, Ins, PatientIdentity, Sex, parse_ins
+from mssc.templates import compose_template, example_context, example_data, names, render
 
 compose = pytest.importorskip("mssc.compose")
 headers = pytest.importorskip("mssc.headers")
@@ -125,6 +125,15 @@ def test_template_owned_options_are_refused(option: str) -> None:
             sender=_sender(),
             to=PATIENT,
             **{option: "x"},  # type: ignore[arg-type]
+        )
+
+
+@pytest.mark.parametrize("to", [PATIENT.ins, PATIENT], ids=["ins", "identity"])
+def test_a_context_of_another_template_is_a_type_error(to: Ins | PatientIdentity) -> None:
+    # Filling the names from an identity must not turn the wrong model into a mapping.
+    with pytest.raises(TypeError, match="not a RappelContext"):
+        compose_template(
+            _composer(), "convocation", example_context("rappel"), sender=_sender(), to=to
         )
 
 

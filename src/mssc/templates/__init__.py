@@ -133,36 +133,25 @@ def render(
     return (templates or TemplateSet.builtin()).render(name, context)
 
 
-_IDENTITY_FIELDS = (
-    "patient_civility",
-    "patient_first_name",
-    "patient_usage_name",
-    "patient_birth_name",
-)
-
-
 def _with_identity(
     name: str, context: TemplateContext | Mapping[str, Any], identity: PatientIdentity
-) -> TemplateContext | dict[str, Any]:
+) -> TemplateContext:
     """Fill the patient's civility and names from ``identity`` where the caller left them out."""
+    ctx = validate_context(name, context)
     known = {
         "patient_civility": identity.civility,
         "patient_first_name": identity.first_name,
         "patient_usage_name": identity.last_name,
         "patient_birth_name": identity.birth_name,
     }
-    if isinstance(context, TemplateContext):
-        data = context.model_dump()
-    elif isinstance(context, Mapping):
-        data = dict(context)
-    else:  # pragma: no cover - validate_context raises the TypeError
-        return context  # type: ignore[unreachable]
-    for key in _IDENTITY_FIELDS:
-        if data.get(key) is None and known[key] is not None:
-            data[key] = known[key]
-    if isinstance(context, TemplateContext):
-        return validate_context(name, data)
-    return data
+    missing = {
+        key: value
+        for key, value in known.items()
+        if value is not None and getattr(ctx, key) is None
+    }
+    if not missing:
+        return ctx
+    return validate_context(name, {**ctx.model_dump(), **missing})
 
 
 #: Who a template message goes to: one patient.

@@ -151,6 +151,10 @@ def _opt(value: str | None) -> str:
     return value or ""
 
 
+def _opt_date(day: dt.date | None) -> str:
+    return french_date(day) if day else ""
+
+
 class TemplateContext(BaseModel):
     """The fields every template shares: the patient's name and the establishment.
 
@@ -255,7 +259,7 @@ class _VisitContext(TemplateContext):
         day = self.visit_date
         return {
             **super().variables(),
-            "visit_date": french_date(day) if day else "",
+            "visit_date": _opt_date(day),
             "visit_date_short": french_date(day, weekday=False) if day else "",
             "visit_time": french_time(self.visit_time) if self.visit_time else "",
             "visit_when": french_datetime(day, self.visit_time) if day else "",
@@ -459,7 +463,7 @@ class DemandeDocumentsContext(_VisitContext):
             **super().variables(),
             "documents": self.documents,
             "purpose": _opt(self.purpose),
-            "deadline": french_date(self.deadline) if self.deadline else "",
+            "deadline": _opt_date(self.deadline),
         }
 
 
@@ -485,7 +489,7 @@ class DemandeInformationsContext(_VisitContext):
         return {
             **super().variables(),
             "questions": self.questions,
-            "deadline": french_date(self.deadline) if self.deadline else "",
+            "deadline": _opt_date(self.deadline),
             "suggest_medical_profile": self.suggest_medical_profile,
         }
 
@@ -670,7 +674,7 @@ class QuestionnaireSatisfactionContext(_VisitContext):
             "survey_url": _opt(self.survey_url),
             "attached": self.attached,
             "postal_address": _opt(self.postal_address),
-            "deadline": french_date(self.deadline) if self.deadline else "",
+            "deadline": _opt_date(self.deadline),
         }
 
     @model_validator(mode="after")

@@ -274,8 +274,9 @@ class _Segment:
     literal: bool
 
 
-def _truthy(value: Value) -> bool:
-    return bool(value)
+def _squash(segments: Sequence[_Segment]) -> str:
+    """Join segments into one line, with runs of white space as single spaces."""
+    return " ".join("".join(s.text for s in segments).split())
 
 
 def _render_nodes(
@@ -290,7 +291,7 @@ def _render_nodes(
                 raise TemplateSyntaxError(f"${{{node.name}}} is not a text variable")
             out.append(_Segment(value, False))
         elif isinstance(node, _If):
-            test = _truthy(variables[node.name]) != node.negate
+            test = bool(variables[node.name]) != node.negate
             _render_nodes(node.then if test else node.otherwise, variables, out)
         else:
             items = variables[node.name]
@@ -342,7 +343,7 @@ def _split_lines(segments: Sequence[_Segment]) -> list[tuple[BlockKind | None, s
                     kind = marker_kind
                     line = [_Segment(stripped[len(marker) :], True), *line[line.index(first) + 1 :]]
                     break
-        text = " ".join("".join(s.text for s in line).split())
+        text = _squash(line)
         result.append((kind, text) if text else (None, ""))
     return result
 
@@ -377,8 +378,7 @@ def render_parsed(
     _render_nodes(template.subject, variables, subject)
     body: list[_Segment] = []
     _render_nodes(template.body, variables, body)
-    subject_text = " ".join("".join(s.text for s in subject).split())
-    return subject_text, _blocks(_split_lines(body))
+    return _squash(subject), _blocks(_split_lines(body))
 
 
 # ---------------------------------------------------------------------------------------------

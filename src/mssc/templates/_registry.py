@@ -219,7 +219,8 @@ def _bad_override(name: str, message: str, *, fields: tuple[str, ...] = ()) -> T
 
 def _check_uses(name: str, parsed: ParsedTemplate) -> None:
     kinds = MODELS[name].VARIABLES
-    unknown = sorted(v for v in parsed.uses() if v not in kinds)
+    used = parsed.uses()
+    unknown = sorted(v for v in used if v not in kinds)
     if unknown:
         raise _bad_override(
             name,
@@ -228,7 +229,7 @@ def _check_uses(name: str, parsed: ParsedTemplate) -> None:
         )
     wrong = sorted(
         variable
-        for variable, uses in parsed.uses().items()
+        for variable, uses in used.items()
         if (Kind.TEXT in uses and kinds[variable] is not Kind.TEXT)
         or (Kind.LIST in uses and kinds[variable] is not Kind.LIST)
     )
@@ -344,17 +345,19 @@ class TemplateSet:
         """Return the template ids, in the order of the patient's journey."""
         return list(self._entries)
 
+    def _entry(self, name: str) -> _Entry:
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise _unknown_template(name) from None
+
     def source(self, name: str) -> str:
         """Return the template text of ``name`` (after includes)."""
-        if name not in self._entries:
-            raise _unknown_template(name)
-        return self._entries[name].parsed.source
+        return self._entry(name).parsed.source
 
     def is_overridden(self, name: str) -> bool:
         """Return whether ``name`` comes from an establishment's override."""
-        if name not in self._entries:
-            raise _unknown_template(name)
-        return self._entries[name].overridden
+        return self._entry(name).overridden
 
     def render(self, name: str, context: TemplateContext | Mapping[str, Any]) -> Rendered:
         """Render template ``name`` with ``context`` (a context model instance or a mapping).
@@ -364,10 +367,8 @@ class TemplateSet:
                 ``invalid-field`` (with every field concerned).
             TypeError: ``context`` is neither a mapping nor an instance of the right model.
         """
-        if name not in self._entries:
-            raise _unknown_template(name)
+        parsed = self._entry(name).parsed
         ctx = validate_context(name, context)
-        parsed = self._entries[name].parsed
         subject, blocks = render_parsed(parsed, ctx.variables())
         if contains_fin_word(subject):
             culprits = tuple(
