@@ -310,3 +310,10 @@ def test_unique_filenames_keeps_the_limits() -> None:
     assert len(set(out)) == 12
     assert all(len(o.encode("utf-8")) <= 255 and o.endswith(".pdf") for o in out)
     assert out[11].endswith(" (12).pdf")
+
+
+def test_unique_filenames_fold_as_a_file_system_does() -> None:
+    # Case folding decomposes ΐ; only NFC after it makes Ϊ́ (capital, with a combining accent)
+    # the same name on a case-insensitive, normalising file system (APFS).
+    capital, small = "\u03aa\u0301.pdf", "\u0390.pdf"
+    assert unique_filenames([small, capital]) == (small, "\u03aa\u0301 (2).pdf")

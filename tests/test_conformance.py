@@ -685,3 +685,27 @@ def test_closure_spellings(subject: str, x_mss_mes: str | None, expected: tuple[
     if x_mss_mes is not None:
         raw = insert_header(raw, b"X-MSS-MES: " + x_mss_mes.encode())
     assert check(raw).codes == expected
+
+
+def _html_with_inline(content: bytes, declared: str) -> EmailMessage:
+    """An HTML body showing one nameless inline resource (multipart/related)."""
+    html = EmailMessage()
+    html.set_content("<p>Bonjour</p><img src='cid:doc.0@chu-exemple'>", subtype="html")
+    maintype, subtype = declared.split("/")
+    html.add_related(content, maintype=maintype, subtype=subtype, cid="<doc.0@chu-exemple>")
+    m = good_outgoing()
+    m.make_alternative()
+    m.attach(html)
+    return m
+
+
+def test_an_inline_resource_is_judged_like_an_attachment() -> None:
+    assert check(_html_with_inline(PNG, "image/png")).codes == ()
+    assert check(_html_with_inline(PNG, "image/jpeg")).codes == ("MSSC019",)
+    assert check(_html_with_inline(PDF, "application/pdf")).codes == ()
+    # The same HTML/PDF polyglot that a named attachment may not be (test_attachments).
+    polyglot = b"<html><script>alert(1)</script>" + PDF
+    report = check(_html_with_inline(polyglot, "application/pdf"))
+    assert report.codes == ("MSSC019",)
+    assert "polyglot" in report.findings[0].message
+    assert check(_with_attachment(polyglot, "cr.pdf", "application/pdf")).codes == ("MSSC019",)

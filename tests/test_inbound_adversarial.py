@@ -7,6 +7,7 @@ import unicodedata
 
 import pytest
 
+from mssc.attachments import MAX_FILENAME_OCTETS
 from mssc.inbound import parse_patient_message
 
 PATIENT = "297022A02077878@patient.mssante.fr"
@@ -41,6 +42,17 @@ def test_safe_filenames_are_unique_across_case_and_normalisation(names: list[str
     assert len(safe) == len(names)
     assert len({_fold(s) for s in safe}) == len(safe)
     assert all(s and "/" not in s and "\\" not in s for s in safe)
+
+
+def test_renamed_safe_filenames_keep_the_limits_of_safe_filename() -> None:
+    names = ["\U0001f600" * 100 + ".pdf", "\u00e9" * 200 + ".pdf"]
+    msg = parse_patient_message(_with_names([names[0]] * 3 + [names[1]] * 12))
+    safe = [a.safe_filename for a in msg.attachments]
+    assert len({_fold(s) for s in safe}) == len(safe) == 15
+    assert all(s.endswith(".pdf") for s in safe)
+    assert all(len(s) <= 120 and len(s.encode("utf-8")) <= MAX_FILENAME_OCTETS for s in safe)
+    assert safe[2].endswith("\U0001f600 (3).pdf")
+    assert safe[14].endswith("\u00e9 (12).pdf")
 
 
 def test_raw_utf8_file_names_are_decoded_not_left_as_surrogates() -> None:

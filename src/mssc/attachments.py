@@ -225,6 +225,8 @@ _WINDOWS_DEVICES: Final = frozenset(
 )
 #: The longest file name mssc writes, in UTF-8 octets (what ext4, APFS and others can store).
 MAX_FILENAME_OCTETS: Final = 255
+# The longest file name, in characters, that safe_filename and unique_filenames write by default.
+_MAX_LENGTH: Final = 120
 _EXT_RE = re.compile(r"\.[^\W_]{1,16}\Z")
 
 
@@ -240,7 +242,7 @@ def _split_ext(name: str) -> tuple[str, str]:
     return name[: m.start()], m.group()
 
 
-def safe_filename(name: str, *, max_length: int = 120) -> str:
+def safe_filename(name: str, *, max_length: int = _MAX_LENGTH) -> str:
     """Return a file name that is safe to put in a ``Content-Disposition`` and to save to disk.
 
     - only the last path component is kept (after ``/`` and ``\\``);
@@ -285,7 +287,7 @@ def _fit(stem: str, ext: str, max_length: int) -> str:
     return (cut.rstrip(" .") or "attachment"[: max_length - len(ext)]) + ext
 
 
-def unique_filenames(names: Sequence[str], *, max_length: int = 120) -> tuple[str, ...]:
+def unique_filenames(names: Sequence[str], *, max_length: int = _MAX_LENGTH) -> tuple[str, ...]:
     """Return ``names`` (already safe) with duplicates renamed ``name (2).ext``, ``name (3).ext``…
 
     Names are compared as a case-insensitive file system would (NFC, case folded), so that no
@@ -298,23 +300,29 @@ def unique_filenames(names: Sequence[str], *, max_length: int = 120) -> tuple[st
     seen: set[str] = set()
     out: list[str] = []
     for name in names:
-        candidate = name
-        if _fold(name) in seen:
-            stem, ext = _split_ext(name)
-            n = 2
-            while True:
-                candidate = _fit(stem, f" ({n}){ext}", max_length)
-                if _fold(candidate) not in taken:
-                    break
-                n += 1
+        candidate = _renamed(name, taken, max_length) if _fold(name) in seen else name
         taken.add(_fold(candidate))
         seen.add(_fold(candidate))
         out.append(candidate)
     return tuple(out)
 
 
+def _renamed(name: str, taken: set[str], max_length: int) -> str:
+    """The first of ``name (2).ext``, ``name (3).ext``… whose :func:`_fold` is not in ``taken``,
+    each cut by :func:`_fit` to ``max_length`` characters and :data:`MAX_FILENAME_OCTETS`."""
+    stem, ext = _split_ext(name)
+    n = 2
+    while True:
+        candidate = _fit(stem, f" ({n}){ext}", max_length)
+        if _fold(candidate) not in taken:
+            return candidate
+        n += 1
+
+
 def _fold(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
+    """The key under which case-insensitive file systems (Windows, macOS) see names equal: NFC
+    again after case folding, which can decompose (``Ϊ́`` and ``ΐ`` fold alike)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
 
 
 def _filename_problem(filename: str) -> str | None:
@@ -447,15 +455,7 @@ class AttachmentPolicy:
                 "type-mismatch",
                 f"the content of {filename!r} is {content_says}, not {by_name} as its name says",
             )
-        if sniffed == PDF and not _pdf_header_first(content):
-            return AttachmentVerdict(
-                False,
-                sniffed,
-                "type-mismatch",
-                f"the PDF header of {filename!r} is not at the start of the file: the bytes "
-                "before it can make it another format as well (a polyglot)",
-            )
-        return AttachmentVerdict(True, sniffed)
+        return _accepted(sniffed, content, repr(filename))
 
     def check(self, filename: str, content: bytes, declared_type: str | None = None) -> str:
         """Return the attachment's media type, or raise when the policy refuses it.
@@ -469,6 +469,41 @@ class AttachmentPolicy:
             return v.media_type
         code = v.code or "type-not-allowed"
         raise AttachmentRejected(v.reason, code=code, hint=_HINTS[code], filename=str(filename))
+
+
+def _accepted(sniffed: str, content: bytes, what: str) -> AttachmentVerdict:
+    """Accept ``content``, whose type ``sniffed`` passed every other check, unless it is a PDF
+    whose header does not open the file."""
+    if sniffed == PDF and not _pdf_header_first(content):
+        return AttachmentVerdict(
+            False,
+            sniffed,
+            "type-mismatch",
+            f"the PDF header of {what} is not at the start of the file: the bytes "
+            "before it can make it another format as well (a polyglot)",
+        )
+    return AttachmentVerdict(True, sniffed)
+
+
+def _inline_verdict(policy: AttachmentPolicy, content: bytes, declared: str) -> AttachmentVerdict:
+    """Judge a nameless inline resource (an HTML's image) by its bytes and declared type."""
+    if not content:
+        return AttachmentVerdict(False, None, "empty", "the inline resource is empty")
+    sniffed = sniff_media_type(content)
+    if sniffed is None or sniffed not in policy.allowed:
+        what = sniffed or "an unrecognised format"
+        return AttachmentVerdict(
+            False, sniffed, "type-not-allowed", f"the inline resource is {what}, not allowed"
+        )
+    wanted = normalize_media_type(declared)
+    if wanted is not None and wanted != sniffed:
+        return AttachmentVerdict(
+            False,
+            sniffed,
+            "type-mismatch",
+            f"the inline resource is declared as {wanted} but its content is {sniffed}",
+        )
+    return _accepted(sniffed, content, "the inline resource")
 
 
 #: The professional → patient default (PDF, JPEG, PNG, TIFF, RTF).

@@ -16,13 +16,20 @@ from __future__ import annotations
 
 import email.utils
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
 from mssc.addresses import parse_patient_address
-from mssc.attachments import INBOUND_POLICY, AttachmentPolicy, safe_filename, sniff_media_type
+from mssc.attachments import (
+    _MAX_LENGTH,
+    INBOUND_POLICY,
+    AttachmentPolicy,
+    _fold,
+    _renamed,
+    safe_filename,
+    sniff_media_type,
+)
 from mssc.errors import InvalidAddress
 from mssc.ins import Ins
 from mssc.replies import _mime
@@ -189,28 +196,15 @@ def split_display_name(display_name: str) -> tuple[str, str]:
     return " ".join(words[:-1]), words[-1]
 
 
-def _fold(name: str) -> str:
-    """The key under which case-insensitive file systems (Windows, macOS) see a name equal."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
-
-
 def _unique(name: str, taken: set[str]) -> str:
-    """``name``, or ``name (2)``, ``name (3)`` ...: unique within the message even where case
-    and Unicode normalisation are folded (``Report.pdf``/``REPORT.pdf``, ``straße``/``STRASSE``,
-    NFC/NFD)."""
-    if _fold(name) not in taken:
-        taken.add(_fold(name))
-        return name
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        stem, ext = name, ""
-    n = 2
-    while True:
-        candidate = f"{stem} ({n}).{ext}" if ext else f"{stem} ({n})"
-        if _fold(candidate) not in taken:
-            taken.add(_fold(candidate))
-            return candidate
-        n += 1
+    """``name`` (from :func:`~mssc.attachments.safe_filename`), or ``name (2)``, ``name (3)`` ...:
+    unique within the message even where case and Unicode normalisation are folded
+    (``Report.pdf``/``REPORT.pdf``, ``straße``/``STRASSE``, NFC/NFD), and as short as
+    ``safe_filename`` makes names."""
+    if _fold(name) in taken:
+        name = _renamed(name, taken, _MAX_LENGTH)
+    taken.add(_fold(name))
+    return name
 
 
 def parse_patient_message(

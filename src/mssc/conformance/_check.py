@@ -25,9 +25,7 @@ from mssc.attachments import (
     DEFAULT_OUTBOUND_POLICY,
     INBOUND_POLICY,
     AttachmentPolicy,
-    AttachmentVerdict,
-    normalize_media_type,
-    sniff_media_type,
+    _inline_verdict,
 )
 from mssc.conformance._model import Direction, Finding, Report
 from mssc.conformance._rules import RULES
@@ -298,27 +296,6 @@ def _split_parts(msg: Message) -> _Parts:
 
     split(msg, "")
     return parts
-
-
-def _inline_verdict(policy: AttachmentPolicy, content: bytes, declared: str) -> AttachmentVerdict:
-    """Judge a nameless inline resource (an HTML's image) by its bytes and declared type."""
-    if not content:
-        return AttachmentVerdict(False, None, "empty", "the inline resource is empty")
-    sniffed = sniff_media_type(content)
-    if sniffed is None or sniffed not in policy.allowed:
-        what = sniffed or "an unrecognised format"
-        return AttachmentVerdict(
-            False, sniffed, "type-not-allowed", f"the inline resource is {what}, not allowed"
-        )
-    wanted = normalize_media_type(declared)
-    if wanted is not None and wanted != sniffed:
-        return AttachmentVerdict(
-            False,
-            sniffed,
-            "type-mismatch",
-            f"the inline resource is declared as {wanted} but its content is {sniffed}",
-        )
-    return AttachmentVerdict(True, sniffed)
 
 
 def mime_depth(raw: bytes) -> int:
