@@ -37,6 +37,7 @@ from typing import Final, Protocol, runtime_checkable
 from mssc.errors import HeaderInjection
 
 __all__ = [
+    "BIDI_CONTROLS",
     "MAX_MSG_ID_LENGTH",
     "MAX_REFERENCES",
     "MessageIdFactory",
@@ -107,12 +108,13 @@ def decode_encoded_words(value: str) -> str:
 
 
 # Bidi embeddings, overrides and isolates: they reorder what follows them on display.
-_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: The Unicode bidirectional embedding, override and isolate controls (a "Trojan Source" risk).
+BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _first_control(value: str) -> str | None:
     for ch in value:
-        if ch in _BIDI_CONTROLS or unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"}:
+        if ch in BIDI_CONTROLS or unicodedata.category(ch) in {"Cc", "Cs", "Zl", "Zp"}:
             return ch
     return None
 

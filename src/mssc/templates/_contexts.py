@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import Self
 
+from mssc.headers import BIDI_CONTROLS
 from mssc.templates._engine import Kind, Value
 from mssc.templates._french import (
     Civility,
@@ -55,14 +56,13 @@ __all__ = [
     "VisitKind",
 ]
 
-_BIDI_CONTROLS: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _clean_text(value: str) -> str:
     """NFC-normalise a single-line text; refuse control characters and bidi overrides."""
     value = unicodedata.normalize("NFC", value)
     for char in value:
-        if unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") or char in _BIDI_CONTROLS:
+        if unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") or char in BIDI_CONTROLS:
             raise ValueError(
                 f"must be a single line without control characters (found U+{ord(char):04X})"
             )
