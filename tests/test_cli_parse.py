@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mssc.attachments import MAX_FILENAME_OCTETS, safe_filename
 from mssc.cli._parse import UnsafeTarget, save_attachment, target_path
 from mssc.inbound import ReceivedAttachment, parse_patient_message
 
@@ -185,3 +186,22 @@ def test_extract_into_a_file_is_a_usage_error(tmp_path: Path) -> None:
     assert "cannot write" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "file").read_bytes() == b"x"
+
+
+def test_save_attachment_numbers_a_long_name_within_the_name_limit(tmp_path: Path) -> None:
+    name = safe_filename("漢" * 200 + ".pdf")  # cut by safe_filename to fit 255 octets
+    long = ReceivedAttachment(
+        filename=name,
+        safe_filename=name,
+        media_type="application/pdf",
+        declared_type="application/pdf",
+        size=4,
+        content=b"%PDF",
+        accepted=True,
+        code=None,
+        reason="",
+    )
+    first = save_attachment(tmp_path, long)
+    second = save_attachment(tmp_path, long)
+    assert first != second
+    assert len(second.name.encode("utf-8")) <= MAX_FILENAME_OCTETS

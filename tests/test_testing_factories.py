@@ -108,6 +108,13 @@ def test_factories_are_deterministic_with_a_date() -> None:
     assert make_read_receipt(original, date=WHEN) == make_read_receipt(original, date=WHEN)
 
 
+def test_patient_reply_with_attachments_is_deterministic_with_a_date() -> None:
+    original = _original()
+    files = [("bilan.pdf", b"%PDF-1.4\n%%EOF\n")]
+    first = make_patient_reply(original, "Merci.", files, date=WHEN)
+    assert first == make_patient_reply(original, "Merci.", files, date=WHEN)
+
+
 def test_factories_accept_objects_with_to_bytes() -> None:
     class Sent:
         def __init__(self, data: bytes) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from mssc.addresses import patient_address
 from mssc.attachments import Attachment
-from mssc.cli._common import add_subcommand
+from mssc.cli._common import add_subcommand, print_json
 from mssc.compose import ComposedMessage, Composer, Sender
 from mssc.errors import MsscError
 
@@ -178,7 +177,7 @@ def build(spec: BuildSpec, base: Path) -> ComposedMessage:
     parent = _read(base, spec.reply_to_file) if spec.reply_to_file else None
     if spec.closure:
         return composer.closure(
-            sender=sender, to=_required(spec.patient, "patient"), text=spec.text, in_reply_to=parent
+            sender=sender, to=_patient(spec), text=spec.text, in_reply_to=parent
         )
     options: dict[str, Any] = {
         "attachments": [
@@ -197,7 +196,7 @@ def build(spec: BuildSpec, base: Path) -> ComposedMessage:
             spec.template,
             spec.context or {},
             sender=sender,
-            to=_required(spec.patient, "patient"),
+            to=_patient(spec),
             in_reply_to=parent,
             allow_fin_word=spec.allow_fin_word,
             **options,
@@ -208,7 +207,7 @@ def build(spec: BuildSpec, base: Path) -> ComposedMessage:
         return composer.reply(parent, sender=sender, text=text, subject=spec.subject, **options)
     return composer.compose(
         sender=sender,
-        to=_required(spec.patient, "patient"),
+        to=_patient(spec),
         subject=_required(spec.subject, "subject"),
         text=text,
         in_reply_to=parent,
@@ -217,18 +216,20 @@ def build(spec: BuildSpec, base: Path) -> ComposedMessage:
 
 
 def _required(value: str | None, name: str) -> str:
-    """The value of a field that the spec's validator already required.
-
-    ``patient`` may be a matricule INS or an address; it becomes the MSS-C address.
-    """
+    """The value of a field that the spec's validator already required."""
     if value is None:  # pragma: no cover - BuildSpec._one_form rules this out
         raise ValueError(f"{name} is required")
-    return patient_address(value) if name == "patient" else value
+    return value
+
+
+def _patient(spec: BuildSpec) -> str:
+    """The patient's MSS-C address (``patient`` may be a matricule INS or an address)."""
+    return patient_address(_required(spec.patient, "patient"))
 
 
 def _run(args: argparse.Namespace) -> int:
     if args.schema:
-        print(json.dumps(BuildSpec.model_json_schema(), ensure_ascii=False, indent=2))
+        print_json(BuildSpec.model_json_schema())
         return 0
     if args.spec is None or args.output is None:
         args.parser.error("give SPEC.json and -o OUT.eml (or --schema)")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from mssc.cli._common import add_subcommand, print_json
+from mssc.cli._common import add_subcommand, print_json, read_input
 from mssc.conformance import RULES, Report, check, rules_markdown
 
 
@@ -41,12 +40,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=_run, parser=p)
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read()
-    return Path(name).read_bytes()
-
-
 def _print_report(name: str, report: Report, strict: bool) -> None:
     counts = {"error": 0, "warning": 0, "info": 0}
     for f in report.findings:
@@ -57,8 +50,7 @@ def _print_report(name: str, report: Report, strict: bool) -> None:
     )
     print(f"{name}: {verdict} ({summary})")
     for f in report.findings:
-        place = f" at {f.where}" if f.where else ""
-        print(f"  {f.severity.value:<7} {f.code} [{f.reference}]{place}: {f.message}")
+        print(f"  {f}")
         if f.hint:
             print(f"  {'':<7} hint: {f.hint}")
 
@@ -76,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     status = 0
     for name in args.files:
         try:
-            raw = _read(name)
+            raw = read_input(name)
         except OSError as exc:
             print(f"mssc check: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
             results.append({"file": name, "ok": False, "error": str(exc)})

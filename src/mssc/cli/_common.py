@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -28,3 +29,14 @@ def add_subcommand(
 def print_json(value: Any) -> None:
     """Write one JSON document (UTF-8, not ASCII-escaped) on standard output."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def read_input(name: str) -> bytes:
+    """The bytes of file ``name``, or of standard input when ``name`` is ``-``.
+
+    Raises:
+        OSError: when the file cannot be read.
+    """
+    if name == "-":
+        return sys.stdin.buffer.read()
+    return Path(name).read_bytes()

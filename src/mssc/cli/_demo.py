@@ -115,8 +115,7 @@ class _Scenario:
 
     def checked(self, name: str, sent: ComposedMessage) -> None:
         report = check(sent)
-        errors = sum(1 for f in report.findings if f.severity.value == "error")
-        warnings = sum(1 for f in report.findings if f.severity.value == "warning")
+        errors, warnings = len(report.errors), len(report.warnings)
         infos = ", ".join(f"{f.code} {f.reference}" for f in report.findings)
         path = self.save(name, sent.to_bytes())
         print(

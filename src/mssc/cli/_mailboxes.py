@@ -67,28 +67,40 @@ def is_mbox(path: Path) -> bool:
         return False
 
 
+def _is_blank(line: bytes) -> bool:
+    return line in (b"\n", b"\r\n")
+
+
+def _mbox_lines(f: BinaryIO) -> Iterator[tuple[bool, bytes]]:
+    """Yield ``(starts a message, line)`` for each line of an mbox stream: a message starts
+    at a ``From `` line that opens the file or follows a blank line."""
+    previous_blank = True
+    for line in f:
+        yield line.startswith(b"From ") and previous_blank, line
+        previous_blank = _is_blank(line)
+
+
+def _joined(lines: list[bytes]) -> bytes:
+    """One message's lines, without the blank line that separates it from the next one."""
+    if lines and _is_blank(lines[-1]):
+        lines.pop()
+    return b"".join(lines)
+
+
 def _split_mbox(f: BinaryIO) -> Iterator[bytes]:
     """Yield each message of an mbox stream (mboxo/mboxrd ``>From`` quoting undone)."""
     lines: list[bytes] = []
     started = False
-    previous_blank = True
-    for line in f:
-        if line.startswith(b"From ") and previous_blank:
+    for separator, line in _mbox_lines(f):
+        if separator:
             if started:
-                if lines and lines[-1] in (b"\n", b"\r\n"):
-                    lines.pop()  # the blank line that separates messages
-                yield b"".join(lines)
+                yield _joined(lines)
             lines = []
             started = True
-            previous_blank = False
-            continue
-        previous_blank = line in (b"\n", b"\r\n")
-        if started:
+        elif started:
             lines.append(_MBOXRD_QUOTED.sub(rb"\1", line))
     if started:
-        if lines and lines[-1] in (b"\n", b"\r\n"):
-            lines.pop()
-        yield b"".join(lines)
+        yield _joined(lines)
 
 
 def _entries(directory: Path) -> list[os.DirEntry[str]]:
@@ -192,12 +204,8 @@ def count_messages(paths: list[str]) -> int:
             if not is_mbox(path):
                 total += 1
                 continue
-            previous_blank = True
             with path.open("rb") as f:
-                for line in f:
-                    if line.startswith(b"From ") and previous_blank:
-                        total += 1
-                    previous_blank = line in (b"\n", b"\r\n")
+                total += sum(separator for separator, _ in _mbox_lines(f))
         except OSError:
             continue
     return total

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
-from mssc.cli._common import add_subcommand, print_json
+from mssc.attachments import _MAX_LENGTH, _fold, _renamed
+from mssc.cli._common import add_subcommand, print_json, read_input
 from mssc.errors import MsscError
 from mssc.inbound import PatientMessage, ReceivedAttachment, parse_patient_message
 
@@ -67,35 +68,30 @@ def target_path(directory: Path, name: str) -> Path:
     return base / name
 
 
-def _numbered(name: str, n: int) -> str:
-    stem, dot, ext = name.rpartition(".")
-    if not dot or not stem:
-        return f"{name} ({n})"
-    return f"{stem} ({n}).{ext}"
-
-
 def save_attachment(directory: Path, attachment: ReceivedAttachment) -> Path:
     """Write an attachment into ``directory`` under its safe name, never over an existing file.
 
     The file is created exclusively (``O_EXCL``: no overwrite, no symlink followed); when the
-    name is taken, `` (2)``, `` (3)`` … is added before the extension. A name is taken when any
-    entry of ``directory`` (a file, a directory, a symbolic link) has it in another case too:
-    the directory may later be copied to a case-insensitive disk.
+    name is taken, `` (2)``, `` (3)`` … is added before the extension, the name still cut to the
+    limits of :func:`~mssc.attachments.safe_filename`. A name is taken when any entry of
+    ``directory`` (a file, a directory, a symbolic link) has it in another case or Unicode form
+    too: the directory may later be copied to a case-insensitive disk.
 
     Raises:
         UnsafeTarget: when the safe name would leave ``directory``.
         OSError: when the file cannot be written.
     """
-    taken = {entry.name.casefold() for entry in directory.iterdir()}
-    for n in range(1, _MAX_TRIES + 1):
-        name = attachment.safe_filename if n == 1 else _numbered(attachment.safe_filename, n)
-        if name.casefold() in taken:
-            continue
+    taken = {_fold(entry.name) for entry in directory.iterdir()}
+    name = attachment.safe_filename
+    for _ in range(_MAX_TRIES):
+        if _fold(name) in taken:
+            name = _renamed(attachment.safe_filename, taken, _MAX_LENGTH)
         path = target_path(directory, name)
         try:
             with path.open("xb") as f:
                 f.write(attachment.content)
-        except FileExistsError:
+        except FileExistsError:  # created meanwhile, or equal on this file system only
+            taken.add(_fold(name))
             continue
         return path
     raise FileExistsError(f"no free name for {attachment.safe_filename!r} in {directory}")
@@ -151,7 +147,7 @@ def _show(message: PatientMessage, saved: list[str]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+        raw = read_input(args.file)
     except OSError as exc:
         print(f"mssc parse: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2

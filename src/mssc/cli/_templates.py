@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -66,25 +67,7 @@ def _run_templates(args: argparse.Namespace) -> int:
         return 0
     described = describe_all()
     if args.json:
-        print_json(
-            [
-                {
-                    "name": d.name,
-                    "summary": d.summary,
-                    "fields": [
-                        {
-                            "name": f.name,
-                            "type": f.type,
-                            "required": f.required,
-                            "default": f.default,
-                            "description": f.description,
-                        }
-                        for f in d.fields
-                    ],
-                }
-                for d in described
-            ]
-        )
+        print_json([dataclasses.asdict(d) for d in described])
         return 0
     for d in described:
         print(f"{d.name}\n  {d.summary}")

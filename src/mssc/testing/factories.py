@@ -199,6 +199,24 @@ def _crlf(lines: Iterable[str]) -> bytes:
     return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
 
 
+def _boundary(tag: str, message_id: str) -> str:
+    """The MIME boundary of a report, derived from the report's Message-ID."""
+    return f"=_{tag}_{hashlib.sha256(message_id.encode()).hexdigest()[:16]}"
+
+
+def _headers_part(boundary: str, original: _Original) -> list[str]:
+    """The last part of a report (the original's header block) and the closing boundary."""
+    return [
+        f"--{boundary}",
+        "Content-Type: text/rfc822-headers",
+        "",
+        original.headers,
+        "",
+        f"--{boundary}--",
+        "",
+    ]
+
+
 def make_bounce(
     original: Original,
     kind: ReplyKind | str = ReplyKind.RECIPIENT_NOT_FOUND,
@@ -273,7 +291,7 @@ def make_bounce(
         ]
         lines = [*(_header_line(h) for h in head), *body]
         return _crlf(lines)
-    boundary = f"=_dsn_{hashlib.sha256(mid.encode()).hexdigest()[:16]}"
+    boundary = _boundary("dsn", mid)
     lines = [
         *head,
         f'Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"',
@@ -303,13 +321,7 @@ def make_bounce(
         f"Remote-MTA: dns; {reporting_mta}",
         f"Diagnostic-Code: smtp; {diag}",
         "",
-        f"--{boundary}",
-        "Content-Type: text/rfc822-headers",
-        "",
-        orig.headers,
-        "",
-        f"--{boundary}--",
-        "",
+        *_headers_part(boundary, orig),
     ]
     return _crlf(lines)
 
@@ -344,7 +356,7 @@ def make_read_receipt(
     orig = _Original(original)
     rcpt = recipient or orig.recipients[0]
     mid = message_id or _reply_id(orig, "mdn", PATIENT_DOMAIN)
-    boundary = f"=_mdn_{hashlib.sha256(mid.encode()).hexdigest()[:16]}"
+    boundary = _boundary("mdn", mid)
     lines = [
         f"From: <{rcpt}>",
         f"To: <{orig.sender}>",
@@ -374,13 +386,7 @@ def make_read_receipt(
         *([f"Original-Message-ID: {orig.message_id}"] if orig.message_id else []),
         f"Disposition: manual-action/MDN-sent-automatically; {dtype.value}",
         "",
-        f"--{boundary}",
-        "Content-Type: text/rfc822-headers",
-        "",
-        orig.headers,
-        "",
-        f"--{boundary}--",
-        "",
+        *_headers_part(boundary, orig),
     ]
     return _crlf(lines)
 
@@ -463,6 +469,8 @@ def make_patient_reply(
         name, content, mtype = _attachment_parts(item)
         maintype, _, subtype = mtype.partition("/")
         msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    if msg.is_multipart():  # the stdlib's boundary is random: derive it, as for the reports
+        msg.set_boundary(_boundary("reply", mid))
     return msg.as_bytes(policy=SMTP)
 
 
