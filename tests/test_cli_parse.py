@@ -96,11 +96,11 @@ def test_target_path_refuses_a_symlinked_escape(tmp_path: Path) -> None:
         target_path(inside, "link.pdf")
 
 
-def test_save_attachment_with_a_hostile_safe_name(tmp_path: Path) -> None:
-    """Even if a caller builds a ReceivedAttachment by hand with a bad name, nothing escapes."""
-    hostile = ReceivedAttachment(
-        filename="../../x.pdf",
-        safe_filename="../../x.pdf",
+def _pdf(safe_name: str) -> ReceivedAttachment:
+    """An accepted PDF attachment whose safe name is ``safe_name`` (built by hand)."""
+    return ReceivedAttachment(
+        filename=safe_name,
+        safe_filename=safe_name,
         media_type="application/pdf",
         declared_type="application/pdf",
         size=4,
@@ -109,6 +109,11 @@ def test_save_attachment_with_a_hostile_safe_name(tmp_path: Path) -> None:
         code=None,
         reason="",
     )
+
+
+def test_save_attachment_with_a_hostile_safe_name(tmp_path: Path) -> None:
+    """Even if a caller builds a ReceivedAttachment by hand with a bad name, nothing escapes."""
+    hostile = _pdf("../../x.pdf")
     (tmp_path / "d").mkdir()
     with pytest.raises(UnsafeTarget):
         save_attachment(tmp_path / "d", hostile)
@@ -190,17 +195,7 @@ def test_extract_into_a_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_save_attachment_numbers_a_long_name_within_the_name_limit(tmp_path: Path) -> None:
     name = safe_filename("漢" * 200 + ".pdf")  # cut by safe_filename to fit 255 octets
-    long = ReceivedAttachment(
-        filename=name,
-        safe_filename=name,
-        media_type="application/pdf",
-        declared_type="application/pdf",
-        size=4,
-        content=b"%PDF",
-        accepted=True,
-        code=None,
-        reason="",
-    )
+    long = _pdf(name)
     first = save_attachment(tmp_path, long)
     second = save_attachment(tmp_path, long)
     assert first != second

@@ -57,7 +57,6 @@ __all__ = [
 ]
 
 
-
 def _clean_text(value: str) -> str:
     """NFC-normalise a single-line text; refuse control characters and bidi overrides."""
     value = unicodedata.normalize("NFC", value)
