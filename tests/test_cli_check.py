@@ -93,7 +93,15 @@ def test_rules_listing() -> None:
     assert mssc("check", "--rules").stdout == rules_markdown()
     listed = json.loads(mssc("check", "--rules", "--json").stdout)
     assert [r["code"] for r in listed] == list(RULES)
-    assert set(listed[0]) == {"code", "severity", "reference", "direction", "title", "rationale"}
+    assert set(listed[0]) == {
+        "code",
+        "severity",
+        "reference",
+        "direction",
+        "title",
+        "rationale",
+        "defect",
+    }
 
 
 def test_help_ends_with_an_example() -> None:

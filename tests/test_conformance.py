@@ -6,7 +6,7 @@ import json
 import re
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
@@ -22,13 +22,17 @@ from mssc.attachments import INBOUND_POLICY
 from mssc.conformance import (
     RULES,
     Direction,
+    Finding,
     Report,
     Severity,
     check,
+    defect_rule,
     rule,
     rules_markdown,
 )
-from mssc.conformance._check import MAX_MIME_DEPTH, _Checker, mime_depth
+from mssc.conformance._check import MAX_MIME_DEPTH, mime_depth, run_checks
+from mssc.conformance._facts import Facts
+from mssc.conformance._registry import Check
 from mssc.size import MAX_MESSAGE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -326,11 +330,21 @@ OUTGOING_CASES: list[tuple[str, tuple[str, ...], Case]] = [
     ("Date missing", ("MSSC033",), _no_header("Date")),
     ("Date unreadable", ("MSSC033",), lambda: good_outgoing(Date="mardi prochain")),
     ("boundary never closed", ("MSSC034",), _unclosed_boundary),
-    # "a@" makes the stdlib address parser (3.11) raise IndexError instead of a defect.
+    # "a@" makes the stdlib address parser (3.11) raise IndexError: read as no address.
     (
-        "header the stdlib parser crashes on",
-        ("MSSC035",),
+        "receipt to an address the stdlib parser crashes on",
+        ("MSSC017",),
         lambda: good_outgoing(Disposition_Notification_To="a@"),
+    ),
+    (
+        "receipt to a personal mailbox",
+        ("MSSC036",),
+        lambda: good_outgoing(Disposition_Notification_To="x@gmail.com"),
+    ),
+    (
+        "receipt to another structure's MSSanté box",
+        ("MSSC036",),
+        lambda: good_outgoing(Disposition_Notification_To="accueil@clinique-voisine.mssante.fr"),
     ),
 ]
 
@@ -361,7 +375,8 @@ def test_a_message_breaking_one_rule_gives_exactly_that_finding(
 
 
 def test_every_outgoing_rule_has_a_case() -> None:
-    covered = {code for _, codes, _ in OUTGOING_CASES for code in codes} | {"MSSC021"}
+    # MSSC021: test_the_size_limit_is_inclusive; MSSC035: test_a_failing_check_becomes_a_finding.
+    covered = {code for _, codes, _ in OUTGOING_CASES for code in codes} | {"MSSC021", "MSSC035"}
     outgoing = {r.code for r in RULES.values() if r.direction is Direction.OUTGOING}
     assert outgoing == covered
 
@@ -448,7 +463,6 @@ def _nested_multipart(levels: int) -> bytes:
 
 
 INCOMING_CASES: list[tuple[str, tuple[str, ...], Case]] = [
-    ("MIME nested beyond what the parser reads", ("MSSC044",), lambda: _nested_multipart(1000)),
     # "a@" makes the stdlib address parser (3.11) raise IndexError; it reads as no sender.
     ("sender the stdlib parser crashes on", ("MSSC040",), lambda: _incoming_from_raw(b"a@")),
     ("sender with a bad key", ("MSSC040",), lambda: _incoming_from(BAD_KEY_PATIENT)),
@@ -482,27 +496,43 @@ def test_incoming_rules(expected: tuple[str, ...], build: Case) -> None:
 
 
 def test_every_incoming_rule_has_a_case() -> None:
-    covered = {code for _, codes, _ in INCOMING_CASES for code in codes}
+    # MSSC044: test_a_failing_check_becomes_a_finding.
+    covered = {code for _, codes, _ in INCOMING_CASES for code in codes} | {"MSSC044"}
     assert covered == {r.code for r in RULES.values() if r.direction is Direction.INCOMING}
 
 
-@pytest.mark.parametrize("code", ["MSSC035", "MSSC044"])
-def test_a_failing_rule_group_becomes_a_finding(code: str) -> None:
+@pytest.mark.parametrize(
+    ("direction", "code", "error"),
+    [
+        (Direction.OUTGOING, "MSSC035", IndexError("string index out of range")),
+        (Direction.INCOMING, "MSSC044", RecursionError("maximum recursion depth exceeded")),
+    ],
+)
+def test_a_failing_check_becomes_a_finding(
+    direction: Direction, code: str, error: Exception
+) -> None:
     raw = as_bytes(good_incoming())
-    checker = _Checker(
+    facts = Facts(
         raw,
-        BytesParser(policy=email_policy.default).parsebytes(raw),
+        BytesParser(policy=email_policy.compat32).parsebytes(raw),
+        direction=direction,
         sender_kind=None,
         policy=INBOUND_POLICY,
         max_size=MAX_MESSAGE_BYTES,
     )
+    rule_of_check = next(r for r in RULES.values() if r.direction is direction)
 
-    def attachments() -> None:
-        raise IndexError("string index out of range")  # what the 3.11 parser raises
+    def attachments(facts: Facts, rule: object) -> Iterator[Finding]:
+        yield rule_of_check.finding("found before the failure")
+        raise error
 
-    checker.guarded(code, attachments)
-    assert [(f.code, f.severity) for f in checker.findings] == [(code, Severity.ERROR)]
-    assert "attachments" in checker.findings[0].message
+    findings = run_checks(facts, [Check("attachments", attachments, (rule_of_check,))])
+    assert [(f.code, f.severity) for f in findings] == [
+        (rule_of_check.code, rule_of_check.severity),
+        (code, Severity.ERROR),
+    ]
+    assert "attachments" in findings[1].message
+    assert type(error).__name__ in findings[1].message
 
 
 def test_the_inbound_whitelist_is_wider_than_the_outbound_one() -> None:
@@ -637,11 +667,14 @@ def _outgoing_nested(levels: int) -> bytes:
 
 @pytest.mark.parametrize("levels", [MAX_MIME_DEPTH + 1, 900])
 def test_a_structure_deeper_than_the_bound_gives_only_the_nesting_finding(levels: int) -> None:
+    depth_rule = defect_rule("limit-depth", Direction.OUTGOING)
+    assert depth_rule is not None
+    assert depth_rule is defect_rule("limit-depth", Direction.INCOMING)
     report = check(_outgoing_nested(levels))
-    assert report.codes == ("MSSC034",), [str(f) for f in report.findings]
-    assert f"{levels} levels" in report.findings[0].message
+    assert report.codes == (depth_rule.code,), [str(f) for f in report.findings]
+    assert "limit-depth" in report.findings[0].message
     incoming = _nested_multipart(levels)
-    assert check(incoming, direction="incoming").codes == ("MSSC044",)
+    assert check(incoming, direction="incoming").codes == (depth_rule.code,)
 
 
 def test_a_structure_at_the_bound_is_read_normally() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from mssc.conformance._check import MAX_MIME_DEPTH, check, mime_depth
 from mssc.conformance._model import Direction, Finding, Report, Rule, Severity
-from mssc.conformance._rules import RULES, rule, rules_markdown
+from mssc.conformance._rules import RULES, defect_rule, rule, rules_markdown
 
 __all__ = [
     "MAX_MIME_DEPTH",
@@ -25,6 +25,7 @@ __all__ = [
     "Rule",
     "Severity",
     "check",
+    "defect_rule",
     "mime_depth",
     "rule",
     "rules_markdown",

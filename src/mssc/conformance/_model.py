@@ -32,6 +32,9 @@ class Direction(str, Enum):
     """A message from a professional's MSSanté box to a patient (or to the TEST responder)."""
     INCOMING = "incoming"
     """A message written by a patient in Mon espace santé, received by a professional."""
+    BOTH = "both"
+    """Only for rules: the rule applies to messages of either direction (the reading limits).
+    :func:`~mssc.conformance.check` checks a message as ``outgoing`` or ``incoming``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,9 @@ class Rule:
         direction: the direction of the messages the rule applies to.
         title: a short name of what is checked.
         rationale: one line saying why the rule exists.
+        defect: for the rules the checker itself emits, the reader defect they report
+            (``limit-depth`` …, or ``unreadable`` when a rule could not read the message);
+            empty for the rules that read the message.
     """
 
     code: str
@@ -54,6 +60,11 @@ class Rule:
     direction: Direction
     title: str
     rationale: str
+    defect: str = ""
+
+    def applies_to(self, direction: Direction) -> bool:
+        """Whether the rule applies to a message checked in ``direction``."""
+        return self.direction is direction or self.direction is Direction.BOTH
 
     def finding(self, message: str, *, hint: str = "", where: str = "") -> Finding:
         """Return a finding of this rule."""
@@ -75,6 +86,7 @@ class Rule:
             "direction": self.direction.value,
             "title": self.title,
             "rationale": self.rationale,
+            "defect": self.defect,
         }
 
 

@@ -12,10 +12,10 @@ from typing import Final
 
 from mssc.conformance._model import Direction, Rule, Severity
 
-__all__ = ["RULES", "rule", "rules_markdown"]
+__all__ = ["RULES", "defect_rule", "rule", "rules_markdown"]
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
-_OUT, _IN = Direction.OUTGOING, Direction.INCOMING
+_OUT, _IN, _ANY = Direction.OUTGOING, Direction.INCOMING, Direction.BOTH
 
 _CATALOGUE: Final = (
     Rule("MSSC001", _E, "ECO.2.2.1", _OUT, "Message-ID missing",
@@ -42,8 +42,10 @@ _CATALOGUE: Final = (
          "a message to MES goes to exactly one patient address (or to the TEST responder)"),
     Rule("MSSC012", _E, "ECO.2.2.7", _OUT, "From missing or invalid",
          "the sender is exactly one valid MSSanté address"),
-    Rule("MSSC013", _E, "ECO.2.2.7", _OUT, "From without a display name",
-         "MES shows the From display name to the patient; it must be a meaningful label"),
+    Rule("MSSC013", _E, "ECO.2.2.7", _OUT, "From without a meaningful display name",
+         "MES shows the patient the From display name as the sender; a missing name, or one "
+         "that only repeats the address or its local part (`secretariat`, `m.martin`), does "
+         "not tell the patient which person or service writes"),
     Rule("MSSC014", _W, "ECO.2.2.7", _OUT, "display name not in the ECO.2.2.7 form",
          "a personal box is labelled Titre_Prénom_NOM_Entité with NOM in upper case"),
     Rule("MSSC015", _E, "ECO.2.2.8", _OUT, "X-MSS-MES value is not FIN",
@@ -87,7 +89,11 @@ _CATALOGUE: Final = (
     Rule("MSSC034", _E, "RFC2046-5.1", _OUT, "broken MIME structure",
          "a MIME structure the parser has to repair may lose parts on the way"),
     Rule("MSSC035", _E, "RFC5322", _OUT, "message unreadable by the rules",
-         "a message that standard mail software fails to read cannot be relied upon"),
+         "a message that standard mail software fails to read cannot be relied upon",
+         "unreadable"),
+    Rule("MSSC036", _E, "MES-RECEIPT", _OUT, "read receipt asked outside the sender's structure",
+         "MES sends the patient's read receipt to Disposition-Notification-To: it must be an "
+         "MSSanté box of the sending structure (the domain of From or Sender)"),
     Rule("MSSC040", _E, "ECO.2.2.6", _IN, "sender not a patient address",
          "a patient's message comes from a valid INS address at patient.mssante.fr"),
     Rule("MSSC041", _E, "MES-ATTACHMENTS", _IN, "inbound attachment type not allowed",
@@ -97,7 +103,29 @@ _CATALOGUE: Final = (
     Rule("MSSC043", _E, "MES-ATTACHMENTS", _IN, "inbound attachment empty or without a name",
          "an attachment that cannot be saved under a name is reported, not silently lost"),
     Rule("MSSC044", _E, "RFC5322", _IN, "message unreadable by the rules",
-         "a message that standard mail software fails to read is reported, not passed"),
+         "a message that standard mail software fails to read is reported, not passed",
+         "unreadable"),
+    Rule("MSSC050", _E, "MSSC-LIMITS", _ANY, "MIME nesting over the reading limit",
+         "the parser's cost grows with depth × lines; the message is not read further",
+         "limit-depth"),
+    Rule("MSSC051", _E, "MSSC-LIMITS", _ANY, "more MIME parts than the reading limit",
+         "every part costs parsing and a verdict; the message is not read further",
+         "limit-parts"),
+    Rule("MSSC052", _E, "MSSC-LIMITS", _ANY, "more header fields than the reading limit",
+         "a header section of that size is an attack on the reader; it is not read further",
+         "limit-header-count"),
+    Rule("MSSC053", _E, "MSSC-LIMITS", _ANY, "header field over the reading limit",
+         "header parsers slow down on huge fields; the message is not read further",
+         "limit-header-length"),
+    Rule("MSSC054", _E, "MSSC-LIMITS", _ANY, "more encoded words than the reading limit",
+         "decoding thousands of RFC 2047 words costs time and memory; not read further",
+         "limit-encoded-words"),
+    Rule("MSSC055", _E, "MSSC-LIMITS", _ANY, "more RFC 2231 sections than the reading limit",
+         "joining thousands of parameter sections costs time; the message is not read further",
+         "limit-rfc2231"),
+    Rule("MSSC056", _E, "MSSC-LIMITS", _ANY, "reading work over the limit",
+         "the total work one message may cost the reader is capped; not read further",
+         "limit-work"),
 )  # fmt: skip
 
 #: Every rule by code, in code order (read-only).
@@ -111,6 +139,23 @@ def rule(code: str) -> Rule:
         KeyError: when no rule has that code.
     """
     return RULES[code]
+
+
+def defect_rule(defect: str, direction: Direction) -> Rule | None:
+    """Return the rule that reports reader defect ``defect`` (``limit-depth``, ``unreadable`` …)
+    for a message checked in ``direction``; None when no rule reports it."""
+    return _BY_DEFECT.get((defect, direction))
+
+
+_BY_DEFECT: Final[Mapping[tuple[str, Direction], Rule]] = MappingProxyType(
+    {
+        (r.defect, d): r
+        for r in _CATALOGUE
+        if r.defect
+        for d in (Direction.OUTGOING, Direction.INCOMING)
+        if r.applies_to(d)
+    }
+)
 
 
 def _cell(text: str) -> str:

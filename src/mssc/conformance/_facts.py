@@ -1,0 +1,262 @@
+"""The facts every rule reads: one parse of the message, and views of it computed once, lazily.
+
+No rule re-parses or rescans the whole message: the header fields (as written and decoded),
+the addresses, the part list, the decoded payloads, the file names and the attachment verdicts
+are each computed on first use and shared. Every view costs time linear in the message, and
+the stdlib's header parser (quadratic on some hostile values) only ever sees short address
+pieces, within a budget per message.
+"""
+
+from __future__ import annotations
+
+import re
+from email import policy as email_policy
+from email.headerregistry import Address
+from email.message import Message
+from functools import cached_property
+from typing import Final
+
+from mssc.attachments import AttachmentPolicy, AttachmentVerdict, _inline_verdict
+from mssc.conformance import _read
+from mssc.conformance._model import Direction
+from mssc.conformance._parts import Parts, all_parts, split_parts
+
+__all__ = ["ADDRESS_BUDGET", "MAX_MAILBOX_CHARS", "Facts", "split_address_list"]
+
+#: The longest mailbox (display name and address) handed to the stdlib address parser; a
+#: longer one is read as unreadable. RFC 5322 lines end at 998 octets.
+MAX_MAILBOX_CHARS: Final = 998
+#: The characters of address text handed to the stdlib address parser for one message (the
+#: parser is quadratic on some hostile values). Past it, the checker reports ``limit-work``.
+ADDRESS_BUDGET: Final = 32_768
+
+_BOX_KINDS: Final = frozenset({"PER", "ORG", "APP"})
+# Local parts that announce an automatic, unattended (applicative) box.
+_NO_REPLY = re.compile(r"^(?:no-?reply|do-?not-?reply|ne-?pas-?repondre|nepasrepondre)\b", re.I)
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def split_address_list(value: str) -> list[str]:
+    """Split an address-list value into its mailbox texts, in one linear pass.
+
+    Commas separate mailboxes outside quoted strings, comments, angle brackets and domain
+    literals; a group's name (``patients:``) and its closing ``;`` are dropped, so group members
+    come out as mailboxes. Empty pieces are left out.
+
+    >>> split_address_list('"Martin, M." <m@x.fr>, grp: a@x.fr, b@x.fr;, (c, d) e@x.fr')
+    ['"Martin, M." <m@x.fr>', 'a@x.fr', 'b@x.fr', '(c, d) e@x.fr']
+    """
+    pieces: list[str] = []
+    start = 0
+    quoted = escaped = angle = literal = False
+    comment = 0
+    for i, ch in enumerate(value):
+        if escaped:
+            escaped = False
+        elif ch == "\\" and (quoted or comment):
+            escaped = True
+        elif quoted:
+            quoted = ch != '"'
+        elif comment:
+            comment += {"(": 1, ")": -1}.get(ch, 0)
+        elif ch == '"':
+            quoted = True
+        elif ch == "(":
+            comment = 1
+        elif angle:
+            angle = ch != ">"
+        elif literal:
+            literal = ch != "]"
+        elif ch == "<":
+            angle = True
+        elif ch == "[":
+            literal = True
+        elif ch in ",;:":
+            if ch != ":":
+                pieces.append(value[start:i])
+            start = i + 1  # a group name before ":" is dropped
+    pieces.append(value[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+class Facts:
+    """One message as the rules see it: the parse, and shared views of it.
+
+    Attributes:
+        raw: the exact bytes checked.
+        message: the one parse (``compat32``).
+        direction: the direction the message is checked for.
+        sender_kind: ``PER``, ``ORG``, ``APP`` or None.
+        policy: the attachment whitelist.
+        max_size: the size limit of MSSC021.
+        over_budget: set when the address budget ran out (the checker reports ``limit-work``).
+    """
+
+    def __init__(
+        self,
+        raw: bytes,
+        message: Message,
+        *,
+        direction: Direction,
+        sender_kind: str | None,
+        policy: AttachmentPolicy,
+        max_size: int,
+    ) -> None:
+        self.raw = raw
+        self.message = message
+        self.direction = direction
+        self.sender_kind = sender_kind
+        self.policy = policy
+        self.max_size = max_size
+        self.over_budget = False
+        self._budget = ADDRESS_BUDGET
+        self._addresses: dict[str, list[Address]] = {}
+        self._payloads: dict[int, bytes] = {}
+        self._filenames: dict[int, str] = {}
+
+    # -- header section ----------------------------------------------------------------------
+
+    @cached_property
+    def head(self) -> bytes:
+        """The raw header section (up to the first empty line)."""
+        match = _HEADER_END.search(self.raw)
+        return self.raw[: match.start()] if match else self.raw
+
+    @cached_property
+    def fields(self) -> tuple[tuple[str, str], ...]:
+        """The top-level header fields as written: (name, value unfolded, not decoded)."""
+        return tuple((k, _FOLD.sub("", str(v))) for k, v in self.message.raw_items())
+
+    @cached_property
+    def _raw_index(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for name, value in self.fields:
+            index.setdefault(name.lower(), []).append(value)
+        return index
+
+    @cached_property
+    def decoded_fields(self) -> tuple[tuple[str, str], ...]:
+        """The top-level header fields with RFC 2047 encoded words decoded."""
+        return tuple((k, _read.decode_words(v)) for k, v in self.fields)
+
+    @cached_property
+    def _decoded_index(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for name, value in self.decoded_fields:
+            index.setdefault(name.lower(), []).append(value)
+        return index
+
+    def raw_values(self, name: str) -> list[str]:
+        """The values of header ``name`` as written (unfolded, not decoded, ends stripped)."""
+        return [v.strip() for v in self._raw_index.get(name.lower(), ())]
+
+    def values(self, name: str) -> list[str]:
+        """The values of header ``name``, decoded (leading white space removed)."""
+        return [v.lstrip() for v in self._decoded_index.get(name.lower(), ())]
+
+    def first(self, name: str) -> str | None:
+        """The first decoded value of header ``name``, or None."""
+        found = self._decoded_index.get(name.lower())
+        return found[0].lstrip() if found else None
+
+    def count(self, name: str) -> int:
+        """How many times header ``name`` occurs."""
+        return len(self._raw_index.get(name.lower(), ()))
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    def addresses_in(self, value: str) -> list[Address]:
+        """The mailboxes of one address-list value (groups flattened); broken ones skipped."""
+        found: list[Address] = []
+        for piece in split_address_list(value):
+            if len(piece) > MAX_MAILBOX_CHARS:
+                continue
+            if len(piece) > self._budget:
+                self.over_budget = True
+                break
+            self._budget -= len(piece)
+            try:
+                header = email_policy.default.header_factory("To", piece)
+                found.extend(getattr(header, "addresses", ()))
+            except Exception:  # the stdlib address parser fails on some hostile values
+                continue
+        return found
+
+    def addresses(self, name: str) -> list[Address]:
+        """The mailboxes of every ``name`` header (groups flattened); broken ones skipped."""
+        key = name.lower()
+        if key not in self._addresses:
+            self._addresses[key] = [a for v in self.raw_values(name) for a in self.addresses_in(v)]
+        return self._addresses[key]
+
+    @cached_property
+    def from_address(self) -> Address | None:
+        """The one From mailbox, or None when From does not hold exactly one."""
+        addrs = self.addresses("From")
+        return addrs[0] if len(addrs) == 1 else None
+
+    def kind(self, addr: Address | None) -> str | None:
+        """The sending box kind: as given, else APP for a ``noreply``-like local part."""
+        if self.sender_kind is not None:
+            return self.sender_kind
+        if addr is not None and _NO_REPLY.match(addr.username):
+            return "APP"
+        return None
+
+    # -- body --------------------------------------------------------------------------------
+
+    @cached_property
+    def parts(self) -> Parts:
+        """The body split into text parts and attachments."""
+        return split_parts(self.message, self.filename)
+
+    @cached_property
+    def all_parts(self) -> tuple[tuple[str, Message], ...]:
+        """The message and every part under it, with its place."""
+        return (("message", self.message), *all_parts(self.message))
+
+    def payload(self, part: Message) -> bytes:
+        """The decoded content of ``part`` (b"" when it cannot be decoded)."""
+        key = id(part)
+        if key not in self._payloads:
+            try:
+                payload = part.get_payload(decode=True)
+            except Exception:  # pragma: no cover - defensive: the stdlib decoder is lenient
+                payload = b""
+            self._payloads[key] = payload if isinstance(payload, bytes) else b""
+        return self._payloads[key]
+
+    def filename(self, part: Message) -> str:
+        """The file name of ``part`` ("" when it has none)."""
+        key = id(part)
+        if key not in self._filenames:
+            self._filenames[key] = _read.filename(part)
+        return self._filenames[key]
+
+    def label(self, where: str, part: Message) -> str:
+        """The place of ``part`` for a finding: ``part 2 (cr.pdf)``."""
+        name = self.filename(part)
+        return f"part {where} ({name})" if name else f"part {where}"
+
+    def verdict(self, where: str, part: Message) -> AttachmentVerdict:
+        """The whitelist's verdict on attachment ``part`` (an HTML's nameless inline resource is
+        judged by its bytes and declared type only)."""
+        name = self.filename(part)
+        if where in self.parts.inline and not name:
+            return _inline_verdict(self.policy, self.payload(part), part.get_content_type())
+        return self.policy.verdict(name, self.payload(part), part.get_content_type())
+
+
+def normalise_kind(kind: object) -> str | None:
+    """``PER``/``ORG``/``APP`` from a str or a ``BoxKind``; None stays None.
+
+    Raises:
+        ValueError: for any other kind.
+    """
+    if kind is None:
+        return None
+    value = str(getattr(kind, "value", kind)).upper()
+    if value not in _BOX_KINDS:
+        raise ValueError(f"sender_kind must be one of PER, ORG, APP (or a BoxKind), not {kind!r}")
+    return value
