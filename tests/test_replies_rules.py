@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mssc.addresses import parse_patient_address
+from mssc.mime import Headers, param
 from mssc.replies import Classifier, ReplyKind, classify
-from mssc.replies._mime import Headers, param
 from mssc.replies.dsn import (
     _COMMAND_PHRASES,
     _CUTS,

@@ -31,10 +31,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email import policy as _policy
 from email.message import Message
-from email.parser import BytesParser
 from typing import Final, Protocol, runtime_checkable
 
 from mssc.errors import HeaderInjection
+from mssc.mime import read_message
 
 __all__ = [
     "BIDI_CONTROLS",
@@ -273,7 +273,8 @@ def parent_info(parent: bytes | str | Message | ParentMessage) -> ParentInfo:
     if isinstance(parent, str):
         parent = parent.encode("utf-8", "surrogateescape")
     if isinstance(parent, (bytes, bytearray, memoryview)):
-        parent = BytesParser(policy=_policy.default).parsebytes(bytes(parent), headersonly=True)
+        # the one bounded reader: a header past a limit (length, encoded words ...) is dropped
+        parent = read_message(bytes(parent), policy=_policy.default, headers_only=True).message
     if isinstance(parent, Message):
         msg_ids = extract_msg_ids(_header_str(parent, "Message-ID"))
         subject = _header_str(parent, "Subject")

@@ -9,7 +9,8 @@
 
 Hostile input never raises: every MIME part ends up as a body, an attachment (accepted or
 refused with its reason) or an entry of :attr:`PatientMessage.defects`; the work is bounded by
-:class:`~mssc.replies.MimeLimits`.
+:class:`~mssc.mime.MimeLimits` (past a limit, only the headers are read, with the
+defect).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
+from mssc import mime as _mime
 from mssc.addresses import parse_patient_address
 from mssc.attachments import (
     _MAX_LENGTH,
@@ -32,8 +34,7 @@ from mssc.attachments import (
 )
 from mssc.errors import InvalidAddress
 from mssc.ins import Ins
-from mssc.replies import _mime
-from mssc.replies._mime import DEFAULT_LIMITS, MimeLimits
+from mssc.mime import DEFAULT_LIMITS, MimeLimits
 
 __all__ = [
     "InsProblem",
@@ -223,11 +224,12 @@ def parse_patient_message(
     Raises:
         TypeError: when ``raw`` is not bytes, str or an ``email.message.Message``.
     """
-    defects: list[str] = []
-    msg = _mime.load_message(raw, limits, defects)
+    read = _mime.read_message(raw, limits=limits)
+    defects = list(read.codes)
     try:
-        return _parse(msg, limits, policy, defects)
-    except (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError) as exc:
+        # past a limit only the headers were read: the sender, subject and thread, no body
+        return _parse(read.message, limits, policy, defects, body=not read.over_limit)
+    except Exception as exc:
         defects.append(f"unreadable-message: {type(exc).__name__}")
         return PatientMessage(
             from_address="",
@@ -277,7 +279,12 @@ def _sender(msg: Message, defects: list[str]) -> tuple[str, str, Ins | None, Ins
 
 
 def _parse(
-    msg: Message, limits: MimeLimits, policy: AttachmentPolicy, defects: list[str]
+    msg: Message,
+    limits: MimeLimits,
+    policy: AttachmentPolicy,
+    defects: list[str],
+    *,
+    body: bool = True,
 ) -> PatientMessage:
     for d in getattr(msg, "defects", ())[:20]:
         defects.append(f"mime:{type(d).__name__}")
@@ -289,7 +296,7 @@ def _parse(
     taken: set[str] = set()
     decoded_total = 0
     index = 0
-    for part, ctype, _ancestors in _mime.walk(msg, limits, defects):
+    for part, ctype, _ancestors in _mime.walk(msg, limits, defects) if body else ():
         index += 1
         if part is not msg:
             for d in getattr(part, "defects", ())[:5]:

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from mssc.replies._mime import MimeLimits
+from mssc.mime import MimeLimits
 from mssc.replies.classifier import Classifier, classify
 from mssc.replies.model import (
     Classification,

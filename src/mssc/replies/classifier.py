@@ -2,8 +2,9 @@
 
 The pipeline, for one message (every step bounded, nothing raises on content):
 
-1. read the MIME structure (:mod:`mssc.replies._mime`), note the sender (null return path,
-   MAILER-DAEMON, postmaster, an MES system address, a patient's INS address, the TEST responder);
+1. read the MIME structure (:mod:`mssc.mime`; past a limit: ``OTHER`` with the defect, no
+   guess), note the sender (null return path, MAILER-DAEMON, postmaster, an MES system
+   address, a patient's INS address, the TEST responder);
 2. **structured fields first**: an MDN part (or ``report-type=disposition-notification``) gives
    READ_RECEIPT; a patient sender gives PATIENT_MESSAGE (anything that merely *looks* like a
    notice from a patient is text the patient wrote); a ``message/delivery-status`` part gives one
@@ -22,11 +23,11 @@ from collections.abc import Iterable, Sequence
 from email.message import Message
 from typing import TypeVar
 
+from mssc import mime as _mime
 from mssc.addresses import TEST_RESPONDER, parse_patient_address
 from mssc.errors import InvalidAddress
 from mssc.ins import PATIENT_DOMAIN, Ins
-from mssc.replies import _mime
-from mssc.replies._mime import DEFAULT_LIMITS, MimeLimits, normalise
+from mssc.mime import DEFAULT_LIMITS, MimeLimits, normalise
 from mssc.replies.dsn import (
     FAILURE_REPLY_CODE,
     STATUS_CODE,
@@ -325,11 +326,20 @@ class Classifier:
 
     def classify(self, raw: bytes | str | Message) -> Classification:
         """Classify one message. Raises only ``TypeError`` for a wrong input type."""
-        defects: list[str] = []
-        msg = _mime.load_message(raw, self.limits, defects)
+        read = _mime.read_message(raw, limits=self.limits)
+        defects = list(read.codes)
+        if read.over_limit:
+            # past a limit the body was not read: say so, do not guess
+            limit = next(d for d in read.defects if d.code.startswith("limit-"))
+            return Classification(
+                kind=ReplyKind.OTHER,
+                confidence=0.0,
+                evidence=(Evidence(limit.code, "message", limit.detail or "over a limit"),),
+                defects=tuple(dict.fromkeys(defects)),
+            )
         try:
-            return self._classify(msg, defects)
-        except (RecursionError, MemoryError, ValueError, LookupError, TypeError, AttributeError):
+            return self._classify(read.message, defects)
+        except Exception:
             # A parser corner case we did not foresee must not crash the return box.
             defects.append("classifier-error")
             return Classification(

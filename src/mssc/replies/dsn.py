@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email.message import Message
 from email.policy import Compat32
 
-from mssc.replies._mime import bare_address, decode_words
+from mssc.mime import bare_address, decode_words
 from mssc.replies.phrases import _required_words
 
 __all__ = [

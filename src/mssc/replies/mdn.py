@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from mssc.replies._mime import bare_address, decode_words, message_ids
+from mssc.mime import bare_address, decode_words, message_ids
 from mssc.replies.dsn import _fields_from_text
 from mssc.replies.model import Disposition, DispositionType
 

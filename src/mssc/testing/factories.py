@@ -31,7 +31,7 @@ from typing import Literal, Protocol
 from mssc.addresses import TEST_RESPONDER
 from mssc.attachments import media_type_for_filename
 from mssc.ins import PATIENT_DOMAIN
-from mssc.replies._mime import header
+from mssc.mime import header
 from mssc.replies.model import DispositionType, ReplyKind
 
 __all__ = [

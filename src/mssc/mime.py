@@ -1,0 +1,1212 @@
+"""The one bounded reader of inbound mail: limits, a linear pre-scan, a parse that never raises.
+
+Every reader of received mail in mssc (:func:`mssc.replies.classify`,
+:func:`mssc.inbound.parse_patient_message`, :func:`mssc.conformance.check`, threading) goes
+through :func:`read_message`. Before the stdlib parser sees a byte, :func:`prescan` makes one
+linear pass over the message and measures what makes the stdlib slow on hostile input: MIME
+nesting, part count, header count and length, RFC 2047 encoded words, RFC 2231 sections,
+nested comments and the total work of the parse. Past a limit of :class:`MimeLimits`, the
+message is not parsed further: the result holds its headers only, and a defect whose code
+names the limit (``limit-depth``, ``limit-parts`` ...).
+
+>>> raw = b"From: a@b.fr\\nSubject: =?utf-8?q?R=C3=A9sultats?=\\n\\nBonjour\\n"
+>>> read = read_message(raw)
+>>> read.over_limit, header(read.message, "Subject")
+(False, 'Résultats')
+>>> deep = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\\n\\n--b%d\\n" % (i, i)
+...                 for i in range(40))
+>>> read = read_message(b"From: a@b.fr\\n" + deep)
+>>> read.over_limit, [d.code for d in read.defects]
+(True, ['limit-depth'])
+
+The helpers below the parse (:func:`decode_words`, :func:`param`, :func:`html_to_text`,
+:func:`mailboxes` ...) are linear in their input and never raise: everything here works on
+the stdlib ``compat32`` :class:`email.message.Message` (the fastest parser, and the one that
+keeps broken input readable).
+"""
+
+from __future__ import annotations
+
+import binascii
+import email
+import email.base64mime
+import email.errors
+import email.header
+import email.parser
+import email.quoprimime
+import email.utils
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from email.message import Message
+from email.policy import Policy, compat32
+from itertools import accumulate
+from typing import Final
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "LIMIT_CODES",
+    "MimeDefect",
+    "MimeLimits",
+    "Prescan",
+    "ReadMessage",
+    "bare_address",
+    "decode_words",
+    "header",
+    "html_to_text",
+    "mailboxes",
+    "param",
+    "prescan",
+    "read_message",
+    "walk",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MimeLimits:
+    """Limits that bound the work spent on one inbound message (all adjustable).
+
+    The defaults are far above what mail software writes and far below what makes the stdlib
+    parser slow. A message past a ``limit-*`` limit is read as its headers only, with the
+    defect; the size limits cut and go on (see docs/security.md).
+
+    Attributes:
+        max_message_bytes: input beyond this size is cut off before parsing (defect
+            ``message-truncated``).
+        max_depth: deepest MIME nesting, multipart and ``message/*`` levels counted
+            (``limit-depth``).
+        max_parts: most MIME parts in one message (``limit-parts``).
+        max_headers: most header fields in one message, every part's and every attached
+            message's header block counted (``limit-header-count``).
+        max_header_length: longest header field, in bytes once unfolded
+            (``limit-header-length``).
+        max_encoded_words: most RFC 2047 encoded words (``=?``) in one header field
+            (``limit-encoded-words``).
+        max_rfc2231_sections: most RFC 2231 parameter sections (``name*0*=`` ...) in one
+            header field (``limit-rfc2231``).
+        max_comment_depth: deepest nesting of ``(`` comments in one header field
+            (``limit-comment-depth``).
+        max_work: the parser's work for one message, counted in line tests: every line costs
+            one, plus one per open multipart boundary the parser tests it against
+            (``limit-work``).
+        max_part_bytes: largest decoded part that is kept (defect ``part-too-large``).
+        max_decoded_bytes: total decoded bytes kept for one message (defect
+            ``decoded-size-exceeded``).
+        max_text_chars: characters of any one text part that the classifier reads.
+    """
+
+    max_message_bytes: int = 64 * 1024 * 1024
+    max_depth: int = 32
+    max_parts: int = 512
+    max_headers: int = 4096
+    max_header_length: int = 64 * 1024
+    max_encoded_words: int = 256
+    max_rfc2231_sections: int = 128
+    max_comment_depth: int = 32
+    max_work: int = 4_000_000
+    max_part_bytes: int = 32 * 1024 * 1024
+    max_decoded_bytes: int = 64 * 1024 * 1024
+    max_text_chars: int = 256 * 1024
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"MimeLimits.{f.name} must be a positive int, got {value!r}")
+
+
+#: The limits every reader uses unless told otherwise.
+DEFAULT_LIMITS: Final = MimeLimits()
+
+#: The defect code of each ``limit-*`` limit, by :class:`MimeLimits` field.
+LIMIT_CODES: Final = {
+    "max_depth": "limit-depth",
+    "max_parts": "limit-parts",
+    "max_headers": "limit-header-count",
+    "max_header_length": "limit-header-length",
+    "max_encoded_words": "limit-encoded-words",
+    "max_rfc2231_sections": "limit-rfc2231",
+    "max_comment_depth": "limit-comment-depth",
+    "max_work": "limit-work",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MimeDefect:
+    """Something odd in a received message, with a stable code.
+
+    Attributes:
+        code: kebab-case and stable: a ``limit-*`` code of :data:`LIMIT_CODES`,
+            ``message-truncated``, ``parse-error``, ``boundary-repaired``.
+        detail: what was found, in words (may quote sizes, never message text).
+        offset: where in the (newline-normalised) bytes, or -1.
+    """
+
+    code: str
+    detail: str = ""
+    offset: int = -1
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True, slots=True)
+class Prescan:
+    """What one linear pass over a message's bytes found (see :func:`prescan`).
+
+    Attributes:
+        size: bytes scanned (after newline normalisation and truncation).
+        depth: deepest MIME nesting seen (an upper bound: text that looks like a multipart
+            header counts).
+        parts: MIME parts seen (delimiter lines of declared boundaries).
+        headers: header fields seen, in every header block.
+        work: the parser's estimated work, in line tests.
+        exceeded: the first limit passed, as a defect; None when within every limit.
+        header_end: offset just past the top-level header block (the blank line).
+        cut: where to stop parsing when a limit is passed: the end of the top-level header
+            block, or the start of the top-level header field that passed a limit.
+    """
+
+    size: int
+    depth: int
+    parts: int
+    headers: int
+    work: int
+    exceeded: MimeDefect | None
+    header_end: int
+    cut: int
+
+    @property
+    def over_limit(self) -> bool:
+        """Whether a ``limit-*`` limit was passed."""
+        return self.exceeded is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadMessage:
+    """A received message, parsed within the limits (see :func:`read_message`).
+
+    Attributes:
+        message: the parsed stdlib message; its headers only (possibly fewer of them) when a
+            limit was passed or the body could not be parsed.
+        defects: the reader's defects (limits, parse errors, repairs), in order.
+        prescan: the pre-scan, or None when a parsed ``Message`` was given.
+    """
+
+    message: Message
+    defects: tuple[MimeDefect, ...]
+    prescan: Prescan | None = None
+
+    @property
+    def over_limit(self) -> bool:
+        """Whether a ``limit-*`` limit was passed (the body was not read)."""
+        return any(d.code.startswith("limit-") for d in self.defects)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The defects' codes, in order."""
+        return tuple(d.code for d in self.defects)
+
+
+# -- the pre-scan -----------------------------------------------------------------------------
+
+# On b"\n" + the bytes, lower-cased (same offsets): a Content-Type header line, folded lines
+# included. Each pattern starts with a literal, which the regex engine finds fast.
+_CT_HEADER = re.compile(
+    rb"\ncontent-type:[ \t]*(?:\n[ \t]+)*([a-z0-9!#$&^_.+-]+/[^\n;]*)[^\n]*(?:\n[ \t][^\n]*)*"
+)
+_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\n]*)"|([^\s;"]+))', re.I)
+_FIELD_START = re.compile(rb"\n(?![ \t])")
+_RFC2231_SECTION = re.compile(rb"\*[0-9]+\*?[ \t]*=")
+_UNFOLD_B = re.compile(rb"\n(?=[ \t])")
+_PARENS = bytes(b for b in range(256) if b not in b"()")
+_PAREN_STEP = {40: 1, 41: -1}
+
+
+class _Over(Exception):
+    """Raised inside the pre-scan when a limit is passed (caught by :func:`_scan`)."""
+
+    def __init__(self, field: str, detail: str, offset: int) -> None:
+        super().__init__(detail)
+        self.defect = MimeDefect(LIMIT_CODES[field], detail, offset)
+
+
+def _comment_depth(field: bytes) -> int:
+    """The deepest ``(`` nesting of ``field``, as a comment parser counts it (``)`` below zero
+    is ignored). Linear, and at C speed: the parentheses are kept, then summed."""
+    parens = field.translate(None, _PARENS)
+    if not parens:
+        return 0
+    sums = list(accumulate(map(_PAREN_STEP.__getitem__, parens)))
+    lows = accumulate(sums, min, initial=0)
+    return max(s - min(low, 0) for s, low in zip(sums, lows, strict=False))
+
+
+class _Scanner:
+    """One pass over newline-normalised bytes (``text`` = ``b"\\n" + data``)."""
+
+    def __init__(self, text: bytes, limits: MimeLimits) -> None:
+        self.text = text
+        self.limits = limits
+        self.headers = 0
+        self.work = 0
+        self.depth = 0
+        self.parts = 0
+
+    def block(self, start: int, top: bool = False) -> int:
+        """Check the header block that starts at ``start`` (a ``\\n``); return its end (the
+        offset of the blank line's ``\\n``, or the end of the text)."""
+        text, limits = self.text, self.limits
+        end = text.find(b"\n\n", start)
+        end = len(text) if end < 0 else end
+        block = text[start:end]
+        n_lines = block.count(b"\n")
+        folded = block.count(b"\n ") + block.count(b"\n\t")
+        count = n_lines - folded
+        self.work += n_lines
+        if self.headers + count > limits.max_headers:
+            n = limits.max_headers - self.headers
+            starts = _FIELD_START.finditer(block)
+            offset = start
+            for i, m in enumerate(starts):
+                if i == n:
+                    offset = start + m.start()
+                    break
+            raise _Over("max_headers", f"more than {limits.max_headers} header fields", offset)
+        self.headers += count
+        if len(block) <= limits.max_header_length and not (
+            block.count(b"=?") > limits.max_encoded_words
+            or block.count(b"*") > limits.max_rfc2231_sections
+            or block.count(b"(") > limits.max_comment_depth
+        ):
+            return end
+        for m in _FIELD_START.finditer(block):
+            next_start = block.find(b"\n", m.end())
+            while next_start >= 0 and block[next_start + 1 : next_start + 2] in (b" ", b"\t"):
+                next_start = block.find(b"\n", next_start + 1)
+            field = block[m.start() : len(block) if next_start < 0 else next_start]
+            self._field(field, start + m.start())
+        return end
+
+    def _field(self, field: bytes, offset: int) -> None:
+        limits = self.limits
+        length = len(field) - 1 - field.count(b"\n") + 1  # unfolded, without the leading \n
+        if length > limits.max_header_length:
+            raise _Over(
+                "max_header_length",
+                f"a header field of {length:,} bytes (limit {limits.max_header_length:,})",
+                offset,
+            )
+        words = field.count(b"=?")
+        if words > limits.max_encoded_words:
+            raise _Over(
+                "max_encoded_words",
+                f"{words:,} encoded words in one header field (limit {limits.max_encoded_words})",
+                offset,
+            )
+        if field.count(b"*") > limits.max_rfc2231_sections:
+            sections = len(_RFC2231_SECTION.findall(field))
+            if sections > limits.max_rfc2231_sections:
+                raise _Over(
+                    "max_rfc2231_sections",
+                    f"{sections:,} RFC 2231 parameter sections in one header field "
+                    f"(limit {limits.max_rfc2231_sections})",
+                    offset,
+                )
+        if field.count(b"(") > limits.max_comment_depth:
+            depth = _comment_depth(field)
+            if depth > limits.max_comment_depth:
+                raise _Over(
+                    "max_comment_depth",
+                    f"comments nested {depth} deep (limit {limits.max_comment_depth})",
+                    offset,
+                )
+
+    def charge(self, start: int, end: int, open_levels: int) -> None:
+        """Count the parser's line tests between two offsets, ``open_levels`` boundaries open."""
+        if end <= start:
+            return
+        self.work += self.text.count(b"\n", start, end) * (1 + open_levels)
+        if self.work > self.limits.max_work:
+            raise _Over(
+                "max_work",
+                f"parsing would take over {self.limits.max_work:,} line tests",
+                end,
+            )
+
+
+def _content_type(block: bytes) -> tuple[bytes, bytes | None]:
+    """The lower-case content type of a header block (``b""`` when none) and its boundary."""
+    m = _CT_HEADER.search(block.lower())
+    if m is None:
+        return b"", None
+    ctype = m.group(1).strip()
+    boundary: bytes | None = None
+    if ctype.startswith(b"multipart/"):
+        p = _BOUNDARY_PARAM.search(block, m.start(), m.end())
+        boundary = (p.group(1) if p.group(1) is not None else p.group(2)) if p else None
+    return ctype, boundary
+
+
+def _scan(text: bytes, limits: MimeLimits, *, headers_only: bool = False) -> Prescan:
+    """The pre-scan of ``text`` (``b"\\n"`` + newline-normalised bytes); offsets are into the
+    data, i.e. one less than into ``text``."""
+    scanner = _Scanner(text, limits)
+    header_end = -1
+    exceeded: MimeDefect | None = None
+    try:
+        header_end = scanner.block(0, top=True)
+        if not headers_only:
+            _structure(scanner, header_end)
+    except _Over as over:
+        exceeded = over.defect
+    size = len(text) - 1
+    # text offsets are data offsets of what follows the newline they point at
+    top_end = min(header_end, size) if header_end >= 0 else size
+    cut = top_end
+    if exceeded is not None and exceeded.offset < top_end:
+        cut = max(exceeded.offset, 0)
+    return Prescan(
+        size=size,
+        depth=scanner.depth,
+        parts=scanner.parts,
+        headers=scanner.headers,
+        work=scanner.work,
+        exceeded=exceeded,
+        header_end=top_end,
+        cut=cut,
+    )
+
+
+def _structure(scanner: _Scanner, header_end: int) -> None:
+    """Walk the MIME structure from the top-level header block that ends at ``header_end``."""
+    text, limits = scanner.text, scanner.limits
+    # the open multiparts: (boundary, the nesting level of the multipart part)
+    stack: list[tuple[bytes, int]] = []
+    pos = header_end
+    block_start, block_end = 0, header_end
+    level = 0  # the nesting level of the part whose header block was just read
+
+    def deeper(at: int) -> None:
+        scanner.depth = max(scanner.depth, level)
+        if level > limits.max_depth:
+            raise _Over("max_depth", f"MIME parts nested over {limits.max_depth} levels", at)
+
+    while True:
+        ctype, boundary = _content_type(text[block_start:block_end])
+        if ctype == b"message/delivery-status":
+            # the body is a series of header blocks, up to the next delimiter
+            level += 1
+            deeper(block_start)
+            nxt = _next_delimiter(text, pos, [b for b, _ in stack])
+            stop = len(text) if nxt is None else nxt[0]
+            at = block_end + 1
+            while at < stop:
+                at = scanner.block(at) + 1
+            scanner.charge(pos, stop, len(stack))
+            pos = stop
+        elif ctype.startswith(b"message/"):
+            # an attached message: its header block follows, and may open more levels
+            level += 1
+            deeper(block_start)
+            if block_end >= len(text) - 1:
+                return
+            block_start, block_end = block_end + 1, scanner.block(block_end + 1)
+            scanner.charge(pos, block_end, len(stack))
+            pos = block_end
+            continue
+        elif ctype.startswith(b"multipart/") and boundary:
+            level += 1
+            deeper(block_start)
+            stack.append((boundary, level))
+        nxt = _next_delimiter(text, pos, [b for b, _ in stack])
+        if nxt is None:
+            scanner.charge(pos, len(text), len(stack))
+            return
+        at, hit, closing, line_end = nxt
+        scanner.charge(pos, at, len(stack))
+        index = max(i for i, (b, _) in enumerate(stack) if b == hit)
+        level = stack[index][1]
+        if closing:
+            del stack[index:]
+            pos = line_end
+            block_start = block_end = pos  # no header block after a closing delimiter
+            if not stack:
+                scanner.charge(pos, len(text), 0)
+                return
+            level -= 1
+            continue
+        del stack[index + 1 :]
+        scanner.parts += 1
+        if scanner.parts > limits.max_parts:
+            raise _Over("max_parts", f"more than {limits.max_parts} MIME parts", at)
+        block_start = line_end
+        block_end = scanner.block(line_end)
+        scanner.charge(line_end, block_end, len(stack))
+        pos = block_end
+
+
+_DELIM_CACHE: dict[tuple[bytes, ...], re.Pattern[bytes]] = {}
+
+
+def _next_delimiter(
+    text: bytes, pos: int, stack: list[bytes]
+) -> tuple[int, bytes, bool, int] | None:
+    """The next delimiter line of an open boundary at or after ``pos``: (offset of its
+    ``\\n``, boundary, closing, offset of the line's end ``\\n``), or None."""
+    if not stack:
+        return None
+    key = tuple(sorted(set(stack), key=len, reverse=True))
+    pattern = _DELIM_CACHE.get(key)
+    if pattern is None:
+        if len(_DELIM_CACHE) > 256:
+            _DELIM_CACHE.clear()
+        alternatives = b"|".join(re.escape(b) for b in key)
+        pattern = re.compile(rb"\n--(" + alternatives + rb")(--)?[ \t]*(?=\n|\Z)")
+        _DELIM_CACHE[key] = pattern
+    m = pattern.search(text, pos)
+    if m is None:
+        return None
+    return m.start(), m.group(1), m.group(2) is not None, m.end()
+
+
+def _normalised(raw: bytes) -> bytes:
+    """CRLF and lone CR become LF (bytes.replace is far faster than a regex here)."""
+    if b"\r" in raw:
+        return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return raw
+
+
+def prescan(raw: bytes, limits: MimeLimits = DEFAULT_LIMITS) -> Prescan:
+    """One linear pass over ``raw``, before any parse: which limit (if any) it passes.
+
+    Offsets in the result are into the newline-normalised bytes (CRLF and CR become LF), which
+    is what :func:`read_message` parses. Never raises on content.
+
+    >>> prescan(b"Subject: x\\n\\nhello\\n").over_limit
+    False
+    >>> prescan(b"Subject: " + b"=?utf-8?q?a?= " * 300 + b"\\n\\n").exceeded.code
+    'limit-encoded-words'
+
+    Raises:
+        TypeError: when ``raw`` is not bytes.
+    """
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise TypeError(f"prescan expects bytes, not {type(raw).__name__}")
+    data = _normalised(bytes(raw))[: limits.max_message_bytes]
+    return _scan(b"\n" + data, limits)
+
+
+def read_message(
+    data: bytes | bytearray | memoryview | str | Message,
+    *,
+    limits: MimeLimits = DEFAULT_LIMITS,
+    policy: Policy = compat32,
+    normalize_newlines: bool = True,
+    headers_only: bool = False,
+) -> ReadMessage:
+    """Parse one received message within ``limits``. Never raises on content.
+
+    Bytes (or str, encoded as UTF-8) are pre-scanned (:func:`prescan`) and parsed with
+    ``policy``. Past a ``limit-*`` limit, only the top-level header block is parsed (and only
+    up to the header field that passed a limit, when it is in that block). A parser failure
+    (``RecursionError`` included) becomes a ``parse-error`` defect and a headers-only parse.
+    A parsed ``Message`` is returned as it is, with the limits of its structure checked.
+
+    Args:
+        data: the message.
+        limits: the bounds on the work.
+        policy: the stdlib policy to parse with (``compat32``, the fastest, by default).
+        normalize_newlines: parse with CRLF and CR turned into LF (the default; the stdlib
+            parses faster and payloads then use LF). With False, the bytes are parsed as they
+            are (the pre-scan still reads them normalised).
+        headers_only: read the top-level header block alone (the body is neither scanned nor
+            parsed).
+
+    Raises:
+        TypeError: when ``data`` is none of bytes, bytearray, memoryview, str or Message.
+    """
+    defects: list[MimeDefect] = []
+    if isinstance(data, Message):
+        _check_tree(data, limits, defects)
+        return ReadMessage(data, tuple(defects), None)
+    if isinstance(data, str):
+        raw = data.encode("utf-8", "surrogateescape")
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+    else:
+        raise TypeError(f"expected bytes, str or email.message.Message, not {type(data).__name__}")
+    if len(raw) > limits.max_message_bytes:
+        raw = raw[: limits.max_message_bytes]
+        defects.append(
+            MimeDefect(
+                "message-truncated",
+                f"cut at {limits.max_message_bytes:,} bytes",
+                limits.max_message_bytes,
+            )
+        )
+    normal = _normalised(raw)
+    scan = _scan(b"\n" + normal, limits, headers_only=headers_only)
+    source = normal if normalize_newlines else raw
+    if scan.exceeded is not None or headers_only:
+        if scan.exceeded is not None:
+            defects.append(scan.exceeded)
+        head = normal[: scan.cut]
+        if not normalize_newlines:
+            head = head.replace(b"\n", b"\r\n") if b"\r\n" in raw[: scan.cut + 2] else head
+        return ReadMessage(_headers_only(head, policy, defects), tuple(defects), scan)
+    try:
+        msg = email.message_from_bytes(source, policy=policy)
+        if any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]):
+            msg = _repair_boundary(source, msg, policy, defects)
+    except Exception as exc:  # RecursionError, MemoryError, or a stdlib corner case
+        defects.append(MimeDefect("parse-error", type(exc).__name__))
+        msg = _headers_only(source[: scan.header_end], policy, defects)
+    return ReadMessage(msg, tuple(defects), scan)
+
+
+def _headers_only(head: bytes, policy: Policy, defects: list[MimeDefect]) -> Message:
+    try:
+        parsed: Message = email.parser.BytesParser(policy=policy).parsebytes(head, headersonly=True)
+    except Exception as exc:
+        defects.append(MimeDefect("parse-error", type(exc).__name__))
+        return Message(policy=policy)
+    return parsed
+
+
+def _check_tree(msg: Message, limits: MimeLimits, defects: list[MimeDefect]) -> None:
+    """The structure limits, checked on a message parsed by the caller."""
+    codes: list[str] = []
+    for _ in walk(msg, limits, codes):
+        pass
+    defects.extend(MimeDefect(code) for code in dict.fromkeys(codes))
+
+
+_DASH_LINE = re.compile(rb"^--([^\s]{1,200}?)(?:--)?[ \t]*$", re.M)
+
+
+def _repair_boundary(
+    data: bytes, msg: Message, policy: Policy, defects: list[MimeDefect]
+) -> Message:
+    """Re-parse a top-level multipart whose declared boundary never occurs in its body.
+
+    The boundary actually used is the first ``--token`` line that occurs at least twice.
+    """
+    old = msg.get_boundary()
+    head_end = data.find(b"\n\n")
+    if old is None or head_end < 0:
+        return msg
+    body = data[head_end : head_end + 1_000_000]
+    for m in _DASH_LINE.finditer(body):
+        token = m.group(1)
+        if body.count(b"\n--" + token) >= 2:
+            head = data[:head_end].replace(
+                old.encode("utf-8", "surrogateescape"),
+                token.decode("latin-1").encode("utf-8", "surrogateescape"),
+                1,
+            )
+            defects.append(MimeDefect("boundary-repaired", "the declared boundary is unused"))
+            try:
+                return email.message_from_bytes(head + data[head_end:], policy=policy)
+            except Exception:
+                return msg
+    return msg
+
+
+def load_message(raw: object, limits: MimeLimits, defects: list[str]) -> Message:
+    """:func:`read_message` for the readers that collect defects as strings (their codes).
+
+    Raises:
+        TypeError: when ``raw`` is none of bytes, bytearray, memoryview, str or Message.
+    """
+    if not isinstance(raw, (bytes, bytearray, memoryview, str, Message)):
+        raise TypeError(f"expected bytes, str or email.message.Message, not {type(raw).__name__}")
+    read = read_message(raw, limits=limits)
+    defects.extend(d.code for d in read.defects)
+    return read.message
+
+
+def walk(
+    msg: Message, limits: MimeLimits, defects: list[str]
+) -> Iterator[tuple[Message, str, tuple[str, ...]]]:
+    """Yield ``(part, content type, ancestor content types)`` depth-first, within the limits.
+
+    ``message/rfc822`` parts are yielded but not entered (they are the returned original).
+    Past ``max_parts`` or ``max_depth``, ``limit-parts`` or ``limit-depth`` is added to
+    ``defects`` and the walk stops going further.
+    """
+    stack: list[tuple[Message, int, tuple[str, ...]]] = [(msg, 0, ())]
+    count = 0
+    while stack:
+        part, depth, ancestors = stack.pop()
+        count += 1
+        if count > limits.max_parts:
+            defects.append("limit-parts")
+            return
+        ctype = content_type(part)
+        yield part, ctype, ancestors
+        if not part.is_multipart():
+            continue
+        if ctype.startswith("message/"):
+            continue
+        payload = part.get_payload()
+        if not isinstance(payload, list):
+            continue
+        if depth + 1 > limits.max_depth:
+            defects.append("limit-depth")
+            continue
+        children = (*ancestors, ctype)
+        # reversed so that the first child is walked first
+        for child in reversed(payload[: limits.max_parts]):
+            if isinstance(child, Message):
+                stack.append((child, depth + 1, children))
+
+
+def content_type(part: Message) -> str:
+    """The lower-case content type, defaulting like the stdlib (never raises)."""
+    try:
+        return part.get_content_type()
+    except Exception:
+        return "text/plain"
+
+
+def param(part: Message, name: str, header: str = "content-type") -> str | None:
+    """A decoded MIME parameter (RFC 2231 aware), or None. Never raises.
+
+    A header written with raw 8-bit bytes (RFC 6532 mail, or a careless client) is read as
+    UTF-8 (else Latin-1) instead of the stdlib's replacement characters.
+    """
+    try:
+        raw: object = part.get(header)
+        if raw is None:
+            return None
+        if isinstance(raw, str) and name.lower() not in raw.lower():
+            # every parameter name the stdlib reads is part of the header's text
+            return None
+        if type(raw) is str and type(part).get_param is Message.get_param:
+            simple = _simple_param(raw, name)
+            if simple is not None:
+                return _unescape(simple)
+        if isinstance(raw, email.header.Header):
+            part = _eight_bit_clone(part, header)
+        value = part.get_param(name, header=header)
+    except Exception:
+        return None
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        try:
+            return _unescape(email.utils.collapse_rfc2231_value(value))
+        except Exception:
+            return _unescape(str(value[2]))
+    return _unescape(str(value))
+
+
+#: A header value whose parameters the stdlib reads in the plain way: ASCII, a main value
+#: without quotes or ``=``, then ``; name=value`` pairs whose names have no ``*`` (no RFC 2231)
+#: and whose values, quoted or not, have no quote, backslash, angle bracket or ``;`` inside.
+_SIMPLE_PARAMS = re.compile(
+    r'[^;"\\<>=]*(?:;[ \t\r\n]*[A-Za-z0-9-]+[ \t\r\n]*=[ \t\r\n]*'
+    r'(?:"[^";\\<>]*"|[^;"\\<>\s]*)[ \t\r\n]*)*'
+)
+_SIMPLE_PAIR = re.compile(r';\s*([A-Za-z0-9-]+)\s*=\s*("[^"]*"|[^;\s]*)')
+
+
+def _simple_param(raw: str, name: str) -> str | None:
+    """What ``Message.get_param(name)`` returns for a header value of the plain form
+    (:data:`_SIMPLE_PARAMS`), read without the stdlib's general parser; None when the value is
+    not of that form, or the parameter is absent (the caller then asks the stdlib)."""
+    if not raw.isascii() or _SIMPLE_PARAMS.fullmatch(raw) is None:
+        return None
+    want = name.lower()
+    if raw.split(";", 1)[0].strip().lower() == want:
+        return None  # the main value has the parameter's name: the stdlib's own reading
+    for m in _SIMPLE_PAIR.finditer(raw):
+        if m.group(1).lower() == want:
+            value = m.group(2)
+            if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+                value = value[1:-1]
+            return value
+    return None
+
+
+def _eight_bit_clone(part: Message, header: str) -> Message:
+    """A headers-only copy of ``part`` with ``header``'s raw 8-bit value decoded to text."""
+    clone = Message()
+    for key, value in part.raw_items():
+        if key.lower() == header.lower():
+            clone[key] = _unescape(str(value))
+            break
+    return clone
+
+
+def _unescape(value: str) -> str:
+    """Raw 8-bit header bytes (kept by the parser as surrogates) read as UTF-8, else Latin-1."""
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+class Headers:
+    """The top-level headers of a message, indexed by lower-case name for repeated lookups.
+
+    ``get``, ``get_all`` and ``in`` answer exactly as the same methods of the message do
+    (first value, every value in order, through the message's policy), but each costs one dict
+    lookup instead of a scan of every header. A message whose class redefines those methods
+    is asked directly.
+    """
+
+    __slots__ = ("_index", "_msg", "_policy")
+
+    def __init__(self, msg: Message) -> None:
+        self._msg = msg
+        self._index: dict[str, list[tuple[str, str]]] | None = None
+        cls = type(msg)
+        if (
+            cls.get is Message.get
+            and cls.get_all is Message.get_all
+            and cls.__contains__ is Message.__contains__
+        ):
+            try:
+                index: dict[str, list[tuple[str, str]]] = {}
+                for k, v in msg.raw_items():
+                    index.setdefault(k.lower(), []).append((k, v))
+                self._policy = msg.policy
+                self._index = index
+            except Exception:  # anything odd: ask the message itself
+                self._index = None
+
+    def get(self, name: str) -> object:
+        """The first ``name`` header as ``Message.get`` gives it, or None."""
+        if self._index is None:
+            return self._msg.get(name)
+        pairs = self._index.get(name.lower())
+        if not pairs:
+            return None
+        k, v = pairs[0]
+        return self._policy.header_fetch_parse(k, v)
+
+    def get_all(self, name: str, failobj: list[object]) -> list[object]:
+        """Every ``name`` header as ``Message.get_all`` gives them, or ``failobj``."""
+        if self._index is None:
+            found = self._msg.get_all(name)
+            return failobj if found is None else list(found)
+        pairs = self._index.get(name.lower())
+        if not pairs:
+            return failobj
+        fetch = self._policy.header_fetch_parse
+        return [fetch(k, v) for k, v in pairs]
+
+    def __contains__(self, name: str) -> bool:
+        if self._index is None:
+            return name in self._msg
+        return name.lower() in self._index
+
+
+def _first(msg: Message | Headers, name: str) -> object:
+    """The first ``name`` header as the message gives it, or None (also when reading fails)."""
+    try:
+        return msg.get(name)
+    except Exception:
+        return None
+
+
+def header(msg: Message | Headers, name: str) -> str:
+    """The first ``name`` header, RFC 2047-decoded and unfolded; ``""`` when absent."""
+    value = _first(msg, name)
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):  # raw 8-bit header bytes
+        try:
+            chunks = email.header.decode_header(value)  # a Header object: its own chunks
+            return " ".join(
+                "".join(
+                    bytes_to_str(c, cs) if isinstance(c, bytes) else c for c, cs in chunks
+                ).split()
+            )
+        except Exception:
+            return ""
+    return decode_words(str(value))
+
+
+def raw_header(msg: Message | Headers, name: str) -> str:
+    """The first ``name`` header unfolded but NOT RFC 2047-decoded (raw 8-bit read as UTF-8).
+
+    Addresses must be read from this form: an encoded word is display-name text, so an address
+    written inside one (``=?utf-8?q?=3Cx=40y=3E?=``) is not the sender's address.
+    """
+    value = _first(msg, name)
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        try:
+            text = str(value)
+        except Exception:
+            return ""
+    else:
+        text = str(value)
+    if "\n" in text or "\r" in text:
+        text = _FOLD.sub(" ", text)
+    return _unescape(text).strip()
+
+
+def header_all(msg: Message | Headers, name: str) -> list[str]:
+    """Every ``name`` header, raw (not decoded)."""
+    try:
+        return [str(v) for v in msg.get_all(name, [])]
+    except Exception:
+        return []
+
+
+_FOLD = re.compile(r"\r?\n[ \t]+|\r|\n")
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words and unfold, as the stdlib's ``decode_header`` reads them
+    (same words, same joins), in linear time. Never raises."""
+    if "\n" in value or "\r" in value:
+        value = _FOLD.sub(" ", value)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # raw 8-bit bytes kept as surrogates by the parser
+            value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if "=?" not in value:
+        return value.strip()
+    try:
+        parts = decode_header(value)
+    except Exception:
+        return value.strip()
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, bytes):
+            out.append(bytes_to_str(chunk, charset))
+        else:
+            out.append(chunk)
+    return "".join(out).strip()
+
+
+# The stdlib's encoded word (email.header.ecre), read by decode_header below without its
+# regex's backtracking: the charset runs to the next "?", the text to the next "?=".
+_EW_START = re.compile(r"=\?[^?]*\?[qQbB]\?")
+_ECRE = re.compile(r"=\?[^?]*?\?[qQbB]\?.*?\?=", re.MULTILINE)  # email.header.ecre
+
+
+def decode_header(value: str) -> list[tuple[bytes | str, str | None]]:
+    """What :func:`email.header.decode_header` returns for a str, in linear time.
+
+    The stdlib pops words from the front of a list, joins bytes one word at a time and retries
+    its pattern to the end of the line from every ``=?``: all quadratic. Raises
+    ``email.errors.HeaderParseError`` where it does (broken base64).
+    """
+    words: list[tuple[str, str | None, str | None]] = []
+    encoded = False
+    for line in value.splitlines():
+        pos = 0
+        first = True
+        end_any = line.find("?=")
+        while True:
+            m = _EW_START.search(line, pos) if end_any >= 0 else None
+            close = -1
+            while m is not None:
+                close = line.find("?=", m.end())
+                if close >= 0:
+                    break
+                m = None  # no "?=" after this start: none after any later start either
+            unencoded = line[pos : m.start()] if m is not None else line[pos:]
+            if first:
+                unencoded = unencoded.lstrip()
+                first = False
+            if unencoded:
+                words.append((unencoded, None, None))
+            if m is None:
+                break
+            encoded = True
+            charset = line[m.start() + 2 : m.end() - 3].lower()
+            encoding = line[m.end() - 2].lower()
+            words.append((line[m.end() : close], encoding, charset))
+            pos = close + 2
+    if not encoded and (
+        len(value.splitlines()) < 2 or len(value) > 4096 or _ECRE.search(value) is None
+    ):
+        # no encoded word (one spanning a line break is looked for in short values only)
+        return [(value, None)]
+    keep = [True] * len(words)
+    for n, w in enumerate(words):
+        if n > 1 and w[1] and words[n - 2][1] and words[n - 1][0].isspace():
+            keep[n - 1] = False
+    decoded: list[tuple[bytes | str, str | None]] = []
+    for (text, how, word_charset), kept in zip(words, keep, strict=True):
+        if not kept:
+            continue
+        if how is None:
+            decoded.append((text, word_charset))
+        elif how == "q":
+            decoded.append((email.quoprimime.header_decode(text), word_charset))
+        else:
+            pad = len(text) % 4
+            if pad:
+                text += "==="[: 4 - pad]
+            try:
+                decoded.append((email.base64mime.decode(text), word_charset))
+            except binascii.Error:
+                raise email.errors.HeaderParseError("Base64 decoding error") from None
+    collapsed: list[tuple[bytes | str, str | None]] = []
+    run: list[bytes] = []
+    last_charset: str | None = None
+    for word, word_charset in decoded:
+        data = bytes(word, "raw-unicode-escape") if isinstance(word, str) else word
+        if not run:
+            run, last_charset = [data], word_charset
+        elif word_charset != last_charset:
+            collapsed.append((_join_run(run, last_charset), last_charset))
+            run, last_charset = [data], word_charset
+        else:
+            run.append(data)
+    collapsed.append((_join_run(run, last_charset), last_charset))
+    return collapsed
+
+
+def _join_run(run: list[bytes], charset: str | None) -> bytes:
+    return (b" " if charset is None else b"").join(run)
+
+
+def bytes_to_str(data: bytes, charset: str | None) -> str:
+    cs = (charset or "").strip().lower() or "ascii"
+    if cs in ("unknown-8bit", "x-unknown", "us-ascii", "ascii"):
+        cs = "utf-8"
+    try:
+        return data.decode(cs, "replace")
+    except (LookupError, ValueError):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def payload_bytes(part: Message, limits: MimeLimits, defects: list[str]) -> bytes:
+    """The decoded body of a leaf part, cut at ``max_part_bytes``. Never raises."""
+    try:
+        payload = part.get_payload()
+    except Exception:
+        defects.append("payload-unreadable")
+        return b""
+    if not isinstance(payload, str):
+        return b""
+    if len(payload) > limits.max_part_bytes * 2:
+        defects.append("part-too-large")
+        payload = payload[: limits.max_part_bytes * 2]
+        part = _clone_with_payload(part, payload)
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        defects.append("payload-undecodable")
+        data = payload.encode("latin-1", "replace")
+    if not isinstance(data, bytes):
+        return b""
+    if len(data) > limits.max_part_bytes:
+        if "part-too-large" not in defects:
+            defects.append("part-too-large")
+        data = data[: limits.max_part_bytes]
+    return data
+
+
+def _clone_with_payload(part: Message, payload: str) -> Message:
+    clone = Message()
+    for k, v in part.items():
+        clone[k] = v
+    clone.set_payload(payload)
+    return clone
+
+
+def part_text(part: Message, limits: MimeLimits, defects: list[str]) -> str:
+    """The decoded text of a ``text/*`` leaf part, cut at ``max_text_chars``. Never raises."""
+    data = payload_bytes(part, limits, defects)
+    if len(data) > limits.max_text_chars * 4:
+        data = data[: limits.max_text_chars * 4]
+    text = bytes_to_str(data, param(part, "charset"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text[: limits.max_text_chars]
+
+
+_TAG_NAME = re.compile(r"(script|style)\b", re.I)
+_ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
+_TAG_REACH = 2000
+
+
+def html_to_text(html: str) -> str:
+    r"""A crude HTML-to-text conversion for phrase matching, linear in the text.
+
+    A ``<script>`` or ``<style>`` element goes up to its end tag, any other tag (of at most
+    2,000 characters) goes; each becomes a space. Written as a scan rather than the pattern
+    ``<(script|style)\b.*?</\1\s*>|<[^>]{0,2000}>`` (whose result it gives), which rescans
+    to the end of the text from every unclosed ``<script>``.
+    """
+    if "<" not in html:
+        return _entities(html)
+    out: list[str] = []
+    pos = 0
+    start = html.find("<")
+    next_gt = -2  # the first ">" at or after the last search point (-1: none left)
+    # per element name: (searched from, the first end tag found from there, or None)
+    closers: dict[str, tuple[int, re.Match[str] | None]] = {}
+    while start >= 0:
+        m = _TAG_NAME.match(html, start + 1)
+        end = -1
+        if m is not None:
+            closer = _closer(html, m.group(1).lower(), m.end(), closers)
+            if closer is not None:
+                end = closer.end()
+        if end < 0:
+            if next_gt != -1 and next_gt < start + 1:
+                next_gt = html.find(">", start + 1)
+            if next_gt >= 0 and next_gt - start - 1 <= _TAG_REACH:
+                end = next_gt + 1
+        if end < 0:
+            start = html.find("<", start + 1)
+            continue
+        out.append(html[pos:start])
+        out.append(" ")
+        pos = end
+        start = html.find("<", end)
+    out.append(html[pos:])
+    return _entities("".join(out))
+
+
+def _closer(
+    html: str, name: str, after: int, cache: dict[str, tuple[int, re.Match[str] | None]]
+) -> re.Match[str] | None:
+    """The first end tag of ``name`` at or after ``after``; each stretch of text is searched
+    once (a failed search answers for every later start, a found tag for every start before
+    it)."""
+    found = cache.get(name)
+    if found is not None:
+        searched_from, match = found
+        if searched_from <= after and (match is None or match.start() >= after):
+            return match
+    match = _end_tag(name).search(html, after)
+    cache[name] = (after, match)
+    return match
+
+
+_END_TAGS: dict[str, re.Pattern[str]] = {}
+
+
+def _end_tag(name: str) -> re.Pattern[str]:
+    pattern = _END_TAGS.get(name)
+    if pattern is None:
+        pattern = _END_TAGS[name] = re.compile(rf"</{name}\s*>", re.I)
+    return pattern
+
+
+def _entities(text: str) -> str:
+    for entity, char in _ENTITIES.items():
+        if entity in text:
+            text = text.replace(entity, char)
+    return text
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, strip accents, turn typographic quotes into ASCII, collapse white space."""
+    if not text.isascii():
+        text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u00a0", " ")
+        # accents become their base letter; other non-ASCII (no phrase uses it) goes away
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join(text.lower().split())
+
+
+_ADDR = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253})")
+
+
+def mailboxes(value: str, limit: int = 100) -> list[str]:
+    """Every addr-spec of a raw address header (lower-case, in order, without duplicates).
+
+    ``a@x, b@y``, ``<a@x>, <b@y>``, ``Name <a@x>, Other <b@y>`` and groups
+    (``team: a@x, b@y;``) all count; so does any address-like token elsewhere in the value
+    (a comment, a broken list), since a reader that trusts one mailbox must see all of them.
+    Read the raw header (encoded words not decoded): an encoded word is display-name text.
+
+    >>> mailboxes('MAILER-DAEMON@mx.fr, "P" <279035121518989@patient.mssante.fr>')
+    ['mailer-daemon@mx.fr', '279035121518989@patient.mssante.fr']
+    """
+    found: list[str] = []
+    if "\n" in value or "\r" in value:
+        value = " ".join(value.split())
+    if len(value) > 64 * 1024:
+        value = value[: 64 * 1024]
+    try:
+        pairs = email.utils.getaddresses([value])
+    except Exception:  # RecursionError on nested comments, or a parser corner case
+        pairs = []
+    for _, address in pairs:
+        address = address.strip().lower()
+        if "@" in address and address not in found:
+            found.append(address)
+    for address in find_addresses(value):
+        address = address.lower()
+        if address not in found:
+            found.append(address)
+    return found[:limit]
+
+
+def find_addresses(text: str) -> list[str]:
+    """Addresses in free text, in order, without duplicates (trailing dots removed)."""
+    seen: list[str] = []
+    for m in _ADDR.finditer(text):
+        addr = m.group(0).strip(".-'").rstrip(".")
+        if "@" not in addr or addr.startswith("@"):
+            continue
+        if addr.lower() not in (s.lower() for s in seen):
+            seen.append(addr)
+    return seen
+
+
+_SIMPLE_ADDR = re.compile(r"(?:rfc822;\s*)?<?([^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+)>?", re.I)
+
+
+def bare_address(value: str) -> str:
+    """The addr-spec of a header or DSN field value (display name, ``<>``, ``rfc822;`` gone)."""
+    value = value.strip()
+    simple = _SIMPLE_ADDR.fullmatch(value)
+    if simple:
+        return simple.group(1)
+    if ";" in value[:12]:
+        typ, _, rest = value.partition(";")
+        if typ.strip().lower() in ("rfc822", "x400", "unknown", "utf-8", "x-local"):
+            value = rest.strip()
+    if "<" in value and ">" in value:
+        inner = value[value.find("<") + 1 : value.find(">", value.find("<"))]
+        if "@" in inner or not inner:
+            return inner.strip()
+    try:
+        _, addr = email.utils.parseaddr(value)
+    except Exception:
+        addr = ""
+    return (addr or value).strip().strip("<>").strip()
+
+
+_MSGID = re.compile(r"<[^<>\s]{1,990}@[^<>\s]{1,990}>|<[^<>\s]{1,990}>")
+
+
+def message_ids(value: str) -> list[str]:
+    """Message ids (with angle brackets) found in a header value; bare ids get brackets."""
+    found = _MSGID.findall(value)
+    if found:
+        return found
+    value = value.strip()
+    if value and " " not in value and "@" in value and len(value) < 1000:
+        return [f"<{value}>"]
+    return []
