@@ -7,7 +7,20 @@ time: speed lives in ``benchmarks/``.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mssc.conformance import RULES, Direction, check, defect_rule
+from mssc.conformance._facts import split_address_list
+from mssc.mime import DEFAULT_LIMITS, LIMIT_CODES, MimeLimits
+
+ROOT = Path(__file__).resolve().parent.parent
 
 HEAD = (
     b"Message-ID: <4f1c2a9e.attaque@chu-exemple.mssante.fr>\r\n"
@@ -42,13 +55,13 @@ def long_plain_subject(octets: int) -> bytes:
 
 
 def single_header(octets: int) -> bytes:
-    """One header field of ``octets`` letters on one line (20 MB)."""
-    return HEAD + b"Subject: x\r\nX-Long: " + b"a" * octets + b"\r\n" + TEXT
+    """One header field of ``octets`` octets of short words on one line (20 MB)."""
+    return HEAD + b"Subject: x\r\nX-Long: " + b"ab " * (octets // 3) + b"\r\n" + TEXT
 
 
 def folded_header(octets: int) -> bytes:
-    """One header field of ``octets`` octets folded into 78-octet lines (12 MB)."""
-    line = b"\r\n " + b"a" * 75
+    """One header field of ``octets`` octets of words folded into 78-octet lines (12 MB)."""
+    line = b"\r\n " + b"ab " * 25
     return HEAD + b"Subject: x\r\nX-Folded: a" + line * (octets // len(line)) + b"\r\n" + TEXT
 
 
@@ -89,14 +102,129 @@ def nested_lines(depth: int, lines: int) -> bytes:
     return b"".join(out)
 
 
-ATTACKS: dict[str, Callable[[], bytes]] = {
-    "parts": lambda: many_parts(20_000),
-    "header lines": lambda: many_header_lines(200_000),
-    "plain subject": lambda: long_plain_subject(800_000),
-    "single header": lambda: single_header(20_000_000),
-    "folded header": lambda: folded_header(12_000_000),
-    "rfc2231": lambda: rfc2231_sections(200_000),
-    "encoded words": lambda: encoded_word_subject(16_000),
-    "parentheses": lambda: nested_parentheses(300),
-    "nesting x lines": lambda: nested_lines(50, 1_000_000),
+def many_mailboxes(n: int) -> bytes:
+    """A ``To`` of ``n`` mailboxes that each cost the stdlib's address parser dearly."""
+    hostile = ", ".join(['"a" ' * 60 + "<x@chu.mssante.fr>"] * n)
+    return HEAD.replace(b"To: ", b"To: " + hostile.encode() + b", ") + b"Subject: x\r\n" + TEXT
+
+
+#: Each attack family of issue 11 at a size that took the old check() over 5 s (or crashed it),
+#: with the reader defect that now stops it first.
+ATTACKS: dict[str, tuple[Callable[[], bytes], str]] = {
+    "parts": (lambda: many_parts(20_000), "limit-parts"),
+    "header lines": (lambda: many_header_lines(200_000), "limit-header-count"),
+    "plain subject": (lambda: long_plain_subject(800_000), "limit-header-length"),
+    "single header": (lambda: single_header(20_000_000), "limit-header-length"),
+    "folded header": (lambda: folded_header(12_000_000), "limit-header-length"),
+    "rfc2231": (lambda: rfc2231_sections(200_000), "limit-header-length"),
+    "encoded words": (lambda: encoded_word_subject(16_000), "limit-header-length"),
+    "parentheses": (lambda: nested_parentheses(1_000), "limit-comment-depth"),
+    "nesting x lines": (lambda: nested_lines(50, 1_000_000), "limit-depth"),
+    "lines under nesting": (lambda: nested_lines(30, 1_000_000), "limit-work"),
 }
+
+#: Each reader limit, crossed at a small size (within every other limit).
+JUST_OVER: dict[str, Callable[[], bytes]] = {
+    "limit-depth": lambda: nested_lines(DEFAULT_LIMITS.max_depth + 1, 1),
+    "limit-parts": lambda: many_parts(DEFAULT_LIMITS.max_parts + 1),
+    "limit-header-count": lambda: many_header_lines(DEFAULT_LIMITS.max_headers + 1),
+    "limit-header-length": lambda: single_header(DEFAULT_LIMITS.max_header_length + 3),
+    "limit-encoded-words": lambda: encoded_word_subject(DEFAULT_LIMITS.max_encoded_words + 1),
+    "limit-rfc2231": lambda: rfc2231_sections(DEFAULT_LIMITS.max_rfc2231_sections + 1),
+    "limit-comment-depth": lambda: nested_parentheses(DEFAULT_LIMITS.max_comment_depth + 1),
+    "limit-work": lambda: nested_lines(20, DEFAULT_LIMITS.max_work // 20 + 1),
+}
+
+
+def _limit_code(defect: str) -> str:
+    found = defect_rule(defect, Direction.OUTGOING)
+    assert found is not None, f"no rule reports {defect}"
+    assert found is defect_rule(defect, Direction.INCOMING)
+    return found.code
+
+
+@pytest.mark.parametrize(("build", "defect"), ATTACKS.values(), ids=list(ATTACKS))
+def test_each_attack_gets_the_finding_of_the_limit_that_stops_it(
+    build: Callable[[], bytes], defect: str
+) -> None:
+    raw = build()
+    for direction in ("outgoing", "incoming"):
+        report = check(raw, direction=direction)
+        assert report.codes == (_limit_code(defect),), [str(f) for f in report.findings]
+        assert defect in report.findings[0].message
+        assert report.size == len(raw)
+        assert not report.ok
+
+
+@pytest.mark.parametrize("defect", list(JUST_OVER))
+def test_each_reader_limit_has_its_own_rule(defect: str) -> None:
+    assert check(JUST_OVER[defect]()).codes == (_limit_code(defect),)
+
+
+def test_every_limit_of_the_reader_has_a_rule_and_every_limit_rule_a_limit() -> None:
+    assert set(JUST_OVER) == set(LIMIT_CODES.values())
+    limit_rules = {r.defect for r in RULES.values() if r.direction is Direction.BOTH}
+    assert limit_rules == set(LIMIT_CODES.values())
+    assert {r.reference for r in RULES.values() if r.direction is Direction.BOTH} == {"MSSC-LIMITS"}
+
+
+def test_limits_are_adjustable_per_call() -> None:
+    raw = many_parts(DEFAULT_LIMITS.max_parts + 1)
+    wider = MimeLimits(max_parts=DEFAULT_LIMITS.max_parts * 2)
+    report = check(raw, limits=wider)
+    assert _limit_code("limit-parts") not in report.codes
+    assert "MSSC006" in report.codes  # read, and the text parts have no charset
+
+
+def test_hostile_address_headers_cost_a_bounded_budget() -> None:
+    report = check(many_mailboxes(200))
+    assert _limit_code("limit-work") in report.codes
+    # the budget is per header: a hostile To does not hide the sender
+    assert "MSSC012" not in report.codes
+    assert "MSSC013" not in report.codes
+
+
+def test_a_direction_both_is_refused() -> None:
+    with pytest.raises(ValueError, match="outgoing"):
+        check(many_parts(1), direction="both")
+
+
+@pytest.mark.parametrize(
+    ("value", "pieces"),
+    [
+        ("a@x.fr", ["a@x.fr"]),
+        ("a@x.fr, b@y.fr", ["a@x.fr", "b@y.fr"]),
+        ('"Martin, Marie" <m@x.fr>', ['"Martin, Marie" <m@x.fr>']),
+        ("undisclosed-recipients:;", []),
+        ("patients: a@x.fr, b@x.fr;", ["a@x.fr", "b@x.fr"]),
+        ("(a, b) c@x.fr, <d,e@x.fr>", ["(a, b) c@x.fr", "<d,e@x.fr>"]),
+        ('"a\\" b" <c@x.fr>, d@[1,2]', ['"a\\" b" <c@x.fr>', "d@[1,2]"]),
+        ("((a, b), c) d@x.fr", ["((a, b), c) d@x.fr"]),
+    ],
+)
+def test_split_address_list(value: str, pieces: list[str]) -> None:
+    assert split_address_list(value) == pieces
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.sampled_from(list(' ab@.,;:<>()"\\[]')), max_size=80))
+def test_split_address_list_keeps_every_mailbox_character(value: str) -> None:
+    pieces = split_address_list(value)
+    assert all(p and p == p.strip() for p in pieces)
+    # nothing but separators, group names and white space is dropped
+    assert sum(len(p) for p in pieces) <= len(value)
+
+
+def test_mssc_check_prints_a_finding_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "parentheses.eml"
+    path.write_bytes(nested_parentheses(1_000))
+    result = subprocess.run(
+        [sys.executable, "-m", "mssc", "check", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert _limit_code("limit-comment-depth") in result.stdout

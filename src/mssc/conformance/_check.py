@@ -20,6 +20,7 @@ from mssc.conformance._model import Direction, Finding, Report
 from mssc.conformance._read import MAX_MIME_DEPTH, mime_depth, read
 from mssc.conformance._registry import Check, table
 from mssc.conformance._rules import RULES, defect_rule
+from mssc.mime import DEFAULT_LIMITS, MimeLimits
 from mssc.size import MAX_MESSAGE_BYTES
 
 __all__ = ["MAX_MIME_DEPTH", "check", "mime_depth", "run_checks"]
@@ -96,17 +97,18 @@ def _read_and_check(
     kind: str | None,
     policy: AttachmentPolicy,
     max_size: int,
+    limits: MimeLimits,
 ) -> tuple[list[Finding], str]:
-    reading = read(raw)
-    if reading.limits:
+    reading = read(raw, limits)
+    if reading.stops:
         return [
             _defect_finding(
-                limit,
+                stop,
                 direction,
-                f"the message is over the reader limit {limit}: it is not read further",
+                f"the reader stopped ({stop}): the message is not read further",
                 _LIMIT_HINT,
             )
-            for limit in dict.fromkeys(reading.limits)
+            for stop in dict.fromkeys(reading.stops)
         ], ""
     facts = Facts(
         raw,
@@ -115,17 +117,9 @@ def _read_and_check(
         sender_kind=kind,
         policy=policy,
         max_size=max_size,
+        reader_defects=reading.defects,
     )
     findings = run_checks(facts, table(direction))
-    if _UNREADABLE in reading.defects:
-        findings.append(
-            _defect_finding(
-                _UNREADABLE,
-                direction,
-                "the stdlib parser could not read the body; only the headers were checked",
-                "rebuild the message with a standard library",
-            )
-        )
     message_id = (facts.raw_values("Message-ID") or [""])[0]
     return findings, message_id
 
@@ -137,6 +131,7 @@ def check(
     sender_kind: object = None,
     attachment_policy: AttachmentPolicy | None = None,
     max_size: int = MAX_MESSAGE_BYTES,
+    limits: MimeLimits = DEFAULT_LIMITS,
 ) -> Report:
     """Check a message against the MSSanté, Ségur and Mon espace santé rules.
 
@@ -156,11 +151,13 @@ def check(
             RTF) or, for incoming mail, the MES app's one. Pass a widened policy when you send
             IHE_XDM archives.
         max_size: the size limit of rule MSSC021, in octets (default 25,000,000).
+        limits: the reader limits (:class:`mssc.mime.MimeLimits`); a message past one gets
+            the one finding that names it (``MSSC050``–``MSSC057``) and is not read further.
 
     Returns:
         A :class:`Report`; :attr:`Report.ok` is true when there is no error. Never raises on a
         message's content: a message over a reader limit gets one finding naming the limit
-        (``MSSC050``–``MSSC056``), and whatever a rule cannot read becomes a finding
+        (``MSSC050``–``MSSC057``), and whatever a rule cannot read becomes a finding
         (``MSSC035`` outgoing, ``MSSC044`` incoming).
 
     Raises:
@@ -191,7 +188,7 @@ def check(
     else:
         policy = attachment_policy or INBOUND_POLICY
     try:
-        findings, message_id = _read_and_check(raw, direction, kind, policy, max_size)
+        findings, message_id = _read_and_check(raw, direction, kind, policy, max_size, limits)
     except Exception as exc:  # the last guard: a bug must not become a crash on content
         findings = [
             _defect_finding(

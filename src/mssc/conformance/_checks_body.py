@@ -111,6 +111,12 @@ def _test_message(m: Facts, missing: Rule) -> Iterator[Finding]:
 
 @checks("MSSC034")
 def _mime_defects(m: Facts, broken: Rule) -> Iterator[Finding]:
+    for repair in m.reader_defects:
+        yield broken.finding(
+            f"the reader had to repair the message ({repair})",
+            hint="build the message with the stdlib EmailMessage API or mssc.Composer",
+            where="message",
+        )
     for where, part in m.all_parts:
         for defect in part.defects:
             yield broken.finding(

@@ -293,7 +293,7 @@ def _receipt(m: Facts, not_one: Rule, outside: Rule) -> Iterator[Finding]:
     senders = {_domain(a.addr_spec) for n in ("From", "Sender") for a in m.addresses(n)}
     for value in m.raw_values("Disposition-Notification-To"):
         shown = decode_words(value)
-        addrs = m.addresses_in(value)
+        addrs = m.addresses_in(value, "Disposition-Notification-To")
         problem = ""
         if len(addrs) != 1:
             problem = f"names {len(addrs)} addresses"
@@ -375,7 +375,10 @@ def _first_long_line(raw: bytes, limit: int = 998) -> int:
     """
     if len(raw) <= limit:
         return 0
-    for line in raw.splitlines():
+    lines = raw.splitlines()
+    if max(map(len, lines)) <= limit:  # at C speed: the usual case ends here
+        return 0
+    for line in lines:
         if len(line) > limit:
             return raw.count(b"\n", 0, raw.find(line)) + 1
     return 0

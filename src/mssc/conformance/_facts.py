@@ -24,11 +24,15 @@ from mssc.conformance._parts import Parts, all_parts, split_parts
 __all__ = ["ADDRESS_BUDGET", "MAX_MAILBOX_CHARS", "Facts", "split_address_list"]
 
 #: The longest mailbox (display name and address) handed to the stdlib address parser; a
-#: longer one is read as unreadable. RFC 5322 lines end at 998 octets.
-MAX_MAILBOX_CHARS: Final = 998
-#: The characters of address text handed to the stdlib address parser for one message (the
-#: parser is quadratic on some hostile values). Past it, the checker reports ``limit-work``.
-ADDRESS_BUDGET: Final = 32_768
+#: longer one is read as unreadable (an address has at most 254).
+MAX_MAILBOX_CHARS: Final = 512
+#: The address text handed to the stdlib address parser for one header name of one message,
+#: counting each mailbox's characters plus 32 (the parser is quadratic on some hostile values,
+#: and slow per mailbox). Past it, the checker reports ``limit-work``.
+ADDRESS_BUDGET: Final = 16_384
+_PER_MAILBOX: Final = 32
+#: A mailbox with more comments than this is read as unreadable (the parser is quadratic in them).
+_MAX_COMMENTS: Final = 8
 
 _BOX_KINDS: Final = frozenset({"PER", "ORG", "APP"})
 # Local parts that announce an automatic, unattended (applicative) box.
@@ -90,7 +94,9 @@ class Facts:
         sender_kind: ``PER``, ``ORG``, ``APP`` or None.
         policy: the attachment whitelist.
         max_size: the size limit of MSSC021.
-        over_budget: set when the address budget ran out (the checker reports ``limit-work``).
+        reader_defects: the reader's defects that did not stop the reading
+            (``boundary-repaired`` …).
+        over_budget: set when an address budget ran out (the checker reports ``limit-work``).
     """
 
     def __init__(
@@ -102,6 +108,7 @@ class Facts:
         sender_kind: str | None,
         policy: AttachmentPolicy,
         max_size: int,
+        reader_defects: tuple[str, ...] = (),
     ) -> None:
         self.raw = raw
         self.message = message
@@ -109,8 +116,9 @@ class Facts:
         self.sender_kind = sender_kind
         self.policy = policy
         self.max_size = max_size
+        self.reader_defects = reader_defects
         self.over_budget = False
-        self._budget = ADDRESS_BUDGET
+        self._budgets: dict[str, int] = {}
         self._addresses: dict[str, list[Address]] = {}
         self._payloads: dict[int, bytes] = {}
         self._filenames: dict[int, str] = {}
@@ -166,28 +174,35 @@ class Facts:
 
     # -- addresses ---------------------------------------------------------------------------
 
-    def addresses_in(self, value: str) -> list[Address]:
-        """The mailboxes of one address-list value (groups flattened); broken ones skipped."""
+    def addresses_in(self, value: str, name: str = "") -> list[Address]:
+        """The mailboxes of one address-list value (groups flattened); broken ones skipped.
+
+        ``name`` is the header the value comes from: each header name has its own budget.
+        """
         found: list[Address] = []
+        budget = self._budgets.get(name.lower(), ADDRESS_BUDGET)
         for piece in split_address_list(value):
-            if len(piece) > MAX_MAILBOX_CHARS:
+            if len(piece) > MAX_MAILBOX_CHARS or piece.count("(") > _MAX_COMMENTS:
                 continue
-            if len(piece) > self._budget:
+            if len(piece) + _PER_MAILBOX > budget:
                 self.over_budget = True
                 break
-            self._budget -= len(piece)
+            budget -= len(piece) + _PER_MAILBOX
             try:
                 header = email_policy.default.header_factory("To", piece)
                 found.extend(getattr(header, "addresses", ()))
             except Exception:  # the stdlib address parser fails on some hostile values
                 continue
+        self._budgets[name.lower()] = budget
         return found
 
     def addresses(self, name: str) -> list[Address]:
         """The mailboxes of every ``name`` header (groups flattened); broken ones skipped."""
         key = name.lower()
         if key not in self._addresses:
-            self._addresses[key] = [a for v in self.raw_values(name) for a in self.addresses_in(v)]
+            self._addresses[key] = [
+                a for v in self.raw_values(name) for a in self.addresses_in(v, name)
+            ]
         return self._addresses[key]
 
     @cached_property

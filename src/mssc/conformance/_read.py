@@ -1,34 +1,29 @@
-"""The adapter between :func:`~mssc.conformance.check` and the bounded reader.
+"""The adapter between :func:`~mssc.conformance.check` and the bounded reader (:mod:`mssc.mime`).
 
 ``check`` reads a message once, here, and every rule reads that one parse. What the checker
 needs of the reader is three things: the parse (a ``compat32`` message, whose header values are
-plain strings that no rule can make the stdlib re-parse), the reader limits the message crossed,
-and two linear helpers (RFC 2047 decoding, file names with RFC 2231 sections joined).
+plain strings that no rule can make the stdlib re-parse), the reader defects (the ``limit-*``
+limits the message crossed stop the reading), and two linear helpers (RFC 2047 decoding, file
+names with RFC 2231 sections joined).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from email.message import Message
-from email.parser import BytesParser
 from email.policy import compat32
 from typing import Final
 
-from mssc.headers import decode_encoded_words
+from mssc import mime
 
 __all__ = ["MAX_MIME_DEPTH", "Reading", "decode_words", "filename", "mime_depth", "read"]
 
-#: The deepest MIME nesting :func:`read` parses.
-MAX_MIME_DEPTH: Final = 50
+#: The deepest MIME nesting :func:`~mssc.conformance.check` reads by default
+#: (``mssc.mime.DEFAULT_LIMITS.max_depth``).
+MAX_MIME_DEPTH: Final = mime.DEFAULT_LIMITS.max_depth
 
-# For mime_depth, on "\n" + the bytes (lower-cased for the header): each pattern starts with a
-# literal, which the regex engine finds fast in a 25 MB message.
-_MULTIPART_HEADER = re.compile(
-    rb"\ncontent-type:[ \t]*(?:\r?\n[ \t]+)*multipart/[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*"
-)
-_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]*)"|([^\s;"]+))', re.I)
-_DELIMITER_LINE = re.compile(rb"\n--([^\r\n]*?)[ \t]*\r?(?=\n|\Z)")
+#: Reader defects that stop the checking like a limit: the body could not be parsed.
+_STOPS: Final = frozenset({"parse-error"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,71 +31,49 @@ class Reading:
     """One read of a message.
 
     Attributes:
-        message: the parse (``compat32``); headers only, or empty, when a limit was crossed.
-        limits: the reader defects of the limits crossed (``limit-depth`` …); when there is
-            one, the message was not read further.
-        defects: the reader's other defects (informative).
+        message: the parse (``compat32``); headers only when the reading stopped.
+        stops: the reader defects that stopped the reading (``limit-depth`` …,
+            ``parse-error``); when there is one, the message is not checked further.
+        defects: the reader's other defects (``boundary-repaired`` …).
     """
 
     message: Message
-    limits: tuple[str, ...] = ()
+    stops: tuple[str, ...] = ()
     defects: tuple[str, ...] = ()
 
 
 def mime_depth(raw: bytes) -> int:
-    """Return how deep multipart parts nest in ``raw`` (0 for a single-part message).
-
-    A linear scan of the bytes, without the stdlib parser (whose cost grows with the depth):
-    every multipart Content-Type opens a level, and the delimiter lines of the open boundaries
-    close the levels nested below them. Boundary-like text inside a body can only make the
-    count larger, never hide a level.
-    """
-    text = b"\n" + raw  # every line, the first included, now follows a "\n"
-    events: list[tuple[int, bool, bytes]] = []
-    for header in _MULTIPART_HEADER.finditer(text.lower()):  # same length, same offsets
-        param = _BOUNDARY_PARAM.search(text, header.start(), header.end())
-        boundary = (param.group(1) or param.group(2) or b"") if param else b""
-        events.append((header.start(), True, boundary))
-    if not events:
-        return 0
-    events.extend((m.start(), False, m.group(1)) for m in _DELIMITER_LINE.finditer(text))
-    events.sort(key=lambda e: e[0])
-    stack: list[bytes] = []
-    deepest = 0
-    for _, opens, value in events:
-        if opens:
-            stack.append(value)
-            deepest = max(deepest, len(stack))
-        elif value in stack:  # a new part of that multipart: the levels under it are over
-            del stack[len(stack) - stack[::-1].index(value) :]
-        elif value.endswith(b"--") and value[:-2] in stack:  # that multipart ends
-            del stack[len(stack) - 1 - stack[::-1].index(value[:-2]) :]
-    return deepest
+    """Return how deep MIME parts nest in ``raw`` (0 for a single-part message), as the
+    reader's linear pre-scan measures it (:func:`mssc.mime.prescan`; it stops counting past
+    its limits)."""
+    return mime.prescan(raw).depth
 
 
-def read(raw: bytes) -> Reading:
-    """Read ``raw`` once within the reader limits. Never raises on content."""
-    if mime_depth(raw) > MAX_MIME_DEPTH:
-        return Reading(_headers_only(raw), ("limit-depth",))
-    try:
-        return Reading(BytesParser(policy=compat32).parsebytes(raw))
-    except Exception:  # the stdlib parser is meant never to raise; be safe anyway
-        return Reading(_headers_only(raw), (), ("unreadable",))
-
-
-def _headers_only(raw: bytes) -> Message:
-    try:
-        return BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
-    except Exception:  # pragma: no cover - defensive
-        return Message()
+def read(raw: bytes, limits: mime.MimeLimits = mime.DEFAULT_LIMITS) -> Reading:
+    """Read ``raw`` once within ``limits``. Never raises on content."""
+    result = mime.read_message(raw, limits=limits, policy=compat32)
+    stops = tuple(d.code for d in result.defects if d.code.startswith("limit-") or d.code in _STOPS)
+    others = tuple(d.code for d in result.defects if d.code not in stops)
+    return Reading(result.message, stops, others)
 
 
 def decode_words(value: str) -> str:
-    """Decode the RFC 2047 encoded words of ``value`` (linear; never raises)."""
-    return decode_encoded_words(value) if "=?" in value else value
+    """Decode the RFC 2047 encoded words of an unfolded value (linear; never raises).
+
+    White space around the value is kept as written: a subject ``[FIN] `` is not ``[FIN]``.
+    """
+    if "=?" not in value:
+        return value
+    core = value.strip()
+    if not core:
+        return value
+    start = value.index(core[0])
+    return value[:start] + mime.decode_words(core) + value[start + len(core) :]
 
 
 def filename(part: Message) -> str:
     """The file name of ``part`` as a mail client shows it ("" when it has none)."""
-    name = part.get_filename()
-    return decode_words(name) if isinstance(name, str) else ""
+    name = mime.param(part, "filename", "content-disposition") or mime.param(part, "name")
+    if not name:
+        return ""
+    return mime.decode_words(name) if "=?" in name else name

@@ -126,6 +126,9 @@ _CATALOGUE: Final = (
     Rule("MSSC056", _E, "MSSC-LIMITS", _ANY, "reading work over the limit",
          "the total work one message may cost the reader is capped; not read further",
          "limit-work"),
+    Rule("MSSC057", _E, "MSSC-LIMITS", _ANY, "comments nested deeper than the reading limit",
+         "parsers recurse once per nested comment; the message is not read further",
+         "limit-comment-depth"),
 )  # fmt: skip
 
 #: Every rule by code, in code order (read-only).
