@@ -742,3 +742,32 @@ def test_an_inline_resource_is_judged_like_an_attachment() -> None:
     assert report.codes == ("MSSC019",)
     assert "polyglot" in report.findings[0].message
     assert check(_with_attachment(polyglot, "cr.pdf", "application/pdf")).codes == ("MSSC019",)
+
+
+def _named(disposition: bytes, content: bytes = PDF) -> bytes:
+    """A message whose one attachment has the Content-Disposition parameters given."""
+    m = good_outgoing()
+    m.add_attachment(content, maintype="application", subtype="pdf", filename="x.pdf")
+    return re.sub(rb'filename="x.pdf"', disposition, as_bytes(m))
+
+
+@pytest.mark.parametrize(
+    ("disposition", "outgoing", "incoming"),
+    [
+        # RFC 6266 readers show filename*: the stricter reading wins.
+        (b"filename=\"rapport.pdf\";\r\n filename*=utf-8''rapport.hta", "MSSC018", "MSSC041"),
+        # Two names that each pass still disagree: which one does the patient save?
+        (b"filename=\"a.pdf\"; filename*=utf-8''b.pdf", "MSSC020", "MSSC043"),
+        (b"filename=\"a.pdf\"; filename*=utf-8''a.pdf", None, None),
+        (b"filename*=utf-8''r%C3%A9sum%C3%A9.pdf", None, None),
+    ],
+)
+def test_an_attachment_with_names_that_disagree(
+    disposition: bytes, outgoing: str | None, incoming: str | None
+) -> None:
+    raw = _named(disposition)
+    assert check(raw).codes == ((outgoing,) if outgoing else ())
+    inbound = check(raw, direction="incoming").codes
+    assert (incoming in inbound) if incoming else not set(inbound) - {"MSSC040"}
+    if outgoing:
+        assert "named both" in check(raw).findings[0].message

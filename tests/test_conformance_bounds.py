@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from mssc.conformance import RULES, Direction, check, defect_rule
 from mssc.conformance._facts import split_address_list
+from mssc.conformance._registry import checks, registered_codes, table
 from mssc.mime import DEFAULT_LIMITS, LIMIT_CODES, MimeLimits
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,3 +229,29 @@ def test_mssc_check_prints_a_finding_not_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.returncode == 1
     assert _limit_code("limit-comment-depth") in result.stdout
+
+
+# -- the check table ---------------------------------------------------------------------------
+
+
+def test_the_catalogue_and_the_check_table_cover_each_other() -> None:
+    registered = registered_codes()
+    emitted_by_the_checker = {r.code for r in RULES.values() if r.defect}
+    assert registered | emitted_by_the_checker == set(RULES)
+    assert not registered & emitted_by_the_checker
+    for direction in (Direction.OUTGOING, Direction.INCOMING):
+        checks = table(direction)
+        assert [c.order for c in checks] == sorted(c.order for c in checks)
+        assert all(r.direction is direction for c in checks for r in c.rules)
+        assert defect_rule("unreadable", direction) is not None
+
+
+def test_a_code_has_one_check() -> None:
+    before = (registered_codes(), table("outgoing"), table("incoming"))
+    with pytest.raises(ValueError, match="already have a check"):
+        checks("MSSC001")(lambda facts, rule: ())
+    with pytest.raises(ValueError, match="unknown"):
+        checks("MSSC999")(lambda facts, rule: ())
+    with pytest.raises(ValueError, match="reader limit"):
+        checks("MSSC050")(lambda facts, rule: ())
+    assert (registered_codes(), table("outgoing"), table("incoming")) == before

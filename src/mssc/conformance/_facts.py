@@ -10,6 +10,7 @@ pieces, within a budget per message.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import Message
@@ -256,11 +257,32 @@ class Facts:
 
     def verdict(self, where: str, part: Message) -> AttachmentVerdict:
         """The whitelist's verdict on attachment ``part`` (an HTML's nameless inline resource is
-        judged by its bytes and declared type only)."""
+        judged by its bytes and declared type only).
+
+        A part that gives itself several names (``filename`` and ``filename*`` that disagree)
+        is judged under each, and the strictest verdict wins: a mail client may show any of
+        them. When each name alone passes, the disagreement itself is refused
+        (``bad-filename``).
+        """
         name = self.filename(part)
+        content, declared = self.payload(part), part.get_content_type()
         if where in self.parts.inline and not name:
-            return _inline_verdict(self.policy, self.payload(part), part.get_content_type())
-        return self.policy.verdict(name, self.payload(part), part.get_content_type())
+            return _inline_verdict(self.policy, content, declared)
+        verdict = self.policy.verdict(name, content, declared)
+        names = _read.filenames(part)
+        if not verdict.accepted or len(names) < 2:
+            return verdict
+        shown = " and ".join(repr(n) for n in names[:4])
+        for other in names:
+            refused = self.policy.verdict(other, content, declared)
+            if not refused.accepted:
+                return replace(refused, reason=f"named both {shown}: {refused.reason}")
+        return AttachmentVerdict(
+            accepted=False,
+            media_type=verdict.media_type,
+            code="bad-filename",
+            reason=f"the part is named both {shown}; mail clients differ on which they show",
+        )
 
 
 def normalise_kind(kind: object) -> str | None:
