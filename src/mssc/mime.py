@@ -31,6 +31,7 @@ import binascii
 import email
 import email.base64mime
 import email.errors
+import email.feedparser
 import email.header
 import email.parser
 import email.quoprimime
@@ -53,12 +54,15 @@ __all__ = [
     "ReadMessage",
     "bare_address",
     "decode_words",
+    "filenames",
     "header",
     "html_to_text",
     "mailboxes",
     "param",
     "prescan",
     "read_message",
+    "rfc2231_params",
+    "split_params",
     "walk",
 ]
 
@@ -87,9 +91,11 @@ class MimeLimits:
             header field (``limit-rfc2231``).
         max_comment_depth: deepest nesting of ``(`` comments in one header field
             (``limit-comment-depth``).
-        max_work: the parser's work for one message, counted in line tests: every line costs
-            one, plus one per open multipart boundary the parser tests it against
-            (``limit-work``).
+        max_work: the parser's work for one message, in line tests: every line costs
+            :data:`LINE_COST`, plus one per open multipart boundary the parser tests it
+            against (``limit-work``). A message of over :data:`MANY_LINES` lines whose lines
+            average under :data:`SHORT_LINE` bytes passes it too: the parser keeps an object
+            per line, which would cost many times the input in memory.
         max_part_bytes: largest decoded part that is kept (defect ``part-too-large``).
         max_decoded_bytes: total decoded bytes kept for one message (defect
             ``decoded-size-exceeded``).
@@ -115,6 +121,13 @@ class MimeLimits:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"MimeLimits.{f.name} must be a positive int, got {value!r}")
 
+
+#: What one line costs the parser, in :attr:`MimeLimits.max_work` units (a boundary test is 1).
+LINE_COST: Final = 3
+#: Past this many lines, lines must average :data:`SHORT_LINE` bytes (see ``max_work``).
+MANY_LINES: Final = 65_536
+#: The shortest average line of a message of over :data:`MANY_LINES` lines.
+SHORT_LINE: Final = 12
 
 #: The limits every reader uses unless told otherwise.
 DEFAULT_LIMITS: Final = MimeLimits()
@@ -253,6 +266,7 @@ class _Scanner:
         self.work = 0
         self.depth = 0
         self.parts = 0
+        self.lines = 0
 
     def block(self, start: int, top: bool = False) -> int:
         """Check the header block that starts at ``start`` (a ``\\n``); return its end (the
@@ -264,7 +278,7 @@ class _Scanner:
         n_lines = block.count(b"\n")
         folded = block.count(b"\n ") + block.count(b"\n\t")
         count = n_lines - folded
-        self.work += n_lines
+        self.work += n_lines * LINE_COST
         if self.headers + count > limits.max_headers:
             n = limits.max_headers - self.headers
             starts = _FIELD_START.finditer(block)
@@ -327,7 +341,9 @@ class _Scanner:
         """Count the parser's line tests between two offsets, ``open_levels`` boundaries open."""
         if end <= start:
             return
-        self.work += self.text.count(b"\n", start, end) * (1 + open_levels)
+        lines = self.text.count(b"\n", start, end)
+        self.lines += lines
+        self.work += lines * (LINE_COST + open_levels)
         if self.work > self.limits.max_work:
             raise _Over(
                 "max_work",
@@ -359,6 +375,13 @@ def _scan(text: bytes, limits: MimeLimits, *, headers_only: bool = False) -> Pre
         header_end = scanner.block(0, top=True)
         if not headers_only:
             _structure(scanner, header_end)
+            if scanner.lines > MANY_LINES and scanner.lines * SHORT_LINE > len(text):
+                raise _Over(
+                    "max_work",
+                    f"{scanner.lines:,} lines of {len(text) / scanner.lines:.1f} bytes on "
+                    f"average (over {MANY_LINES:,} lines must average {SHORT_LINE} bytes)",
+                    header_end,
+                )
     except _Over as over:
         exceeded = over.defect
     size = len(text) - 1
@@ -557,13 +580,27 @@ def read_message(
             head = head.replace(b"\n", b"\r\n") if b"\r\n" in raw[: scan.cut + 2] else head
         return ReadMessage(_headers_only(head, policy, defects), tuple(defects), scan)
     try:
-        msg = email.message_from_bytes(source, policy=policy)
+        msg = _parse_bytes(source, policy)
         if any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]):
             msg = _repair_boundary(source, msg, policy, defects)
     except Exception as exc:  # RecursionError, MemoryError, or a stdlib corner case
         defects.append(MimeDefect("parse-error", type(exc).__name__))
         msg = _headers_only(source[: scan.header_end], policy, defects)
     return ReadMessage(msg, tuple(defects), scan)
+
+
+_CHUNK = 1 << 20
+
+
+def _parse_bytes(data: bytes, policy: Policy) -> Message:
+    """``email.message_from_bytes``, fed in chunks: the parser then never holds the whole
+    text decoded, nor a line list of it (half the peak memory, and faster)."""
+    parser = email.feedparser.BytesFeedParser(policy=policy)
+    view = memoryview(data)
+    for i in range(0, len(data), _CHUNK):
+        parser.feed(bytes(view[i : i + _CHUNK]))
+    msg: Message = parser.close()
+    return msg
 
 
 def _headers_only(head: bytes, policy: Policy, defects: list[MimeDefect]) -> Message:
@@ -608,7 +645,7 @@ def _repair_boundary(
             )
             defects.append(MimeDefect("boundary-repaired", "the declared boundary is unused"))
             try:
-                return email.message_from_bytes(head + data[head_end:], policy=policy)
+                return _parse_bytes(head + data[head_end:], policy)
             except Exception:
                 return msg
     return msg
@@ -701,6 +738,92 @@ def param(part: Message, name: str, header: str = "content-type") -> str | None:
         except Exception:
             return _unescape(str(value[2]))
     return _unescape(str(value))
+
+
+# One "; name=value" parameter: a quoted value (backslash escapes), or a token up to ";".
+_PARAM = re.compile(r';[ \t\r\n]*([^=;\s]+)[ \t\r\n]*=[ \t\r\n]*("(?:[^"\\]|\\.)*"?|[^;]*)')
+_SECTION = re.compile(r"(.+?)\*(?:([0-9]{1,4})\*?|\*?)$")
+_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def split_params(value: str, limit: int = 1000) -> list[tuple[str, str]]:
+    """The ``name=value`` parameters of a header value (names lower-case, quotes removed), in
+    order, at most ``limit`` of them. Linear (the stdlib's ``_parseparam`` copies the rest of
+    the value once per parameter). Never raises."""
+    out: list[tuple[str, str]] = []
+    for m in _PARAM.finditer(value):
+        raw = m.group(2).strip()
+        if raw.startswith('"'):
+            raw = raw[1:-1] if len(raw) > 1 and raw.endswith('"') else raw[1:]
+            if "\\" in raw:
+                raw = re.sub(r"\\(.)", r"\1", raw)
+        out.append((m.group(1).lower(), raw))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def rfc2231_params(value: str, limit: int = 1000) -> dict[str, str]:
+    """Every parameter of a header value, RFC 2231 sections joined and decoded, by lower-case
+    name; an extended parameter keeps its ``*`` (``filename*``) so that it can be told from
+    the plain one (RFC 6266 prefers it). Linear in the value; never raises.
+
+    >>> rfc2231_params("attachment; filename=a.pdf; filename*0*=utf-8''r%C3%A9; filename*1=.hta")
+    {'filename': 'a.pdf', 'filename*': 'ré.hta'}
+    """
+    plain: dict[str, str] = {}
+    sections: dict[str, list[tuple[int, bool, str]]] = {}
+    for name, raw in split_params(value, limit):
+        m = _SECTION.fullmatch(name) if "*" in name else None
+        if m is None:
+            plain.setdefault(name, raw)
+            continue
+        number = int(m.group(2)) if m.group(2) is not None else 0
+        sections.setdefault(m.group(1), []).append((number, name.endswith("*"), raw))
+    for base, parts in sections.items():
+        parts.sort(key=lambda p: p[0])
+        charset = ""
+        chunks: list[bytes] = []
+        for i, (_, encoded, raw) in enumerate(parts):
+            if encoded and i == 0 and raw.count("'") >= 2:
+                charset, _, raw = raw.split("'", 2)
+            if encoded:
+                chunks.append(
+                    _PCT.sub(lambda x: chr(int(x.group(1), 16)), raw).encode("latin-1", "replace")
+                )
+            else:
+                chunks.append(raw.encode("utf-8", "surrogateescape"))
+        plain.setdefault(base + "*", bytes_to_str(b"".join(chunks), charset or "utf-8"))
+    return plain
+
+
+def filenames(part: Message) -> tuple[str, ...]:
+    """The distinct file names a part gives, the one RFC 6266 readers show first.
+
+    ``filename*`` then ``filename`` of ``Content-Disposition``; when it has neither, ``name*``
+    then ``name`` of ``Content-Type``. Encoded words are decoded. Two names that differ mean
+    that mail clients may show (and save) different files. Never raises.
+    """
+    found: list[str] = []
+    for header_name, names in (
+        ("content-disposition", ("filename*", "filename")),
+        ("content-type", ("name*", "name")),
+    ):
+        try:
+            raw = part.get(header_name)
+            params = rfc2231_params(_FOLD.sub(" ", _unescape(str(raw)))) if raw else {}
+        except Exception:
+            params = {}
+        for key in names:
+            value = params.get(key)
+            if value:
+                if "=?" in value:
+                    value = decode_words(value)
+                if value not in found:
+                    found.append(value)
+        if found:
+            break
+    return tuple(found)
 
 
 #: A header value whose parameters the stdlib reads in the plain way: ASCII, a main value
