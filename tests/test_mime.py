@@ -26,7 +26,7 @@ from mssc.mime import DEFAULT_LIMITS, LIMIT_CODES, MimeLimits, prescan, read_mes
 from mssc.replies import Classification, Classifier, ReplyKind, classify
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import bench_adversarial as families  # noqa: E402
+import bench_adversarial as families
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MB = 1_000_000
