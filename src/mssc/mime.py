@@ -256,6 +256,16 @@ def _comment_depth(field: bytes) -> int:
     return max(s - min(low, 0) for s, low in zip(sums, lows, strict=False))
 
 
+# A header block of header fields and continuation lines only (no "From " line, no body line
+# before the blank line): its Content-Type is the one the stdlib reads.
+_CLEAN_BLOCK = re.compile(rb"(?:\n(?:[\x21-\x39\x3b-\x7e]+:[^\n]*|[ \t][^\n]*))*")
+# A content type whose part the stdlib reads as a leaf that is no text (its body is skipped
+# by readers of text): a plain type/subtype, not text, multipart or message.
+_SKIPPABLE = re.compile(
+    rb"(?!text/|multipart/|message/)[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*"
+)
+
+
 class _Scanner:
     """One pass over newline-normalised bytes (``text`` = ``b"\\n" + data``)."""
 
@@ -267,6 +277,17 @@ class _Scanner:
         self.depth = 0
         self.parts = 0
         self.lines = 0
+        #: with ``drops`` a list: the bodies a reader of text may skip, as data slices
+        self.drops: list[tuple[int, int]] | None = None
+
+    def drop(self, block_start: int, block_end: int, stop: int) -> None:
+        """Note that the body after the header block ``[block_start, block_end)`` up to the
+        delimiter line at ``stop`` may be skipped, when the block is plainly headers."""
+        if self.drops is None or not block_end + 1 < stop - 1:
+            return
+        if _CLEAN_BLOCK.fullmatch(self.text, block_start, block_end) is None:
+            return
+        self.drops.append((block_end + 1, stop - 1))
 
     def block(self, start: int, top: bool = False) -> int:
         """Check the header block that starts at ``start`` (a ``\\n``); return its end (the
@@ -365,10 +386,17 @@ def _content_type(block: bytes) -> tuple[bytes, bytes | None]:
     return ctype, boundary
 
 
-def _scan(text: bytes, limits: MimeLimits, *, headers_only: bool = False) -> Prescan:
+def _scan(
+    text: bytes,
+    limits: MimeLimits,
+    *,
+    headers_only: bool = False,
+    drops: list[tuple[int, int]] | None = None,
+) -> Prescan:
     """The pre-scan of ``text`` (``b"\\n"`` + newline-normalised bytes); offsets are into the
     data, i.e. one less than into ``text``."""
     scanner = _Scanner(text, limits)
+    scanner.drops = drops
     header_end = -1
     exceeded: MimeDefect | None = None
     try:
@@ -436,6 +464,12 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             if block_end >= len(text) - 1:
                 return
             block_start, block_end = block_end + 1, scanner.block(block_end + 1)
+            if scanner.drops is not None and block_end < len(text):
+                # its body ends where the enclosing multipart's next part starts
+                outer = _next_delimiter(text, block_end, [b for b, _ in stack])
+                stop = len(text) if outer is None else outer[0]
+                if block_end < stop:
+                    scanner.drop(block_start, block_end, stop)
             scanner.charge(pos, block_end, len(stack))
             pos = block_end
             continue
@@ -449,6 +483,13 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             return
         at, hit, closing, line_end = nxt
         scanner.charge(pos, at, len(stack))
+        if (
+            scanner.drops is not None
+            and block_start > 0
+            and block_end < at
+            and _SKIPPABLE.fullmatch(ctype)
+        ):
+            scanner.drop(block_start, block_end, at)
         index = max(i for i, (b, _) in enumerate(stack) if b == hit)
         level = stack[index][1]
         if closing:
@@ -528,6 +569,7 @@ def read_message(
     policy: Policy = compat32,
     normalize_newlines: bool = True,
     headers_only: bool = False,
+    text_only: bool = False,
 ) -> ReadMessage:
     """Parse one received message within ``limits``. Never raises on content.
 
@@ -546,6 +588,10 @@ def read_message(
             are (the pre-scan still reads them normalised).
         headers_only: read the top-level header block alone (the body is neither scanned nor
             parsed).
+        text_only: for readers of text: the bodies of attached messages (``message/rfc822``:
+            their headers are kept) and of leaf parts that are no text (``application/pdf``,
+            ``image/*`` ...) are left out of the parse and read as empty. The structure, the
+            headers and every text part are the same; the parse costs far less.
 
     Raises:
         TypeError: when ``data`` is none of bytes, bytearray, memoryview, str or Message.
@@ -570,8 +616,16 @@ def read_message(
             )
         )
     normal = _normalised(raw)
-    scan = _scan(b"\n" + normal, limits, headers_only=headers_only)
+    drops: list[tuple[int, int]] | None = [] if text_only and normalize_newlines else None
+    scan = _scan(b"\n" + normal, limits, headers_only=headers_only, drops=drops)
     source = normal if normalize_newlines else raw
+    if drops:
+        pieces, at = [], 0
+        for start, end in drops:
+            pieces.append(normal[at:start])
+            at = end
+        pieces.append(normal[at:])
+        source = b"".join(pieces)
     if scan.exceeded is not None or headers_only:
         if scan.exceeded is not None:
             defects.append(scan.exceeded)

@@ -337,7 +337,8 @@ class Classifier:
 
     def classify(self, raw: bytes | str | Message) -> Classification:
         """Classify one message. Raises only ``TypeError`` for a wrong input type."""
-        read = _mime.read_message(raw, limits=self.limits)
+        # the rules read text, headers and reports: other bodies are not parsed at all
+        read = _mime.read_message(raw, limits=self.limits, text_only=True)
         defects = list(read.codes)
         if read.over_limit:
             # past a limit the body was not read: say so, do not guess
