@@ -89,3 +89,68 @@ def test_display_names(header: str, first: str, last: str) -> None:
     msg = parse_patient_message(f"From: {header} <{PATIENT}>\n\nx\n".encode())
     assert (msg.first_name, msg.last_name) == (first, last)
     assert msg.from_address == PATIENT
+
+
+# A PDF that is also an HTML application: what a client that trusts the other name runs.
+_POLYGLOT = b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF\n"
+
+
+def _disposition(params: str) -> bytes:
+    return (
+        (
+            f"From: <{PATIENT}>\nMessage-ID: <m1@patient.mssante.fr>\n"
+            "Content-Type: multipart/mixed; boundary=a\n\n"
+            "--a\nContent-Type: text/plain\n\nci-joint\n"
+            f"--a\nContent-Type: application/pdf\nContent-Disposition: attachment; {params}\n\n"
+        ).encode()
+        + _POLYGLOT
+        + b"--a--\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "shown", "accepted"),
+    [
+        # the case: the plain name passes, filename* (what RFC 6266 readers show) not
+        ("filename=\"rapport.pdf\"; filename*=utf-8''rapport.hta", "rapport.hta", False),
+        ("filename*=utf-8''rapport.hta; filename=\"rapport.pdf\"", "rapport.hta", False),
+        ("filename=\"rapport.hta\"; filename*=utf-8''rapport.pdf", "rapport.pdf", False),
+        # continuations count as filename* too
+        ("filename=\"a.pdf\"; filename*0*=utf-8''a; filename*1=.exe", "a.exe", False),
+        # an ASCII fallback beside the UTF-8 name (RFC 6266 §5): both pass, the defect stays
+        ("filename=\"resume.pdf\"; filename*=utf-8''r%C3%A9sum%C3%A9.pdf", "résumé.pdf", True),
+    ],
+)
+def test_conflicting_filename_star_is_a_defect_and_the_stricter_verdict_wins(
+    params: str, shown: str, accepted: bool
+) -> None:
+    msg = parse_patient_message(_disposition(params))
+    [attachment] = msg.attachments
+    assert attachment.filename == shown
+    assert attachment.accepted is accepted
+    assert any(d.startswith("filename-conflict") for d in msg.defects)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        'filename="rapport.pdf"',
+        "filename*=utf-8''rapport.pdf",
+        "filename=\"rapport.pdf\"; filename*=utf-8''rapport.pdf",
+    ],
+)
+def test_agreeing_file_names_are_no_conflict(params: str) -> None:
+    msg = parse_patient_message(_disposition(params))
+    [attachment] = msg.attachments
+    assert attachment.filename == "rapport.pdf"
+    assert attachment.accepted
+    assert not any(d.startswith("filename-conflict") for d in msg.defects)
+
+
+@pytest.mark.parametrize(
+    "from_value",
+    [f"a@example.org, {PATIENT}", f"<{PATIENT}>, <b@example.org>", f"g: {PATIENT}, b@x.fr;"],
+)
+def test_several_from_mailboxes_are_a_defect(from_value: str) -> None:
+    msg = parse_patient_message(f"From: {from_value}\n\nbonjour\n".encode())
+    assert "several-from-mailboxes" in msg.defects

@@ -21,6 +21,30 @@ _BOUNCE_BODY = (
 
 
 @pytest.mark.parametrize(
+    "from_value",
+    [
+        f"{DAEMON}, {PATIENT}",
+        f"<{DAEMON}>, <{PATIENT}>",
+        f'Mail Delivery System <{DAEMON}>, "Dominique" <{PATIENT}>',
+        f"{PATIENT.upper()}, {DAEMON}".replace("PATIENT.MSSANTE.FR", "patient.mssante.fr"),
+        f"bounces: {DAEMON}, {PATIENT};",
+        f"bounces: <{DAEMON}>,\n <{PATIENT}>;",
+        f"{DAEMON} ({PATIENT})",
+    ],
+    ids=["list", "angle-list", "named-list", "patient-first", "group", "folded-group", "comment"],
+)
+def test_patient_in_any_from_mailbox_is_the_patients_message(from_value: str) -> None:
+    """Every mailbox of From counts: a system address first proves nothing (issue 11, 7)."""
+    raw = f"From: {from_value}\n{_BOUNCE_BODY}"
+    result = classify(raw.encode())
+    assert result.kind is ReplyKind.PATIENT_MESSAGE
+    assert result.trusted is False
+    assert str(result.patient_ins) == PATIENT.split("@")[0]
+    if not from_value.lower().startswith(PATIENT.lower()):
+        assert any(e.rule == "spoof-guard" for e in result.evidence)
+
+
+@pytest.mark.parametrize(
     "extra",
     [
         f"Return-Path: <{PATIENT}>\n",

@@ -61,7 +61,9 @@ class ReceivedAttachment:
             DOC) with matching name, declared type and content.
         code: None when accepted, else the :class:`~mssc.attachments.AttachmentVerdict` code
             (``type-not-allowed``, ``type-mismatch``, ``empty``, ``bad-filename``) or
-            ``too-large``.
+            ``too-large``. A part whose ``filename`` and ``filename*`` disagree is shown by
+            its ``filename*`` (as RFC 6266 readers do), must pass under both names, and adds
+            the defect ``filename-conflict``.
         reason: why it was refused (empty when accepted).
     """
 
@@ -260,6 +262,8 @@ def _sender(msg: Message, defects: list[str]) -> tuple[str, str, Ins | None, Ins
     # the address comes from the raw header: an RFC 2047 word is display-name text, so an
     # address written inside one is not the sender's; only the display name is decoded
     raw_from = _mime.raw_header(msg, "From")
+    if raw_from.count("@") > 1 and len(_mime.mailboxes(raw_from)) > 1:
+        defects.append("several-from-mailboxes")
     try:
         raw_display, address = email.utils.parseaddr(raw_from)
     except Exception:
@@ -310,6 +314,14 @@ def _parse(
         filename = _mime.param(part, "filename", "content-disposition") or _mime.param(part, "name")
         if filename and "=?" in filename:
             filename = _mime.decode_words(filename)
+        other_names: tuple[str, ...] = ()
+        if filename:
+            names = _mime.filenames(part)
+            if len(names) > 1:
+                # filename and filename* disagree: mail clients that follow RFC 6266 show
+                # filename*; the name shown is that one, and the stricter verdict wins
+                defects.append(f"filename-conflict (part {index})")
+                filename, other_names = names[0], names[1:]
         disposition = (_mime.header(part, "Content-Disposition").split(";")[0]).strip().lower()
         is_body = (
             ctype in ("text/plain", "text/html") and not filename and disposition != "attachment"
@@ -337,7 +349,7 @@ def _parse(
             text = text.replace("\r\n", "\n").replace("\r", "\n")
             (texts if ctype == "text/plain" else htmls).append(text)
             continue
-        attachments.append(_attachment(filename or "", ctype, content, policy, taken))
+        attachments.append(_attachment(filename or "", ctype, content, policy, taken, other_names))
     subject = _mime.header(msg, "Subject")
     message_id = _first_id(_mime.header(msg, "Message-ID"))
     in_reply_to = _first_id(_mime.header(msg, "In-Reply-To"))
@@ -382,11 +394,21 @@ def _message_bytes(part: Message, defects: list[str], index: int) -> bytes:
 
 
 def _attachment(
-    filename: str, ctype: str, content: bytes, policy: AttachmentPolicy, taken: set[str]
+    filename: str,
+    ctype: str,
+    content: bytes,
+    policy: AttachmentPolicy,
+    taken: set[str],
+    other_names: tuple[str, ...] = (),
 ) -> ReceivedAttachment:
     shown = filename or _default_name(ctype)
     safe = _unique(safe_filename(shown), taken)
     verdict = policy.verdict(filename or shown, content, ctype)
+    for other in other_names:
+        # the part names a second file: it must pass as well
+        if not verdict.accepted:
+            break
+        verdict = policy.verdict(other, content, ctype)
     return ReceivedAttachment(
         filename=filename,
         safe_filename=safe,

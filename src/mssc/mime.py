@@ -31,6 +31,7 @@ import binascii
 import email
 import email.base64mime
 import email.errors
+import email.feedparser
 import email.header
 import email.parser
 import email.quoprimime
@@ -53,12 +54,15 @@ __all__ = [
     "ReadMessage",
     "bare_address",
     "decode_words",
+    "filenames",
     "header",
     "html_to_text",
     "mailboxes",
     "param",
     "prescan",
     "read_message",
+    "rfc2231_params",
+    "split_params",
     "walk",
 ]
 
@@ -87,9 +91,11 @@ class MimeLimits:
             header field (``limit-rfc2231``).
         max_comment_depth: deepest nesting of ``(`` comments in one header field
             (``limit-comment-depth``).
-        max_work: the parser's work for one message, counted in line tests: every line costs
-            one, plus one per open multipart boundary the parser tests it against
-            (``limit-work``).
+        max_work: the parser's work for one message, in line tests: every line costs
+            :data:`LINE_COST`, plus one per open multipart boundary the parser tests it
+            against (``limit-work``). A message of over :data:`MANY_LINES` lines whose lines
+            average under :data:`SHORT_LINE` bytes passes it too: the parser keeps an object
+            per line, which would cost many times the input in memory.
         max_part_bytes: largest decoded part that is kept (defect ``part-too-large``).
         max_decoded_bytes: total decoded bytes kept for one message (defect
             ``decoded-size-exceeded``).
@@ -115,6 +121,13 @@ class MimeLimits:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"MimeLimits.{f.name} must be a positive int, got {value!r}")
 
+
+#: What one line costs the parser, in :attr:`MimeLimits.max_work` units (a boundary test is 1).
+LINE_COST: Final = 3
+#: Past this many lines, lines must average :data:`SHORT_LINE` bytes (see ``max_work``).
+MANY_LINES: Final = 65_536
+#: The shortest average line of a message of over :data:`MANY_LINES` lines.
+SHORT_LINE: Final = 12
 
 #: The limits every reader uses unless told otherwise.
 DEFAULT_LIMITS: Final = MimeLimits()
@@ -243,6 +256,16 @@ def _comment_depth(field: bytes) -> int:
     return max(s - min(low, 0) for s, low in zip(sums, lows, strict=False))
 
 
+# A header block of header fields and continuation lines only (no "From " line, no body line
+# before the blank line): its Content-Type is the one the stdlib reads.
+_CLEAN_BLOCK = re.compile(rb"(?:\n(?:[\x21-\x39\x3b-\x7e]+:[^\n]*|[ \t][^\n]*))*")
+# A content type whose part the stdlib reads as a leaf that is no text (its body is skipped
+# by readers of text): a plain type/subtype, not text, multipart or message.
+_SKIPPABLE = re.compile(
+    rb"(?!text/|multipart/|message/)[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*"
+)
+
+
 class _Scanner:
     """One pass over newline-normalised bytes (``text`` = ``b"\\n" + data``)."""
 
@@ -253,6 +276,18 @@ class _Scanner:
         self.work = 0
         self.depth = 0
         self.parts = 0
+        self.lines = 0
+        #: with ``drops`` a list: the bodies a reader of text may skip, as data slices
+        self.drops: list[tuple[int, int]] | None = None
+
+    def drop(self, block_start: int, block_end: int, stop: int) -> None:
+        """Note that the body after the header block ``[block_start, block_end)`` up to the
+        delimiter line at ``stop`` may be skipped, when the block is plainly headers."""
+        if self.drops is None or not block_end + 1 < stop - 1:
+            return
+        if _CLEAN_BLOCK.fullmatch(self.text, block_start, block_end) is None:
+            return
+        self.drops.append((block_end + 1, stop - 1))
 
     def block(self, start: int, top: bool = False) -> int:
         """Check the header block that starts at ``start`` (a ``\\n``); return its end (the
@@ -264,7 +299,7 @@ class _Scanner:
         n_lines = block.count(b"\n")
         folded = block.count(b"\n ") + block.count(b"\n\t")
         count = n_lines - folded
-        self.work += n_lines
+        self.work += n_lines * LINE_COST
         if self.headers + count > limits.max_headers:
             n = limits.max_headers - self.headers
             starts = _FIELD_START.finditer(block)
@@ -327,7 +362,9 @@ class _Scanner:
         """Count the parser's line tests between two offsets, ``open_levels`` boundaries open."""
         if end <= start:
             return
-        self.work += self.text.count(b"\n", start, end) * (1 + open_levels)
+        lines = self.text.count(b"\n", start, end)
+        self.lines += lines
+        self.work += lines * (LINE_COST + open_levels)
         if self.work > self.limits.max_work:
             raise _Over(
                 "max_work",
@@ -349,16 +386,30 @@ def _content_type(block: bytes) -> tuple[bytes, bytes | None]:
     return ctype, boundary
 
 
-def _scan(text: bytes, limits: MimeLimits, *, headers_only: bool = False) -> Prescan:
+def _scan(
+    text: bytes,
+    limits: MimeLimits,
+    *,
+    headers_only: bool = False,
+    drops: list[tuple[int, int]] | None = None,
+) -> Prescan:
     """The pre-scan of ``text`` (``b"\\n"`` + newline-normalised bytes); offsets are into the
     data, i.e. one less than into ``text``."""
     scanner = _Scanner(text, limits)
+    scanner.drops = drops
     header_end = -1
     exceeded: MimeDefect | None = None
     try:
         header_end = scanner.block(0, top=True)
         if not headers_only:
             _structure(scanner, header_end)
+            if scanner.lines > MANY_LINES and scanner.lines * SHORT_LINE > len(text):
+                raise _Over(
+                    "max_work",
+                    f"{scanner.lines:,} lines of {len(text) / scanner.lines:.1f} bytes on "
+                    f"average (over {MANY_LINES:,} lines must average {SHORT_LINE} bytes)",
+                    header_end,
+                )
     except _Over as over:
         exceeded = over.defect
     size = len(text) - 1
@@ -413,6 +464,12 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             if block_end >= len(text) - 1:
                 return
             block_start, block_end = block_end + 1, scanner.block(block_end + 1)
+            if scanner.drops is not None and block_end < len(text):
+                # its body ends where the enclosing multipart's next part starts
+                outer = _next_delimiter(text, block_end, [b for b, _ in stack])
+                stop = len(text) if outer is None else outer[0]
+                if block_end < stop:
+                    scanner.drop(block_start, block_end, stop)
             scanner.charge(pos, block_end, len(stack))
             pos = block_end
             continue
@@ -426,6 +483,13 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             return
         at, hit, closing, line_end = nxt
         scanner.charge(pos, at, len(stack))
+        if (
+            scanner.drops is not None
+            and block_start > 0
+            and block_end < at
+            and _SKIPPABLE.fullmatch(ctype)
+        ):
+            scanner.drop(block_start, block_end, at)
         index = max(i for i, (b, _) in enumerate(stack) if b == hit)
         level = stack[index][1]
         if closing:
@@ -505,6 +569,7 @@ def read_message(
     policy: Policy = compat32,
     normalize_newlines: bool = True,
     headers_only: bool = False,
+    text_only: bool = False,
 ) -> ReadMessage:
     """Parse one received message within ``limits``. Never raises on content.
 
@@ -523,6 +588,10 @@ def read_message(
             are (the pre-scan still reads them normalised).
         headers_only: read the top-level header block alone (the body is neither scanned nor
             parsed).
+        text_only: for readers of text: the bodies of attached messages (``message/rfc822``:
+            their headers are kept) and of leaf parts that are no text (``application/pdf``,
+            ``image/*`` ...) are left out of the parse and read as empty. The structure, the
+            headers and every text part are the same; the parse costs far less.
 
     Raises:
         TypeError: when ``data`` is none of bytes, bytearray, memoryview, str or Message.
@@ -547,8 +616,16 @@ def read_message(
             )
         )
     normal = _normalised(raw)
-    scan = _scan(b"\n" + normal, limits, headers_only=headers_only)
+    drops: list[tuple[int, int]] | None = [] if text_only and normalize_newlines else None
+    scan = _scan(b"\n" + normal, limits, headers_only=headers_only, drops=drops)
     source = normal if normalize_newlines else raw
+    if drops:
+        pieces, at = [], 0
+        for start, end in drops:
+            pieces.append(normal[at:start])
+            at = end
+        pieces.append(normal[at:])
+        source = b"".join(pieces)
     if scan.exceeded is not None or headers_only:
         if scan.exceeded is not None:
             defects.append(scan.exceeded)
@@ -557,13 +634,27 @@ def read_message(
             head = head.replace(b"\n", b"\r\n") if b"\r\n" in raw[: scan.cut + 2] else head
         return ReadMessage(_headers_only(head, policy, defects), tuple(defects), scan)
     try:
-        msg = email.message_from_bytes(source, policy=policy)
+        msg = _parse_bytes(source, policy)
         if any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]):
             msg = _repair_boundary(source, msg, policy, defects)
     except Exception as exc:  # RecursionError, MemoryError, or a stdlib corner case
         defects.append(MimeDefect("parse-error", type(exc).__name__))
         msg = _headers_only(source[: scan.header_end], policy, defects)
     return ReadMessage(msg, tuple(defects), scan)
+
+
+_CHUNK = 1 << 20
+
+
+def _parse_bytes(data: bytes, policy: Policy) -> Message:
+    """``email.message_from_bytes``, fed in chunks: the parser then never holds the whole
+    text decoded, nor a line list of it (half the peak memory, and faster)."""
+    parser = email.feedparser.BytesFeedParser(policy=policy)
+    view = memoryview(data)
+    for i in range(0, len(data), _CHUNK):
+        parser.feed(bytes(view[i : i + _CHUNK]))
+    msg: Message = parser.close()
+    return msg
 
 
 def _headers_only(head: bytes, policy: Policy, defects: list[MimeDefect]) -> Message:
@@ -608,7 +699,7 @@ def _repair_boundary(
             )
             defects.append(MimeDefect("boundary-repaired", "the declared boundary is unused"))
             try:
-                return email.message_from_bytes(head + data[head_end:], policy=policy)
+                return _parse_bytes(head + data[head_end:], policy)
             except Exception:
                 return msg
     return msg
@@ -701,6 +792,92 @@ def param(part: Message, name: str, header: str = "content-type") -> str | None:
         except Exception:
             return _unescape(str(value[2]))
     return _unescape(str(value))
+
+
+# One "; name=value" parameter: a quoted value (backslash escapes), or a token up to ";".
+_PARAM = re.compile(r';[ \t\r\n]*([^=;\s]+)[ \t\r\n]*=[ \t\r\n]*("(?:[^"\\]|\\.)*"?|[^;]*)')
+_SECTION = re.compile(r"(.+?)\*(?:([0-9]{1,4})\*?|\*?)$")
+_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def split_params(value: str, limit: int = 1000) -> list[tuple[str, str]]:
+    """The ``name=value`` parameters of a header value (names lower-case, quotes removed), in
+    order, at most ``limit`` of them. Linear (the stdlib's ``_parseparam`` copies the rest of
+    the value once per parameter). Never raises."""
+    out: list[tuple[str, str]] = []
+    for m in _PARAM.finditer(value):
+        raw = m.group(2).strip()
+        if raw.startswith('"'):
+            raw = raw[1:-1] if len(raw) > 1 and raw.endswith('"') else raw[1:]
+            if "\\" in raw:
+                raw = re.sub(r"\\(.)", r"\1", raw)
+        out.append((m.group(1).lower(), raw))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def rfc2231_params(value: str, limit: int = 1000) -> dict[str, str]:
+    """Every parameter of a header value, RFC 2231 sections joined and decoded, by lower-case
+    name; an extended parameter keeps its ``*`` (``filename*``) so that it can be told from
+    the plain one (RFC 6266 prefers it). Linear in the value; never raises.
+
+    >>> rfc2231_params("attachment; filename=a.pdf; filename*0*=utf-8''r%C3%A9; filename*1=.hta")
+    {'filename': 'a.pdf', 'filename*': 'ré.hta'}
+    """
+    plain: dict[str, str] = {}
+    sections: dict[str, list[tuple[int, bool, str]]] = {}
+    for name, raw in split_params(value, limit):
+        m = _SECTION.fullmatch(name) if "*" in name else None
+        if m is None:
+            plain.setdefault(name, raw)
+            continue
+        number = int(m.group(2)) if m.group(2) is not None else 0
+        sections.setdefault(m.group(1), []).append((number, name.endswith("*"), raw))
+    for base, parts in sections.items():
+        parts.sort(key=lambda p: p[0])
+        charset = ""
+        chunks: list[bytes] = []
+        for i, (_, encoded, raw) in enumerate(parts):
+            if encoded and i == 0 and raw.count("'") >= 2:
+                charset, _, raw = raw.split("'", 2)
+            if encoded:
+                chunks.append(
+                    _PCT.sub(lambda x: chr(int(x.group(1), 16)), raw).encode("latin-1", "replace")
+                )
+            else:
+                chunks.append(raw.encode("utf-8", "surrogateescape"))
+        plain.setdefault(base + "*", bytes_to_str(b"".join(chunks), charset or "utf-8"))
+    return plain
+
+
+def filenames(part: Message) -> tuple[str, ...]:
+    """The distinct file names a part gives, the one RFC 6266 readers show first.
+
+    ``filename*`` then ``filename`` of ``Content-Disposition``; when it has neither, ``name*``
+    then ``name`` of ``Content-Type``. Encoded words are decoded. Two names that differ mean
+    that mail clients may show (and save) different files. Never raises.
+    """
+    found: list[str] = []
+    for header_name, names in (
+        ("content-disposition", ("filename*", "filename")),
+        ("content-type", ("name*", "name")),
+    ):
+        try:
+            raw = part.get(header_name)
+            params = rfc2231_params(_FOLD.sub(" ", _unescape(str(raw)))) if raw else {}
+        except Exception:
+            params = {}
+        for key in names:
+            value = params.get(key)
+            if value:
+                if "=?" in value:
+                    value = decode_words(value)
+                if value not in found:
+                    found.append(value)
+        if found:
+            break
+    return tuple(found)
 
 
 #: A header value whose parameters the stdlib reads in the plain way: ASCII, a main value

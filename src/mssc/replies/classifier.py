@@ -89,9 +89,10 @@ class _Sender:
     """Who sent the message, as far as the headers say.
 
     The address is read from the raw ``From`` (an RFC 2047 word is display-name text, never an
-    address). A patient's INS address in *any* ``From``, ``Sender`` or ``Return-Path`` makes
-    the message the patient's: a system ``From`` beside it proves nothing, so it is neither a
-    system sender nor the TEST responder then.
+    address). A patient's INS address in *any* mailbox of *any* ``From``, ``Sender`` or
+    ``Return-Path`` (``a, b``, ``<a>, <b>``, groups) makes the message the patient's: a
+    system ``From`` beside it proves nothing, so it is neither a system sender nor the TEST
+    responder then.
     """
 
     __slots__ = (
@@ -114,12 +115,16 @@ class _Sender:
         self.patient_address = ""
         self.patient_source = ""
         for name, value in _identity_values(msg):
-            # the first From is usually the value just read
+            # every mailbox of the header: "a, b", "<a>, <b>" and groups alike
             address = self.address if value == raw_from else _address_of(value)
-            plocal, _, pdomain = address.rpartition("@")
-            if pdomain == PATIENT_DOMAIN and _PATIENT_LOCAL.fullmatch(plocal):
+            if _is_patient(address):
                 self.patient_address, self.patient_source = address, name
                 break
+            if "@" in value[value.find("@") + 1 :] or ":" in value:
+                found = next((a for a in _mime.mailboxes(value) if _is_patient(a)), "")
+                if found:
+                    self.patient_address, self.patient_source = found, name
+                    break
         self.is_patient = bool(self.patient_address)
         self.spoofed = self.is_patient and self.patient_address != self.address
         self.is_test_responder = self.address == TEST_RESPONDER and not self.is_patient
@@ -135,6 +140,12 @@ class _Sender:
         self.is_system = bool(why)
         self.null_only = why == "null return path"
         self.why = why
+
+
+def _is_patient(address: str) -> bool:
+    """Whether ``address`` (lower-case) is a patient's INS address."""
+    local, _, domain = address.rpartition("@")
+    return domain == PATIENT_DOMAIN and _PATIENT_LOCAL.fullmatch(local) is not None
 
 
 def _identity_values(msg: _mime.Headers) -> list[tuple[str, str]]:
@@ -326,7 +337,8 @@ class Classifier:
 
     def classify(self, raw: bytes | str | Message) -> Classification:
         """Classify one message. Raises only ``TypeError`` for a wrong input type."""
-        read = _mime.read_message(raw, limits=self.limits)
+        # the rules read text, headers and reports: other bodies are not parsed at all
+        read = _mime.read_message(raw, limits=self.limits, text_only=True)
         defects = list(read.codes)
         if read.over_limit:
             # past a limit the body was not read: say so, do not guess
