@@ -9,7 +9,6 @@ names with RFC 2231 sections joined).
 
 from __future__ import annotations
 
-import email.utils
 from dataclasses import dataclass
 from email.message import Message
 from email.policy import compat32
@@ -89,26 +88,6 @@ def filename(part: Message) -> str:
 
 
 def filenames(part: Message) -> tuple[str, ...]:
-    """Every distinct file name ``part`` gives itself: ``filename``, ``filename*`` (RFC 2231),
-    then the Content-Type ``name`` and ``name*``, decoded, in that order. Mail clients differ
-    on which one they show (RFC 6266 readers prefer ``filename*``). Never raises."""
-    found: list[str] = []
-    for header, key in (("content-disposition", "filename"), ("content-type", "name")):
-        value = part.get(header)
-        if not isinstance(value, str) or key not in value.lower():
-            continue
-        try:
-            params = part.get_params(header=header) or []
-        except Exception:  # the stdlib parameter parser on a hostile value
-            continue
-        for name, raw in params[1:]:
-            if name.lower() != key:
-                continue
-            try:
-                text = email.utils.collapse_rfc2231_value(raw)
-            except Exception:  # an unknown charset
-                text = str(raw[2] if isinstance(raw, tuple) else raw)
-            text = mime.decode_words(text) if "=?" in text else text
-            if text and text not in found:
-                found.append(text)
-    return tuple(found)
+    """Every distinct file name ``part`` gives itself (``filename*`` and ``filename``, else
+    ``name*`` and ``name``), decoded; see :func:`mssc.mime.filenames`. Never raises."""
+    return mime.filenames(part)
