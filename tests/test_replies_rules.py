@@ -169,8 +169,9 @@ CLOSED_TEXTS = ["The account has been disabled.", "Ce compte est suspendu.", "Ma
 )
 def test_stage_decides_a_not_found_phrase(diagnostic: str, status: str, stage: str) -> None:
     """Property: with a status that is not x.1.x, a server's "unknown" reply is RECIPIENT_NOT_FOUND
-    only when it answered RCPT TO: not after DATA (a filter), not at MAIL FROM (the sender), and
-    not when the report does not say which command it answered."""
+    when it answered RCPT TO, never after DATA (a filter) or at MAIL FROM (the sender). When the
+    report does not say which command it answered, the RFC 3464 record's ``Action: failed``
+    makes it evidence of not found, unless the status is of another kind (x.2 to x.7)."""
     suffix = {
         "": "",
         "RCPT": " (in reply to RCPT TO command)",
@@ -180,9 +181,10 @@ def test_stage_decides_a_not_found_phrase(diagnostic: str, status: str, stage: s
     result = classify(_dsn(diagnostic + suffix, status))
     (outcome,) = result.recipients
     assert outcome.smtp_command == stage
-    expected = K.RECIPIENT_NOT_FOUND if stage == "RCPT" else K.DELIVERY_FAILED
+    unspecified = not stage and status == "5.0.0"
+    expected = K.RECIPIENT_NOT_FOUND if stage == "RCPT" or unspecified else K.DELIVERY_FAILED
     assert outcome.kind is expected
-    if not stage:
+    if not stage and not unspecified:
         assert "smtp.stage-unknown" in {e.rule for e in result.evidence}
 
 
@@ -505,7 +507,7 @@ def test_a_quoted_reply_needs_a_stage_or_an_addressing_status(
 def test_a_callers_rule_is_trusted_without_a_stage(name: str) -> None:
     """A vendor's own rule (new, or replacing the built-in one) is read as written: no stage or
     x.1.x status is asked of it, unlike the built-in tables."""
-    raw = _dsn("550 User unknown", "5.0.0")
+    raw = _dsn("550 User unknown", "5.2.0")
     assert classify(raw).recipients[0].kind is K.DELIVERY_FAILED
     rule = PhraseRule(name, K.RECIPIENT_NOT_FOUND, (r"\buser unknown",), diagnostic_only=True)
     result = Classifier(extra_rules=[rule]).classify(raw)
