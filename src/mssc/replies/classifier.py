@@ -470,7 +470,9 @@ class Classifier:
         hit_subject = NOTICE_RULE.search(subject)
         hit_body = None if hit_subject else NOTICE_RULE.search(reader.norm_notice[:4000])
         if not (hit_subject or hit_body or (sender.is_system and not sender.null_only)):
-            return None
+            hit_subject = self._returned_with_cause(reader)
+            if not hit_subject:
+                return None
         if sender.is_system:
             evidence.append(Evidence("sender.system", "header:From", sender.why))
         if hit_subject:
@@ -503,6 +505,19 @@ class Classifier:
         if not sender.is_system:
             confidence = round(confidence * 0.8, 2)
         return kind, outcomes, None, confidence, sender.is_system
+
+    def _returned_with_cause(self, reader: _Reader) -> str | None:
+        """The subject's words when a message returns an original (a ``message/rfc822`` or
+        headers part) and its subject names an address and a failure cause for it (unknown,
+        closed, too large): a notice, whatever the sender's name ("Warning: <address> - User
+        unknown!"). A person who forwards a message with a subject such as "adresse inconnue ?"
+        names no address there."""
+        if not reader.original_headers or "@" not in reader.subject:
+            return None
+        found = self._memo_rule(reader, _unaddressed(reader.subject), False, closed_only=False)
+        if found is None or found[0].kind not in _CAUSES:
+            return None
+        return found[1]
 
     def _auto_reply(
         self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
@@ -862,6 +877,9 @@ class Classifier:
         return None
 
 
+_CAUSES = frozenset(
+    {ReplyKind.RECIPIENT_NOT_FOUND, ReplyKind.MAILBOX_CLOSED, ReplyKind.MESSAGE_TOO_LARGE}
+)
 _TRANSIENT = re.compile(r"\btry again\b|\btemporar(y|ily)\b|\bessayez plus tard\b")
 _POLICY_WORDS = re.compile(
     r"\b(access denied|acces (refuse|interdit)|banned|block(ed|ing)?\b|block ?list|"

@@ -367,11 +367,15 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bmessages? (size |length |file )?(is |was )?(too (big|large|long))",
             r"\b(message|mail|e-?mail|data) (size|length) (exceeds|exceeded|is over|too)",
             r"\b(message|mail|e-?mail|data|file|attachment)s? (is |was |are )?(larger|bigger) than",
+            # one free word may qualify the size ("the maximum incoming message size"), but
+            # not a box's (mailbox, quota, storage: a full box)
             r"\bexceed(s|ed)? (the |our |your )?(maximum|max|fixed|allowed|permitted|"
-            r"administrative|configured)? ?(message |mail |e-?mail )?size",
+            r"administrative|configured)? ?((?!mail ?box|quota|storage|disk|folder)[a-z-]+ )?"
+            r"(message |mail |e-?mail )?size",
             r"\b(message|mail|e-?mail) size (limit|restriction)",
             r"\bsize limit (exceeded|reached)",
-            r"\bmaximum (allowed )?(message |mail |e-?mail )?size",
+            r"\bmaximum ((?!mail ?box|quota|storage|disk|folder)[a-z-]+ )?"
+            r"(message |mail |e-?mail )?size",
             r"\bsize exceeds",
             r"\btotal size of (the |this )?message",
         ),
@@ -438,7 +442,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\b(user|recipient|mail ?box|address|account|e-?mail)( \S+){0,5} (does not|doesn't|"
             r"does n't|did not|do not|not) exist",
             r"\b(user|recipient|mail ?box|address|account) (was )?not found",
-            r"\binvalid (recipient|mail ?box|address|user|e-?mail|destination)",
+            # up to two qualifiers ("invalid final delivery userid"), never the sender's
+            r"\binvalid ((?!sender|from|return|reverse)[a-z-]+ ){0,2}(recipient|mail ?box|address|"
+            r"user ?(id|name)?|e-?mail|destination)\b",
             r"\brecipient (address )?(is )?invalid",
             r"\bnot a (valid|known) (mail ?box|user|recipient|address)",
             r"\bunrouteable address",
