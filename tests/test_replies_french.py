@@ -556,3 +556,80 @@ def test_out_of_office_and_patient_negatives_keep_their_kind() -> None:
         assert classify(negative_message(rng, i)).kind is ReplyKind.PATIENT_MESSAGE
     for i in range(0, 40, 5):  # the delays
         assert classify(negative_message(rng, i)).kind is ReplyKind.DELIVERY_DELAYED
+
+
+# -- the model's parts, one wording at a time ------------------------------------------------
+
+
+def _mes_notice(text: str) -> bytes:
+    return (
+        _headers(
+            "Mon espace santé <ne-pas-repondre@patient.mssante.fr>",
+            "Information concernant votre envoi",
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n",
+        )
+        + "\n"
+        + text
+        + "\n"
+    ).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # wordings outside the generator's vocabulary or orders
+        ("L'espace santé de cet usager a été fermé à sa demande.", CLOSED),
+        ("Le patient a demandé la fermeture de son compte.", CLOSED),
+        ("Le compte de messagerie de ce patient n'est plus actif.", CLOSED),
+        ("Espace santé clos.", CLOSED),
+        ("Ce patient n'est pas connu de Mon espace santé.", NOT_FOUND),
+        ("Aucun compte n'est rattaché à cet INS.", NOT_FOUND),
+        ("L'usager a fait opposition à la création de son profil.", NOT_FOUND),
+        ("Usager opposé à Mon espace santé.", NOT_FOUND),
+        ("Patient sans espace santé.", NOT_FOUND),
+        ("Espace santé jamais créé pour cet usager.", NOT_FOUND),
+        ("Votre courriel pèse 32 Mo ; le maximum accepté est de 25 Mo.", TOO_LARGE),
+        ("Message refusé : 25 Mo max.", TOO_LARGE),
+        ("Dépassement de la taille autorisée.", TOO_LARGE),
+        ("LIMITE DE 25 000 000 OCTETS PAR MESSAGE", TOO_LARGE),
+        # negation and context: never one of the three causes (None)
+        ("La messagerie n'est pas fermée ; erreur technique.", None),
+        ("La boîte du patient a dépassé le quota autorisé.", None),
+        ("Vous avez dépassé le nombre maximum de destinataires.", None),
+        ("L'adresse de l'expéditeur est invalide.", None),
+        (
+            "La messagerie du patient est temporairement fermée ; une nouvelle tentative sera "
+            "effectuée.",
+            ReplyKind.DELIVERY_DELAYED,
+        ),
+        (
+            "Le compte est suspendu : aucune nouvelle tentative ne sera faite.",
+            CLOSED,
+        ),
+    ],
+)
+def test_wordings_outside_the_generator(text: str, expected: ReplyKind | None) -> None:
+    for variant in (text, _no_accents(text).upper().replace(" ", "\n", 2)):
+        kind = classify(_mes_notice(variant)).kind
+        if expected is None:
+            assert kind not in FAILURE_CLASSES
+        else:
+            assert kind is expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_out_of_office_text_alone_is_an_auto_reply(seed: int) -> None:
+    """No RFC 3834 header, no auto-reply subject: the text says it is an absence."""
+    rng = random.Random(seed)
+    raw = (
+        _headers(
+            "Dr Martin <dr.martin@cabinet-exemple.mssante.fr>",
+            "Re: Compte rendu",
+            "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n",
+        )
+        + "\n"
+        + vary(out_of_office(rng), rng)
+    )
+    result = classify(raw.encode("utf-8"))
+    assert result.kind is ReplyKind.AUTO_REPLY
+    assert "phrase.absence-text" in {e.rule for e in result.evidence}
