@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mssc.replies import ReplyKind, classify
 
@@ -633,3 +635,39 @@ def test_an_out_of_office_text_alone_is_an_auto_reply(seed: int) -> None:
     result = classify(raw.encode("utf-8"))
     assert result.kind is ReplyKind.AUTO_REPLY
     assert "phrase.absence-text" in {e.rule for e in result.evidence}
+
+
+_NEGATIONS = ["n’est pas", "n'est plus jamais", "n’a jamais été", "n'est ni"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(OBJECTS),
+    st.sampled_from(OWNERS),
+    st.sampled_from(CLOSED_STATES),
+    st.sampled_from(["ne-pas-repondre", "mailer-daemon", "notification"]),
+    st.sampled_from(["", *_NEGATIONS]),
+)
+def test_object_and_closed_state_compose(
+    obj: tuple[str, bool], owner: str, state: str, local: str, negation: str
+) -> None:
+    """Property: any object of the vocabulary with any closed state, in the plain order, is a
+    closed box; the same words with a negation between them never are."""
+    noun, fem = obj
+    text = f"{noun} {owner} {negation or 'est'} {_agree(state, fem)}.".capitalize()
+    raw = _mes_notice(text).replace(b"ne-pas-repondre", local.encode())
+    kind = classify(raw).kind
+    if negation:
+        assert kind is not ReplyKind.MAILBOX_CLOSED
+    else:
+        assert kind is ReplyKind.MAILBOX_CLOSED
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(26, 999), st.sampled_from(["Mo", "Mio", "MB", "mo", "octets"]), st.booleans())
+def test_a_size_over_a_limit_is_too_large(size: int, unit: str, spaced: bool) -> None:
+    """Property: "<size> <unit> ... dépasse/excède ... <limit>" is too large, whatever the
+    numbers, the unit and its spacing."""
+    quantity = f"{size}{' ' if spaced else ''}{unit}"
+    text = f"Le message ({quantity}) excède la limite de 25{' ' if spaced else ''}{unit}."
+    assert classify(_mes_notice(text)).kind is TOO_LARGE
