@@ -47,12 +47,14 @@ CASES: list[tuple[str, ReplyKind, str | None, bool, list[tuple[str, ReplyKind]],
         "phrase.recipient-not-found.en",
     ),
     (
+        # an RFC 3464 "Action: failed" record whose reply names no stage, with a vague 5.0.0:
+        # its "user unknown" is evidence of not found (nothing says after DATA or policy)
         "dsn-unknown-stage-unknown.eml",
-        K.DELIVERY_FAILED,
+        K.RECIPIENT_NOT_FOUND,
         ORIGINAL,
         True,
-        [(P1, K.DELIVERY_FAILED)],
-        "smtp.stage-unknown",
+        [(P1, K.RECIPIENT_NOT_FOUND)],
+        "phrase.recipient-not-found.en",
     ),
     (
         # a colleague forwards a bounce: the failed recipient is the patient, not the colleague,

@@ -169,8 +169,9 @@ CLOSED_TEXTS = ["The account has been disabled.", "Ce compte est suspendu.", "Ma
 )
 def test_stage_decides_a_not_found_phrase(diagnostic: str, status: str, stage: str) -> None:
     """Property: with a status that is not x.1.x, a server's "unknown" reply is RECIPIENT_NOT_FOUND
-    only when it answered RCPT TO: not after DATA (a filter), not at MAIL FROM (the sender), and
-    not when the report does not say which command it answered."""
+    when it answered RCPT TO, never after DATA (a filter) or at MAIL FROM (the sender). When the
+    report does not say which command it answered, the RFC 3464 record's ``Action: failed``
+    makes it evidence of not found, unless the status is of another kind (x.2 to x.7)."""
     suffix = {
         "": "",
         "RCPT": " (in reply to RCPT TO command)",
@@ -180,9 +181,10 @@ def test_stage_decides_a_not_found_phrase(diagnostic: str, status: str, stage: s
     result = classify(_dsn(diagnostic + suffix, status))
     (outcome,) = result.recipients
     assert outcome.smtp_command == stage
-    expected = K.RECIPIENT_NOT_FOUND if stage == "RCPT" else K.DELIVERY_FAILED
+    unspecified = not stage and status == "5.0.0"
+    expected = K.RECIPIENT_NOT_FOUND if stage == "RCPT" or unspecified else K.DELIVERY_FAILED
     assert outcome.kind is expected
-    if not stage:
+    if not stage and not unspecified:
         assert "smtp.stage-unknown" in {e.rule for e in result.evidence}
 
 
@@ -505,7 +507,7 @@ def test_a_quoted_reply_needs_a_stage_or_an_addressing_status(
 def test_a_callers_rule_is_trusted_without_a_stage(name: str) -> None:
     """A vendor's own rule (new, or replacing the built-in one) is read as written: no stage or
     x.1.x status is asked of it, unlike the built-in tables."""
-    raw = _dsn("550 User unknown", "5.0.0")
+    raw = _dsn("550 User unknown", "5.2.0")
     assert classify(raw).recipients[0].kind is K.DELIVERY_FAILED
     rule = PhraseRule(name, K.RECIPIENT_NOT_FOUND, (r"\buser unknown",), diagnostic_only=True)
     result = Classifier(extra_rules=[rule]).classify(raw)
@@ -659,3 +661,71 @@ def test_a_forwarded_bounce_names_the_patient_whatever_fields_the_forward_adds(
 )
 def test_reply_code_in(text: str, failures_only: bool, expected: str) -> None:
     assert reply_code_in(text, failures_only=failures_only) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # one qualifier before "message size"; never a box's size (a full box)
+        ("this message has exceeded the maximum incoming message size", K.MESSAGE_TOO_LARGE),
+        ("552 message exceeds the permitted inbound message size", K.MESSAGE_TOO_LARGE),
+        ("maximum outgoing mail size reached", K.MESSAGE_TOO_LARGE),
+        ("552 user has exceeded the maximum mailbox size", K.DELIVERY_FAILED),
+        # up to two qualifiers before the recipient's identifier; never the sender's
+        ("Invalid final delivery userid", K.RECIPIENT_NOT_FOUND),
+        ("invalid local recipient", K.RECIPIENT_NOT_FOUND),
+        ("invalid mailbox name", K.RECIPIENT_NOT_FOUND),
+        ("550 invalid sender address", K.DELIVERY_FAILED),
+    ],
+)
+def test_qualified_wordings(line: str, expected: ReplyKind) -> None:
+    (outcome,) = classify(_text_bounce(f"<{P1}>: {line} (in reply to RCPT TO command)")).recipients
+    assert outcome.kind is expected
+
+
+def _returned(subject: str, text: str) -> bytes:
+    return (
+        "From: Mail Server <server@mx.example.org>\nTo: s@chu-exemple.mssante.fr\n"
+        f"Subject: {subject}\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="b"\n\n'
+        f"--b\nContent-Type: text/plain\n\n{text}\n\n--b\nContent-Type: message/rfc822\n\n"
+        f"From: s@chu-exemple.mssante.fr\nTo: {P1}\nSubject: Compte rendu\n"
+        "Message-ID: <o@chu-exemple.mssante.fr>\n\nBonjour\n\n--b--\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        (f"Warning: {P1} - User unknown!", K.RECIPIENT_NOT_FOUND),
+        (f"{P1} : messagerie fermée", K.MAILBOX_CLOSED),
+        (f"Message too large for {P1}", K.MESSAGE_TOO_LARGE),
+        # no address in the subject: a person forwarding a message, not a notice
+        ("Fwd: adresse inconnue ?", K.OTHER),
+        # an address but no cause
+        (f"Fwd: message for {P1}", K.OTHER),
+    ],
+)
+def test_a_returned_original_with_a_cause_in_its_subject(subject: str, expected: ReplyKind) -> None:
+    result = classify(_returned(subject, "See the attached message."))
+    assert result.kind is expected
+    if expected is not K.OTHER:
+        assert result.original_message_id == "<o@chu-exemple.mssante.fr>"
+        assert not result.trusted
+
+
+@pytest.mark.parametrize(
+    ("comment", "expected"),
+    [
+        ("(mailbox disabled, not accepting messages)", K.MAILBOX_CLOSED),
+        ("(messagerie fermée)", K.MAILBOX_CLOSED),
+        ("(permanent failure)", K.RECIPIENT_NOT_FOUND),
+        ("", K.RECIPIENT_NOT_FOUND),
+    ],
+)
+def test_the_status_comment_is_the_reporting_systems_words(
+    comment: str, expected: ReplyKind
+) -> None:
+    """A closed state in the ``Status`` comment outranks an "unknown user" reply."""
+    raw = _dsn("550 5.1.1 <x>... User Unknown", f"5.1.1 {comment}".strip())
+    assert classify(raw).recipients[0].kind is expected

@@ -49,6 +49,7 @@ from mssc.replies.model import (
     ReplyKind,
 )
 from mssc.replies.phrases import (
+    ABSENCE_RULE,
     AUTO_REPLY_RULE,
     BUILTIN_RULES,
     DELAY_RULE,
@@ -491,7 +492,9 @@ class Classifier:
         hit_subject = NOTICE_RULE.search(subject)
         hit_body = None if hit_subject else NOTICE_RULE.search(reader.norm_notice[:4000])
         if not (hit_subject or hit_body or (sender.is_system and not sender.null_only)):
-            return None
+            hit_subject = self._returned_with_cause(reader)
+            if not hit_subject:
+                return None
         if sender.is_system:
             evidence.append(Evidence("sender.system", "header:From", sender.why))
         if hit_subject:
@@ -525,6 +528,19 @@ class Classifier:
             confidence = round(confidence * 0.8, 2)
         return kind, outcomes, None, confidence, sender.is_system
 
+    def _returned_with_cause(self, reader: _Reader) -> str | None:
+        """The subject's words when a message returns an original (a ``message/rfc822`` or
+        headers part) and its subject names an address and a failure cause for it (unknown,
+        closed, too large): a notice, whatever the sender's name ("Warning: <address> - User
+        unknown!"). A person who forwards a message with a subject such as "adresse inconnue ?"
+        names no address there."""
+        if not reader.original_headers or "@" not in reader.subject:
+            return None
+        found = self._memo_rule(reader, _unaddressed(reader.subject), False, closed_only=False)
+        if found is None or found[0].kind not in _CAUSES:
+            return None
+        return found[1]
+
     def _auto_reply(
         self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
     ) -> _Result | None:
@@ -546,6 +562,12 @@ class Classifier:
         if hit:
             evidence.append(Evidence("phrase.auto-reply-subject", "header:Subject", hit))
             return ReplyKind.AUTO_REPLY, [], None, 0.6, False
+        hit = ABSENCE_RULE.search(reader.norm_notice[:1500])
+        if hit:
+            # an out-of-office text with no header to say so ("ma messagerie est fermée
+            # jusqu'au 3 mars"): an absence, never a closed box
+            evidence.append(Evidence("phrase.absence-text", "body", hit))
+            return ReplyKind.AUTO_REPLY, [], None, 0.55, False
         return None
 
     def _read_notice(self, reader: _Reader, evidence: list[Evidence]) -> _Result | None:
@@ -631,7 +653,14 @@ class Classifier:
                 whole = len(records) == 1
                 command = self._command(rec.diagnostic, rec.address, reader, whole)
                 kind, ev, conf = self._decide(
-                    rec.diagnostic, rec.address, rec.status, reader, whole=whole, command=command
+                    rec.diagnostic,
+                    rec.address,
+                    rec.status,
+                    reader,
+                    whole=whole,
+                    command=command,
+                    final=structural and action == "failed",
+                    comment=rec.status_comment,
                 )
                 if kind is ReplyKind.RECIPIENT_NOT_FOUND and rec.diagnostic_type == "x-unix":
                     # the output of a local delivery program (a pipe, procmail): its words are
@@ -688,18 +717,22 @@ class Classifier:
         *,
         whole: bool = True,
         command: str = "",
+        final: bool = False,
+        comment: str = "",
     ) -> tuple[ReplyKind | None, Evidence | None, float]:
         """Structured status classes, then phrase tables over each source, then the status code.
 
         ``whole``: the notice and the subject may speak for this recipient (single recipient).
         ``command``: the SMTP command the failure answered (``MAIL``, ``RCPT``, ``DATA``, ``""``).
+        ``final``: an RFC 3464 record with ``Action: failed``.
+        ``comment``: the words of the record's ``Status`` field after the code.
         """
         if not status:
             status = status_in(diagnostic)
         if status[2:] in ("1.7", "1.8") or status[2:].startswith(("1.7.", "1.8.")):
             # RFC 3463: x.1.7 / x.1.8 are about the *sender's* address, not the recipient
             return ReplyKind.DELIVERY_FAILED, Evidence("status.sender", "Status", status), 0.8
-        kind, ev, conf = self._phrases(diagnostic, address, reader, whole)
+        kind, ev, conf = self._phrases(diagnostic, address, reader, whole, comment)
         if kind is None and status:
             for srule in self.status_rules:
                 if srule.matches(status):
@@ -713,7 +746,9 @@ class Classifier:
             excerpt = ev.excerpt if ev is not None else status
             return ReplyKind.DELIVERY_FAILED, Evidence("smtp.mail-from", "MAIL", excerpt), 0.8
         if kind is ReplyKind.RECIPIENT_NOT_FOUND:
-            refined = self._refine_not_found(diagnostic, address, status, command, reader, ev)
+            refined = self._refine_not_found(
+                diagnostic, address, status, command, reader, ev, final=final
+            )
             if refined is not None:
                 return ReplyKind.DELIVERY_FAILED, refined, 0.7
         if kind is not None:
@@ -733,6 +768,8 @@ class Classifier:
         command: str,
         reader: _Reader,
         ev: Evidence | None,
+        *,
+        final: bool = False,
     ) -> Evidence | None:
         """Why a RECIPIENT_NOT_FOUND verdict does not hold (the evidence), or None if it does."""
         if ev is not None and ev.rule.startswith("phrase.") and _TRANSIENT.search(ev.excerpt):
@@ -750,6 +787,11 @@ class Classifier:
             # the content or the sender, unless the reporting MTA's own status says addressing
             return Evidence("smtp.data-phase", "DATA", status or "no x.1.1/x.1.2/x.1.10 status")
         if not command:
+            if final and not _other_status(status, diagnostic):
+                # an RFC 3464 record says the delivery failed for good, and its "unknown user"
+                # words are not contradicted: no stage after DATA, no policy block (both read
+                # above), no status of another kind (x.2-x.7: mailbox, system, network ...)
+                return None
             return self._unproven_reply(diagnostic, address, status, reader, ev)
         return None
 
@@ -781,13 +823,15 @@ class Classifier:
         return Evidence("smtp.stage-unknown", ev.source, ev.excerpt)
 
     def _phrases(
-        self, diagnostic: str, address: str, reader: _Reader, whole: bool
+        self, diagnostic: str, address: str, reader: _Reader, whole: bool, comment: str = ""
     ) -> tuple[ReplyKind | None, Evidence | None, float]:
         # (source, text, the text is still to be normalised by _unaddressed, per recipient,
         # confidence): a text is normalised only when the rules come to read it
         sources: list[tuple[str, str, bool, bool, float]] = []
         if diagnostic:
             sources.append(("diagnostic", diagnostic[:4000], True, True, 0.95))
+        if comment:
+            sources.append(("Status", comment, True, True, 0.9))
         if address and reader.notice:
             block = reader.block_about(address)
             if block:
@@ -855,6 +899,9 @@ class Classifier:
         return None
 
 
+_CAUSES = frozenset(
+    {ReplyKind.RECIPIENT_NOT_FOUND, ReplyKind.MAILBOX_CLOSED, ReplyKind.MESSAGE_TOO_LARGE}
+)
 _TRANSIENT = re.compile(r"\btry again\b|\btemporar(y|ily)\b|\bessayez plus tard\b")
 _POLICY_WORDS = re.compile(
     r"\b(access denied|acces (refuse|interdit)|banned|block(ed|ing)?\b|block ?list|"
@@ -886,6 +933,14 @@ def _policy_in(diagnostic: str, status: str) -> str:
         return ""
     m = _POLICY_WORDS.search(normalise(diagnostic[:2000]))
     return m.group(0) if m else ""
+
+
+def _other_status(status: str, diagnostic: str) -> bool:
+    """Whether the record's status, or a status the diagnostic starts with, is of a kind other
+    than addressing or unspecified (RFC 3463 subjects 2 to 7: mailbox, system, network, protocol,
+    content, security), e.g. ``5.2.1`` or ``5.3.0 - Other mail system problem 550 ...``."""
+    lead = STATUS_CODE.match(diagnostic.lstrip("#( "))
+    return any(s[2:3] in "234567" for s in (status, lead.group(0) if lead else "") if s)
 
 
 def _quoted_reply(text: str, rule: PhraseRule, *, normalised: bool) -> bool:

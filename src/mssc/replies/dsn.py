@@ -40,6 +40,9 @@ class DsnRecord:
     diagnostic: str = ""
     original_recipient: str = ""
     diagnostic_type: str = ""
+    #: the words after the code in the ``Status`` field ("mailbox disabled, not accepting
+    #: messages"), which the reporting system writes itself
+    status_comment: str = ""
 
 
 #: An enhanced status code (RFC 3463): class, subject and detail as groups 1-3.
@@ -300,7 +303,9 @@ def _record(block: dict[str, str]) -> DsnRecord:
         diagnostic_type, diagnostic = diagnostic.split(";", 1)
         diagnostic_type = diagnostic_type.strip().lower()
     diagnostic = diagnostic.strip()
-    status = status_in(block.get("status", "")) or status_in(diagnostic)
+    status_field = block.get("status", "")
+    status = status_in(status_field) or status_in(diagnostic)
+    comment = status_field.split("(", 1)[1].rstrip(") \t") if "(" in status_field else ""
     reply = reply_code_in(diagnostic)
     return DsnRecord(
         address=address if "@" in address else "",
@@ -310,6 +315,7 @@ def _record(block: dict[str, str]) -> DsnRecord:
         diagnostic=diagnostic[:1000],
         original_recipient=bare_address(original) if original else "",
         diagnostic_type=diagnostic_type,
+        status_comment=comment[:200],
     )
 
 

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from mssc.replies import _french
 from mssc.replies.model import ReplyKind
 
 try:  # the regular-expression parser of the stdlib (private; only used to speed matching up)
@@ -357,18 +358,8 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\btoo much mail data",
         ),
     ),
-    PhraseRule(
-        "message-too-large.fr",
-        _R.MESSAGE_TOO_LARGE,
-        (
-            r"\b(message|courriel|mail|e-?mail|envoi)s? (est |etait )?(beaucoup )?trop "
-            r"(volumineux|gros|lourd)",
-            r"\btrop volumineux",
-            r"\btaille (maximale|limite|maximum|autorisee|du message|des messages|totale)",
-            r"\bdepasse (la|le) (taille|limite de taille|poids)",
-            r"\blimite de (taille|poids)",
-        ),
-    ),
+    # the French model of the MSS-C guide's causes (mssc.replies._french)
+    PhraseRule("message-too-large.fr", _R.MESSAGE_TOO_LARGE, _french.TOO_LARGE),
     PhraseRule(
         "message-too-large.en",
         _R.MESSAGE_TOO_LARGE,
@@ -376,30 +367,20 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bmessages? (size |length |file )?(is |was )?(too (big|large|long))",
             r"\b(message|mail|e-?mail|data) (size|length) (exceeds|exceeded|is over|too)",
             r"\b(message|mail|e-?mail|data|file|attachment)s? (is |was |are )?(larger|bigger) than",
+            # one free word may qualify the size ("the maximum incoming message size"), but
+            # not a box's (mailbox, quota, storage: a full box)
             r"\bexceed(s|ed)? (the |our |your )?(maximum|max|fixed|allowed|permitted|"
-            r"administrative|configured)? ?(message |mail |e-?mail )?size",
+            r"administrative|configured)? ?((?!mail ?box|quota|storage|disk|folder)[a-z-]+ )?"
+            r"(message |mail |e-?mail )?size",
             r"\b(message|mail|e-?mail) size (limit|restriction)",
             r"\bsize limit (exceeded|reached)",
-            r"\bmaximum (allowed )?(message |mail |e-?mail )?size",
+            r"\bmaximum ((?!mail ?box|quota|storage|disk|folder)[a-z-]+ )?"
+            r"(message |mail |e-?mail )?size",
             r"\bsize exceeds",
             r"\btotal size of (the |this )?message",
         ),
     ),
-    PhraseRule(
-        "mailbox-closed.fr",
-        _R.MAILBOX_CLOSED,
-        (
-            r"\bboite (aux lettres |mail |de messagerie |de reception )?"
-            r"(du destinataire |du patient |de ce patient )?(est |a ete )?"
-            r"(fermee|desactivee|suspendue|archivee|cloturee|inactive|bloquee)",
-            r"\bmessagerie (du patient |du destinataire |de ce patient )?(est |a ete )?"
-            r"(fermee|desactivee|cloturee|suspendue|inactive)",
-            r"\bcompte (du destinataire |du patient |de messagerie |mon espace sante )?"
-            r"(est |a ete )?(bloque|desactive|suspendu|ferme|cloture|inactif)",
-            r"\b(a ferme|a cloture|a desactive) (sa|son) (messagerie|boite|compte|espace)",
-            r"\bfermeture (de la|de sa|du compte|de la boite|de la messagerie)",
-        ),
-    ),
+    PhraseRule("mailbox-closed.fr", _R.MAILBOX_CLOSED, _french.CLOSED),
     PhraseRule(
         "mailbox-closed.en",
         _R.MAILBOX_CLOSED,
@@ -450,21 +431,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"authori[sz]ed)\b",
         ),
     ),
-    PhraseRule(
-        "recipient-not-found.fr",
-        _R.RECIPIENT_NOT_FOUND,
-        (
-            r"\b(destinataire|utilisateur|adresse|patient|boite aux lettres|compte)( \S+){0,2} "
-            r"(inconnue?s?|introuvables?|inexistante?s?|invalides?|non trouvee?s?|non reconnue?s?)",
-            r"\bn'existe (pas|plus)",
-            r"\bn'a pas ete (trouvee?|identifiee?)",
-            r"\bpatient non (trouve|identifie)",
-            r"\baucun(e)? (patient|destinataire|utilisateur|boite|compte) "
-            r"(ne )?(correspond|trouve)",
-            r"\bpas de (boite aux lettres|messagerie|compte)",
-            r"\bins (inconnu|invalide|introuvable|non reconnu)",
-        ),
-    ),
+    PhraseRule("recipient-not-found.fr", _R.RECIPIENT_NOT_FOUND, _french.NOT_FOUND),
     PhraseRule(
         "recipient-not-found.en",
         _R.RECIPIENT_NOT_FOUND,
@@ -475,7 +442,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\b(user|recipient|mail ?box|address|account|e-?mail)( \S+){0,5} (does not|doesn't|"
             r"does n't|did not|do not|not) exist",
             r"\b(user|recipient|mail ?box|address|account) (was )?not found",
-            r"\binvalid (recipient|mail ?box|address|user|e-?mail|destination)",
+            # up to two qualifiers ("invalid final delivery userid"), never the sender's
+            r"\binvalid ((?!sender|from|return|reverse)[a-z-]+ ){0,2}(recipient|mail ?box|address|"
+            r"user ?(id|name)?|e-?mail|destination)\b",
             r"\brecipient (address )?(is )?invalid",
             r"\bnot a (valid|known) (mail ?box|user|recipient|address)",
             r"\bunrouteable address",
@@ -575,7 +544,10 @@ NOTICE_RULE = PhraseRule(
         r"\bmail delivery (failed|failure|subsystem|system)",
         r"\bfailure notice",
         r"\bnondeliverable|non-deliver(y|able)",
-        r"\bcould not be delivered",
+        r"\b(could ?n'?o?t|cannot|can ?not|can't|unable to) (be )?deliver(ed)?\b",
+        r"\bne (peut|pouvait|pourra) (pas )?etre (distribue|remis|delivre|achemine|transmis)",
+        r"\b(impossible de|n'avons pas pu) (distribuer|remettre|delivrer|transmettre|acheminer)",
+        r"\b(distribution|remise|livraison) impossible",
         r"\bwas not delivered",
         r"\bdelivery (to the following|notification|status notification)",
         r"\bpermanent (fatal )?error",
@@ -594,6 +566,7 @@ DELAY_RULE = PhraseRule(
         r"\bwarning: message .{0,60} delayed",
         r"\b(remise|distribution) (du message )?(est )?retardee",
         r"\ben attente de (remise|distribution)",
+        *_french.DELAY,
     ),
 )
 
@@ -608,6 +581,9 @@ AUTO_REPLY_RULE = PhraseRule(
         r"i am (currently )?(out|away))\b",
     ),
 )
+
+#: A professional's out-of-office text, read in the body when no header or subject says so.
+ABSENCE_RULE = PhraseRule("absence-text", _R.AUTO_REPLY, _french.ABSENCE)
 
 #: Subjects and texts of read receipts sent without MDN structure.
 READ_NOTICE_RULE = PhraseRule(

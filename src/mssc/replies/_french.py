@@ -1,0 +1,236 @@
+"""The French model of the MSS-C guide's causes: closed, not found, too large.
+
+Mon espace santé's automatic replies are not published, so the classifier cannot list their
+sentences. It reads what French words *mean* instead: an **object** (the patient's messagerie,
+boîte, BAL, espace santé, compte, profil), a **state** (fermé, clôturé, désactivé ... for a
+closed box; inconnu, inexistant, jamais créé, opposé ... for a patient with no box), and for
+sizes, a **size word** (taille, poids, volumineux, a quantity in Mo/Mio/Go/MB/octets) with an
+**excess word** (dépasse, excède, limite, maximum). Each pattern below is built from these
+vocabularies and joins them in the orders French uses (``la messagerie du patient est
+fermée``, ``fermeture de son espace santé``, ``le patient a clôturé son compte``), with a few
+free words between them but never a negation (``n'est pas fermée`` is not closed) nor a sentence
+end.
+
+Patterns read *normalised* text (:func:`mssc.replies._mime.normalise`: lower case, accents
+stripped, ’ made ', white space and folded lines collapsed), so accents or their absence, case,
+apostrophes and line breaks inside a phrase do not matter; quoted-printable is decoded before.
+
+Context also decides:
+
+- a closed state followed by a date or "temporairement" (``fermée jusqu'au 3 mars``) is an
+  absence, not a closed box: :data:`ABSENCE` recognises a professional's out-of-office text;
+- a notice that says delivery will be tried again is a delay (:data:`DELAY`), whatever it names.
+
+>>> import re
+>>> from mssc.replies._mime import normalise
+>>> any(re.search(p, normalise("L’espace santé du patient a été CLÔTURÉ.")) for p in CLOSED)
+True
+>>> any(re.search(p, normalise("La messagerie n'est pas fermée.")) for p in CLOSED)
+False
+>>> any(re.search(p, normalise("Le poids de l'envoi (31 Mio) excède 25 Mo")) for p in TOO_LARGE)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = ["ABSENCE", "CLOSED", "DELAY", "NOT_FOUND", "TOO_LARGE"]
+
+
+def _any(*words: str) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
+#: Start of a word: after a space, an apostrophe (``l'espace``) or the start of the text.
+_W = r"(?<![^ '])"
+
+# -- vocabulary ----------------------------------------------------------------------------
+
+#: What a patient has, that can be closed or missing.
+OBJECT = _any(
+    r"messageries?(?: securisees?| de sante| mssante| citoyenne)?",
+    r"boites?(?: aux lettres| a lettres| mail| e-?mail| de messagerie| de reception)?",
+    r"bal",
+    r"(?:mon )?espaces? (?:numerique )?(?:de )?sante",
+    r"comptes?(?: mon espace sante| de messagerie)?",
+    r"profils?",
+    r"adresses? (?:de messagerie|mail|e-?mail|mssante)",
+)
+#: Who may be unknown: the object, or the person or identifier that names them.
+WHO = _any(
+    OBJECT,
+    r"patients?",
+    r"usagers?",
+    r"destinataires?",
+    r"utilisateurs?",
+    r"titulaires?",
+    r"beneficiaires?",
+    r"ins",
+    r"identifiants?(?: national de sante| ins)?",
+    r"adresses?",
+    r"dossiers?(?: patient)?",
+)
+#: A closed state, in any gender and number.
+CLOSED_STATE = _any(
+    r"fermee?s?",
+    r"cloturee?s?",
+    r"clos(?:es?)?",
+    r"desactivee?s?",
+    r"supprimee?s?",
+    r"resiliee?s?",
+    r"suspendue?s?",
+    r"archivee?s?",
+    r"bloquee?s?",
+    r"inactive?s?",
+    r"inactifs?",
+    r"desinscrite?s?",
+    r"detruite?s?",
+    r"hors service",
+    r"(?:n'est|ne sont|n'etait) plus "
+    r"(?:actif|active?s?|ouverte?s?|accessibles?|en service|utilisee?s?)",
+)
+#: The noun of a closing act.
+CLOSING = _any(
+    r"fermeture",
+    r"cloture",
+    r"desactivation",
+    r"suppression",
+    r"resiliation",
+    r"desinscription",
+)
+#: A verb of closing, as a past participle after "a"/"ont" (``a fermé``).
+CLOSE_VERB = _any(
+    r"ferme", r"cloture", r"desactive", r"supprime", r"resilie", r"suspendu", r"detruit", r"archive"
+)
+#: A state of not existing.
+UNKNOWN_STATE = _any(
+    r"inconnue?s?",
+    r"introuvables?",
+    r"inexistante?s?",
+    r"invalides?",
+    r"erronee?s?",
+    r"incorrecte?s?",
+    r"non (?:trouvee?s?|reconnue?s?|identifiee?s?|referencee?s?|enregistree?s?|creee?s?|"
+    r"repertoriee?s?|valides?)",
+    r"absente?s? (?:de l'annuaire|du referentiel|de la base|de nos registres)",
+)
+#: Participles of coming into being (``pas encore créé``, ``jamais ouvert``).
+CREATED = _any(r"creee?s?", r"ouverte?s?", r"activee?s?", r"initialisee?s?", r"mise? en place")
+#: Words that stop a phrase: a negation, the sender as the object (a sender issue), or what
+#: a full box or a count is measured in (``quota``, ``stockage``, ``nombre``).
+_STOP = (
+    r"(?:l'|d')?(?:pas|plus|jamais|non|ni|ne|n'\S*|aucune?|expediteur|emetteur|envoyeur|"
+    r"votre|vous|quota|stockage|nombre)\b"
+)
+#: Up to ``n`` free words inside a phrase, each followed by a space (no sentence end, no stop
+#: word); it stands after a space.
+_GAP = r"(?:(?!" + _STOP + r")[^ .;:!?]+ ){0,%d}"
+#: An object after an article that may be elided (``l'espace``, ``d'espace``).
+_ELIDED = r"(?:l'|d')?"
+#: A closed state that is about a date or a short while is an absence, not a closed box.
+_NOT_TEMPORARY = (
+    r"(?! (?:temporairement|provisoirement|momentanement|jusqu|du \d|du lundi|pendant|"
+    r"pour (?:la|les|quelques|cause)|cette semaine|ce jour))"
+)
+
+SIZE = _any(r"taille", r"poids", r"volume", r"volumetrie", r"dimension")
+QUANTITY = (
+    r"\d+(?:[ .,]\d{3})*(?:[.,]\d+)? ?(?:mo|mio|go|gio|mb|mib|gb|gib|ko|kio|kb|octets|bytes|"
+    r"mega-?octets|giga-?octets)\b"
+)
+EXCEED = _any(
+    r"depass(?:e|ent|ait|ant|ement|er)",
+    r"exced(?:e|ent|ait|ant|er)",
+    r"superieure?s? (?:a|au)",
+    r"au-? ?dela (?:de|d'|du)",
+    r"outrepass(?:e|ent|ant)",
+    r"plus (?:grande?s?|grose?s?|lourde?s?) que",
+)
+LIMIT = _any(
+    r"limites?",
+    r"maximum",
+    r"maximale?s?",
+    r"max",
+    r"autorisee?s?",
+    r"admise?s?",
+    r"permise?s?",
+    r"plafond",
+    r"seuil",
+)
+BIG = _any(r"volumineu(?:x|se|ses)", r"lourde?s?", r"grose?s?")
+
+# -- the three causes ---------------------------------------------------------------------
+
+#: The patient's box is closed: object then state, closing noun then object, or
+#: "(the patient) has closed their (object)".
+CLOSED: tuple[str, ...] = (
+    rf"{_W}{OBJECT} {_GAP % 6}(?:(?:est|sont|a ete|ont ete|etait|a ete definitivement) )?"
+    rf"{CLOSED_STATE}\b{_NOT_TEMPORARY}",
+    rf"{_W}{CLOSING}(?: definitive| volontaire)? (?:de |du |des )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
+    rf"{_NOT_TEMPORARY}",
+    rf"\b(?:a|ont|avait|aurait) (?:volontairement |definitivement )?{CLOSE_VERB}e? "
+    rf"(?:sa |son |ses |leur |la |le |les |votre )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
+)
+
+#: The patient has no box: unknown, never created, or opposed to its creation.
+NOT_FOUND: tuple[str, ...] = (
+    rf"{_W}{WHO} {_GAP % 3}(?:(?:est|sont|a ete|semble|parait) )?{UNKNOWN_STATE}\b",
+    rf"{_W}{WHO} {_GAP % 4}(?:n'a|n'ont|n'est|ne sont|n'etait|n'avait) (?:pas|jamais)"
+    rf"(?: encore| jamais| pas)? (?:ete )?{CREATED}",
+    rf"{_W}{WHO} {_GAP % 4}(?:jamais|pas encore|non encore) (?:ete )?{CREATED}",
+    rf"{_W}{WHO} {_GAP % 4}(?:n'existe|n'existent|n'existait) (?:pas|plus)",
+    rf"{_W}{WHO} {_GAP % 4}(?:n'est|ne sont|n'etait|n'a) (?:pas|plus|jamais) (?:ete )?"
+    r"(?:connue?s?|inscrite?s?|enregistree?s?|referencee?s?|repertoriee?s?|identifiee?s?|"
+    r"trouvee?s?|reconnue?s?)\b",
+    r"\bn'existe (?:pas|plus)",
+    r"\bn'a pas ete (?:trouvee?|identifiee?)",
+    rf"\baucune? (?:\S+ )?{_ELIDED}{WHO}\b",
+    r"\bne correspond(?:ent)? a aucun",
+    rf"\b(?:ne |n')(?:possede|dispose|a|ont|disposent|possedent) (?:pas|plus|jamais) "
+    rf"(?:de |d')(?:une? )?{_GAP % 1}{OBJECT}\b",
+    rf"\b(?:pas (?:de |d')|sans (?:de |d')?)(?:une? )?{OBJECT}\b",
+    r"\b(?:oppos(?:e|ee|es|ees|ition)|refus(?:e|ee|es)?) (?:\S+ ){0,4}(?:l')?"
+    r"(?:creation|ouverture|activation)\b",
+    r"\b(?:creation|ouverture|activation) (?:\S+ ){0,6}(?:refusee|opposee|pas eu lieu)",
+    rf"\boppos(?:e|ee|es|ees|ition) (?:a|au) (?:la |sa |son |l')?{OBJECT}\b",
+)
+
+#: The message is over a size limit.
+TOO_LARGE: tuple[str, ...] = (
+    rf"\btrop {BIG}",
+    rf"{_W}{SIZE} {_GAP % 6}(?:{EXCEED}|trop (?:grande?|importante?|elevee?))\b(?! pas)",
+    rf"\b{EXCEED} (?:(?:la|le|les|de|du|des|sa|son|notre) )?{_GAP % 2}{_ELIDED}"
+    rf"(?:{SIZE}|{LIMIT}|{QUANTITY})",
+    rf"{_W}{SIZE} (?:maximale?|maximum|limite|autorisee|admise|max)\b",
+    rf"{_W}(?:limite|plafond|seuil) (?:de |d')(?:{SIZE}|{QUANTITY})",
+    rf"{QUANTITY} (?:maximum|max|autorises?|admis|permis)\b",
+    rf"{_W}(?:maximum|limite|plafond|seuil) {_GAP % 3}(?:de |a )?{QUANTITY}",
+)
+
+# -- context ------------------------------------------------------------------------------
+
+#: Delivery will be tried again: a delay, not a failure.
+DELAY: tuple[str, ...] = (
+    r"(?<!aucune )(?<!pas de )(?<!plus de )\b(?:nouvelle|prochaine|autre) tentative",
+    r"\bsera (?:de nouveau |a nouveau )?(?:retentee?|reessayee?|renouvelee?|retransmise?|"
+    r"represente)",
+    r"\b(?:reessaierons|reessayerons|retenterons|reessaiera|reessayera|retentera)\b(?! pas| plus)",
+    r"\b(?:remise|distribution|livraison|acheminement) (?:du message )?(?:est |a ete )?"
+    r"(?:retardee|differee|reportee)",
+    r"\bpas encore (?:pu etre |ete )?(?:remis|distribue|delivre|achemine)",
+    r"\bn'a pas encore pu",
+    r"\btentatives? (?:de remise |de distribution )?(?:se poursui|continue)",
+    r"\bwill (?:be )?retr(?:y|ied)\b",
+    r"\bwill (?:continue|keep) (?:to try|trying)",
+)
+
+#: A professional's out-of-office text (read in the body when no header says so).
+ABSENCE: tuple[str, ...] = (
+    r"\bje (?:suis|serai) (?:actuellement )?(?:absente?|en conges?|en deplacement|en formation)",
+    r"\b(?:absente?|en conges?) (?:du \d|jusqu|a partir)",
+    r"\bde retour (?:le|a partir|au cabinet|lundi|mardi|mercredi|jeudi|vendredi)\b",
+    rf"{_W}(?:{OBJECT}|cabinet|secretariat|service) (?:\S+ ){{0,3}}(?:est |sera )?"
+    r"(?:fermee?|close?|indisponible) (?:temporairement |provisoirement )?(?:jusqu|du \d|pendant|"
+    r"pour (?:la|les) )",
+    r"\bne (?:sera|seront) (?:pas )?(?:lue?s?|consultee?s?|traitee?s?) (?:avant|jusqu|pendant)",
+    r"\bpendant mon absence\b",
+)
