@@ -101,6 +101,11 @@ def safe_lines(text: str) -> list[str]:
     return [safe(line.expandtabs()) for line in text.splitlines()]
 
 
+def safe_text(text: str) -> str:
+    """A multi-line text with its line ends kept and everything else made :func:`safe`."""
+    return "\n".join(safe(line) for line in text.split("\n"))
+
+
 def json_text(value: Any, *, indent: int | None = None) -> str:
     """``value`` as JSON (UTF-8 text, not ASCII-escaped), with the characters that :func:`safe`
     escapes written as ``\\uXXXX`` too: the same JSON value, but safe on a terminal."""
