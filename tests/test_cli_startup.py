@@ -124,6 +124,11 @@ def test_parse_ins_loads_neither_pydantic_nor_email_validator() -> None:
     assert heavy_in(loaded) == []
 
 
+def test_mssc_address_loads_no_pydantic() -> None:
+    loaded = loaded_after("import mssc.cli; mssc.cli.main(['address', '279035121518989'])")
+    assert "pydantic" not in loaded
+
+
 def test_patient_identity_is_still_reached_through_mssc_ins() -> None:
     loaded = loaded_after("from mssc.ins import PatientIdentity")
     assert "pydantic" in loaded
