@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 
@@ -59,7 +57,8 @@ def read_input(name: str) -> bytes:
     """
     if name == "-":
         return sys.stdin.buffer.read()
-    return Path(name).read_bytes()
+    with open(name, "rb") as f:  # not pathlib: every command imports this module
+        return f.read()
 
 
 #: Characters never written raw to a terminal besides the C0 controls: DEL and the C1 controls,
@@ -109,6 +108,8 @@ def safe_text(text: str) -> str:
 def json_text(value: Any, *, indent: int | None = None) -> str:
     """``value`` as JSON (UTF-8 text, not ASCII-escaped), with the characters that :func:`safe`
     escapes written as ``\\uXXXX`` too: the same JSON value, but safe on a terminal."""
+    import json  # here: commands that print no JSON start without it
+
     text = json.dumps(value, ensure_ascii=False, indent=indent, default=str)
     return _unsafe(c0=False).sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
