@@ -95,13 +95,13 @@ def test_render_html_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         ('{"establishment": "X"}', "[missing-field]"),
     ],
 )
-def test_render_failures_exit_1(
+def test_render_failures_exit_2(
     content: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
     status, out, err = _run(["render", "rappel", str(path)], capsys)
-    assert status == 1
+    assert status == 2  # like check, parse and build: an input the command cannot use
     assert out == ""
     assert message in err
 
@@ -111,14 +111,14 @@ def test_render_unknown_template_and_missing_file(
 ) -> None:
     path = _context_file(tmp_path, "rappel")
     status, _, err = _run(["render", "rapel", str(path)], capsys)
-    assert status == 1
+    assert status == 2
     assert "[unknown-template]" in err
     assert "rappel" in err
     status, _, err = _run(["render", "rappel", str(tmp_path / "none.json")], capsys)
-    assert status == 1
+    assert status == 2
     assert "cannot read" in err
     status, _, err = _run(["templates", "--example", "nope"], capsys)
-    assert status == 1
+    assert status == 2
     assert "[unknown-template]" in err
 
 
@@ -134,7 +134,7 @@ def test_render_with_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert out == "Objet : N'oubliez pas : mardi 3 mars 2026 à 14 h 30\n\nBonjour,\n\nÀ demain !\n"
     (overrides / "rappel.txt").write_text("Objet : x\n\n${inconnu}\n", encoding="utf-8")
     status, _, err = _run(["render", "rappel", str(path), "--overrides", str(overrides)], capsys)
-    assert status == 1
+    assert status == 2
     assert "[bad-override]" in err
     assert "inconnu" in err
 

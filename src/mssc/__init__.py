@@ -3,92 +3,220 @@
 The public API is exactly the names in ``__all__``; everything else is private. The subpackages
 ``mssc.templates`` (the French use-case messages) and ``mssc.testing`` (factories for vendors'
 own tests) are public too and are imported by name.
+
+``import mssc`` is cheap: the names are loaded on first use (PEP 562), each from the module that
+``_EXPORTS`` names, so ``mssc.parse_ins`` costs the INS module and not the classifier, the
+templates or the conformance rules.
+
+To export a new name, add it in three places that ``tests/test_public_api.py`` keeps in step:
+its module's tuple in ``_EXPORTS``, the ``if TYPE_CHECKING:`` imports (what type checkers and
+editors read) and ``__all__``.
 """
 
 from __future__ import annotations
 
-from mssc.addresses import (
-    MSSANTE_DOMAIN,
-    PATIENT_DOMAIN,
-    TEST_RESPONDER,
-    is_mssante_address,
-    is_patient_address,
-    normalize_address,
-    parse_patient_address,
-    patient_address,
-)
-from mssc.attachments import (
-    DEFAULT_OUTBOUND_POLICY,
-    INBOUND_POLICY,
-    Attachment,
-    AttachmentPolicy,
-    AttachmentVerdict,
-    media_type_for_filename,
-    safe_filename,
-    sniff_media_type,
-    unique_filenames,
-)
-from mssc.compose import CLOSURE_SUBJECT, BoxKind, ComposedMessage, Composer, Envelope, Sender
-from mssc.conformance import Direction, Finding, Report, Rule, Severity, check
-from mssc.errors import (
-    AccidentalClosure,
-    AttachmentRejected,
-    HeaderInjection,
-    InvalidAddress,
-    InvalidIdentifier,
-    InvalidIns,
-    InvalidMessage,
-    InvalidPolicy,
-    InvalidSender,
-    MessageTooLarge,
-    MsscError,
-    UnknownOid,
-    UnqualifiedIdentity,
-)
-from mssc.headers import SequentialMessageIds, make_message_id
-from mssc.identifiers import (
-    IdentifierScheme,
-    IdNat,
-    IdNatKind,
-    adeli,
-    finess,
-    parse_idnat,
-    rpps,
-    siren,
-    siret,
-)
-from mssc.inbound import InsProblem, PatientMessage, ReceivedAttachment, parse_patient_message
-from mssc.ins import (
-    INS_DEMO_OID,
-    INS_NIA_OID,
-    INS_NIR_OID,
-    INS_TEST_OID,
-    IdentityStatus,
-    Ins,
-    InsKind,
-    PatientIdentity,
-    Sex,
-    ins_key,
-    is_valid_ins,
-    parse_ins,
-)
-from mssc.replies import (
-    Classification,
-    Classifier,
-    Disposition,
-    DispositionType,
-    Evidence,
-    MimeLimits,
-    PhraseRule,
-    RecipientOutcome,
-    ReplyKind,
-    StatusRule,
-    classify,
-)
-from mssc.size import MAX_MESSAGE_BYTES, PlannedMessage, estimate_size, plan_split
-from mssc.templates import Rendered, TemplateContextError, TemplateSet, compose_template
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mssc.addresses import (
+        MSSANTE_DOMAIN,
+        PATIENT_DOMAIN,
+        TEST_RESPONDER,
+        is_mssante_address,
+        is_patient_address,
+        normalize_address,
+        parse_patient_address,
+        patient_address,
+    )
+    from mssc.attachments import (
+        DEFAULT_OUTBOUND_POLICY,
+        INBOUND_POLICY,
+        Attachment,
+        AttachmentPolicy,
+        AttachmentVerdict,
+        media_type_for_filename,
+        safe_filename,
+        sniff_media_type,
+        unique_filenames,
+    )
+    from mssc.compose import CLOSURE_SUBJECT, BoxKind, ComposedMessage, Composer, Envelope, Sender
+    from mssc.conformance import Direction, Finding, Report, Rule, Severity, check
+    from mssc.errors import (
+        AccidentalClosure,
+        AttachmentRejected,
+        HeaderInjection,
+        InvalidAddress,
+        InvalidIdentifier,
+        InvalidIns,
+        InvalidMessage,
+        InvalidPolicy,
+        InvalidSender,
+        MessageTooLarge,
+        MsscError,
+        UnknownOid,
+        UnqualifiedIdentity,
+    )
+    from mssc.headers import SequentialMessageIds, make_message_id
+    from mssc.identifiers import (
+        IdentifierScheme,
+        IdNat,
+        IdNatKind,
+        adeli,
+        finess,
+        parse_idnat,
+        rpps,
+        siren,
+        siret,
+    )
+    from mssc.inbound import InsProblem, PatientMessage, ReceivedAttachment, parse_patient_message
+    from mssc.ins import (
+        INS_DEMO_OID,
+        INS_NIA_OID,
+        INS_NIR_OID,
+        INS_TEST_OID,
+        IdentityStatus,
+        Ins,
+        InsKind,
+        PatientIdentity,
+        Sex,
+        ins_key,
+        is_valid_ins,
+        parse_ins,
+    )
+    from mssc.replies import (
+        Classification,
+        Classifier,
+        Disposition,
+        DispositionType,
+        Evidence,
+        MimeLimits,
+        PhraseRule,
+        RecipientOutcome,
+        ReplyKind,
+        StatusRule,
+        classify,
+    )
+    from mssc.size import MAX_MESSAGE_BYTES, PlannedMessage, estimate_size, plan_split
+    from mssc.templates import Rendered, TemplateContextError, TemplateSet, compose_template
 
 __version__ = "0.1.0"
+
+#: Where each public name lives: module → the names it gives ``mssc``.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "mssc.addresses": (
+        "MSSANTE_DOMAIN",
+        "PATIENT_DOMAIN",
+        "TEST_RESPONDER",
+        "is_mssante_address",
+        "is_patient_address",
+        "normalize_address",
+        "parse_patient_address",
+        "patient_address",
+    ),
+    "mssc.attachments": (
+        "DEFAULT_OUTBOUND_POLICY",
+        "INBOUND_POLICY",
+        "Attachment",
+        "AttachmentPolicy",
+        "AttachmentVerdict",
+        "media_type_for_filename",
+        "safe_filename",
+        "sniff_media_type",
+        "unique_filenames",
+    ),
+    "mssc.compose": (
+        "CLOSURE_SUBJECT",
+        "BoxKind",
+        "ComposedMessage",
+        "Composer",
+        "Envelope",
+        "Sender",
+    ),
+    "mssc.conformance": ("Direction", "Finding", "Report", "Rule", "Severity", "check"),
+    "mssc.errors": (
+        "AccidentalClosure",
+        "AttachmentRejected",
+        "HeaderInjection",
+        "InvalidAddress",
+        "InvalidIdentifier",
+        "InvalidIns",
+        "InvalidMessage",
+        "InvalidPolicy",
+        "InvalidSender",
+        "MessageTooLarge",
+        "MsscError",
+        "UnknownOid",
+        "UnqualifiedIdentity",
+    ),
+    "mssc.headers": ("SequentialMessageIds", "make_message_id"),
+    "mssc.identifiers": (
+        "IdentifierScheme",
+        "IdNat",
+        "IdNatKind",
+        "adeli",
+        "finess",
+        "parse_idnat",
+        "rpps",
+        "siren",
+        "siret",
+    ),
+    "mssc.inbound": (
+        "InsProblem",
+        "PatientMessage",
+        "ReceivedAttachment",
+        "parse_patient_message",
+    ),
+    "mssc.ins": (
+        "INS_DEMO_OID",
+        "INS_NIA_OID",
+        "INS_NIR_OID",
+        "INS_TEST_OID",
+        "IdentityStatus",
+        "Ins",
+        "InsKind",
+        "PatientIdentity",
+        "Sex",
+        "ins_key",
+        "is_valid_ins",
+        "parse_ins",
+    ),
+    "mssc.replies": (
+        "Classification",
+        "Classifier",
+        "Disposition",
+        "DispositionType",
+        "Evidence",
+        "MimeLimits",
+        "PhraseRule",
+        "RecipientOutcome",
+        "ReplyKind",
+        "StatusRule",
+        "classify",
+    ),
+    "mssc.size": ("MAX_MESSAGE_BYTES", "PlannedMessage", "estimate_size", "plan_split"),
+    "mssc.templates": ("Rendered", "TemplateContextError", "TemplateSet", "compose_template"),
+}
+
+_MODULE_OF: dict[str, str] = {name: module for module, names in _EXPORTS.items() for name in names}
+
+
+if not TYPE_CHECKING:  # hidden from type checkers, so that ``mssc.typo`` stays an error
+
+    def __getattr__(name: str) -> Any:
+        """Import a public name on first use, then keep it in the module (PEP 562)."""
+        module = _MODULE_OF.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    """The public names, loaded or not, with the module's own attributes."""
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "CLOSURE_SUBJECT",

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from email_validator import EmailNotValidError, validate_email
 
 from mssc.errors import InvalidAddress, InvalidIns, UnqualifiedIdentity
-from mssc.ins import PATIENT_DOMAIN, Ins, PatientIdentity, parse_ins
+from mssc.ins import PATIENT_DOMAIN, Ins, parse_ins
+
+if TYPE_CHECKING:
+    from mssc.ins import PatientIdentity
 
 __all__ = [
     "MSSANTE_DOMAIN",
@@ -181,6 +184,12 @@ def patient_address(target: Ins | PatientIdentity | str, *, require_qualified: b
     """
     if isinstance(target, Ins):
         return target.address
+    if isinstance(target, str):
+        if "@" in target:
+            return parse_patient_address(target).address
+        return parse_ins(target).address
+    from mssc.ins import PatientIdentity  # a pydantic model: loaded only when one may be given
+
     if isinstance(target, PatientIdentity):
         if require_qualified and not target.is_qualified:
             raise UnqualifiedIdentity(
@@ -192,10 +201,6 @@ def patient_address(target: Ins | PatientIdentity | str, *, require_qualified: b
                 "to the patient's MSS-C address (Ref#2 ECO.2.2.6, Ségur INS/va1.53)",
             )
         return target.ins.address
-    if isinstance(target, str):
-        if "@" in target:
-            return parse_patient_address(target).address
-        return parse_ins(target).address
     raise TypeError(
         f"patient_address() expects an Ins, a PatientIdentity or a str, not {type(target).__name__}"
     )

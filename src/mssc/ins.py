@@ -15,19 +15,17 @@ is ``97 - (N mod 97)`` over the first 13 characters, with the Corsica department
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
-import unicodedata
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, NoReturn
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic_core import core_schema
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from mssc.errors import InvalidIns, UnknownOid
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+    from pydantic_core import core_schema
+
+    from mssc._patient import PatientIdentity
 
 __all__ = [
     "INS_DEMO_OID",
@@ -339,6 +337,8 @@ class Ins:
         ``{"matricule": ..., "oid": ...}``. JSON output is always the mapping, so that the OID
         survives a round trip; Python output (``model_dump()``) keeps the ``Ins``.
         """
+        from pydantic_core import core_schema
+
         return core_schema.no_info_plain_validator_function(
             _ins_from_any,
             serialization=core_schema.plain_serializer_function_ser_schema(
@@ -425,89 +425,13 @@ class Sex(str, Enum):
     """*Indéterminé*: no civility is used."""
 
 
-def _clean_name(value: str) -> str:
-    value = unicodedata.normalize("NFC", value).strip()
-    if not value:
-        raise ValueError("must not be empty")
-    if any(unicodedata.category(c)[0] == "C" for c in value):
-        raise ValueError("must not contain control characters")
-    return " ".join(value.split())
+if not TYPE_CHECKING:  # type checkers see the import above; ``mssc.ins.typo`` stays an error
 
+    def __getattr__(name: str) -> Any:
+        """Load :class:`PatientIdentity` (a pydantic model) on first use: ``parse_ins`` and
+        ``Ins`` never import pydantic, so ``mssc ins`` starts at once."""
+        if name == "PatientIdentity":
+            from mssc._patient import PatientIdentity
 
-_Name = Annotated[str, Field(min_length=1, max_length=100)]
-
-
-class PatientIdentity(BaseModel):
-    """A patient identity as held by the DPI/GAM, with its INS traits and RNIV status.
-
-    Only a ``QUAL`` (*qualifiée*) identity may be used to build an MSS-C address.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-    ins: Ins
-    """The matricule INS with its OID."""
-    status: IdentityStatus
-    """The RNIV status of the identity."""
-    birth_name: _Name
-    """*Nom de naissance*."""
-    first_names: _Name
-    """*Liste des prénoms de naissance*, space separated; the first one is used in salutations."""
-    birth_date: _dt.date
-    """*Date de naissance*."""
-    sex: Sex
-    """*Sexe*: F, M or I."""
-    usage_name: _Name | None = None
-    """*Nom utilisé*, when it differs from the birth name."""
-    birth_place: Annotated[str, Field(pattern=r"^(?:[0-9]{5}|2[AB][0-9]{3})$")] | None = None
-    """*Lieu de naissance*: the 5-character INSEE (COG) code, such as ``2A020``."""
-
-    @field_validator("birth_name", "first_names", "usage_name")
-    @classmethod
-    def _names(cls, value: str | None) -> str | None:
-        return None if value is None else _clean_name(value)
-
-    @property
-    def is_qualified(self) -> bool:
-        """True when the status is ``QUAL``: the only status that allows MSS-C addressing."""
-        return self.status is IdentityStatus.QUAL
-
-    @property
-    def first_name(self) -> str:
-        """The first of the first names, capitalised when it was given in upper case.
-
-        INSi returns traits in upper case (``DOMINIQUE``); letters are shown as ``Dominique``.
-        """
-        first = self.first_names.split()[0]
-        return first.title() if first.isupper() else first
-
-    @property
-    def last_name(self) -> str:
-        """The name in use: the usage name when there is one, else the birth name."""
-        return self.usage_name or self.birth_name
-
-    @property
-    def civility(self) -> Literal["Madame", "Monsieur"] | None:
-        """``Madame`` or ``Monsieur`` from the sex, ``None`` when unknown."""
-        if self.sex is Sex.FEMALE:
-            return "Madame"
-        if self.sex is Sex.MALE:
-            return "Monsieur"
-        return None
-
-    @property
-    def display_name(self) -> str:
-        """``Prénom NOM``, with the birth name added when the usage name differs.
-
-        For example ``Dominique MARTIN (née ADRTROIS)``.
-        """
-        shown = f"{self.first_name} {self.last_name.upper()}"
-        if self.usage_name and self.usage_name.upper() != self.birth_name.upper():
-            born = {Sex.FEMALE: "née", Sex.MALE: "né"}.get(self.sex, "né(e)")
-            shown += f" ({born} {self.birth_name.upper()})"
-        return shown
-
-    @property
-    def address(self) -> str:
-        """The MSS-C address, without the qualification check (see ``patient_address``)."""
-        return self.ins.address
+            return PatientIdentity
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,7 +1,21 @@
 """The ``mssc`` command line.
 
-Every subcommand lives in its own private module of this package (``_name.py``) and registers
-itself through a ``register(subparsers)`` function; modules are found when the parser is built.
+Every subcommand lives in its own private module of this package (``_name.py``) with a
+``register(subparsers)`` function that adds its parser(s). The modules are listed once, in
+:data:`COMMANDS`: command name, module, one-line summary. ``mssc COMMAND …`` imports only the
+module of COMMAND; the other commands stay placeholders that carry their summary, so
+``mssc --help`` lists every command without importing any of them, and ``mssc ins`` does not pay
+for the classifier, the templates or pydantic schemas it never uses.
+
+To add a subcommand, write ``src/mssc/cli/_<module>.py`` with ``register(subparsers)`` (see
+``_check.py``) and add one line to :data:`COMMANDS`, in the place it should have in
+``mssc --help``::
+
+    Command("sandbox", "_sandbox", "run a local Mon espace santé (SMTP and TLS) for tests"),
+
+A module that registers two commands (``_identity``: ``ins`` and ``address``) has one line per
+command. ``tests/test_cli_startup.py`` checks that every module with ``register`` is listed, that
+each line's summary is the help its module registers, and that docs/cli.md documents it.
 
 Exit status: 0 when everything is valid, 1 for findings or failures, 2 for a usage error.
 """
@@ -10,27 +24,84 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
-__all__ = ["build_parser", "main"]
-
-# Modules listed here come first in --help, in this order; any other module follows by name.
-_ORDER = ("_demo", "_identity")
+__all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
 
-def _command_modules() -> list[str]:
-    found = {
-        info.name
-        for info in pkgutil.iter_modules(__path__)
-        if info.name.startswith("_") and info.name != "_common"
-    }
-    return [m for m in _ORDER if m in found] + sorted(found - set(_ORDER))
+class Command(NamedTuple):
+    """One subcommand: its name, the module of this package that registers it, its summary."""
+
+    name: str
+    module: str
+    summary: str
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``mssc`` command, with every subcommand."""
+#: Every subcommand, in ``mssc --help`` order.
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "demo",
+        "_demo",
+        "run the mssc scenario on a public test identity (no network, nothing sent)",
+    ),
+    Command("ins", "_identity", "validate matricules INS and show their fields and MSS-C address"),
+    Command(
+        "address", "_identity", "print the MSS-C address of matricules INS or typed-in addresses"
+    ),
+    Command(
+        "build",
+        "_build",
+        "compose a message from a JSON spec (mssc build --schema prints the spec's schema)",
+    ),
+    Command(
+        "check", "_check", "check messages against the MSSanté, Ségur and Mon espace santé rules"
+    ),
+    Command(
+        "classify",
+        "_classify",
+        "classify returned mail (bounces, read receipts, TEST answers, patient messages)",
+    ),
+    Command(
+        "parse",
+        "_parse",
+        "show a patient's message: sender, INS, thread, attachments with their verdicts",
+    ),
+    Command(
+        "templates",
+        "_templates",
+        "list the patient-message templates with their fields (* = required)",
+    ),
+    Command(
+        "render",
+        "_templates",
+        "render a template with a JSON context and print the subject and body",
+    ),
+)
+
+_BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv``: its first argument that is not an option (the ``mssc``
+    parser has no option that takes a value), or ``None``."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return argv[i + 1] if i + 1 < len(argv) else None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """Return the argument parser of the ``mssc`` command.
+
+    Args:
+        commands: the commands whose modules are imported and registered in full; every other
+            command is a placeholder with its summary (enough for ``mssc --help``). ``None``
+            (the default) registers every command.
+    """
     from mssc import __version__
 
     parser = argparse.ArgumentParser(
@@ -42,18 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mssc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _command_modules():
-        module = importlib.import_module(f"{__name__}.{name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(sub)
+    wanted = None if commands is None else {_BY_NAME[c].module for c in commands if c in _BY_NAME}
+    registered: set[str] = set()
+    for command in COMMANDS:
+        if wanted is not None and command.module not in wanted:
+            sub.add_parser(command.name, help=command.summary, add_help=False)
+        elif command.module not in registered:
+            registered.add(command.module)
+            module = importlib.import_module(f"{__name__}.{command.module}")
+            module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``mssc`` command and return its exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    chosen = _chosen(arguments)
+    parser = build_parser([chosen] if chosen is not None else [])
+    args = parser.parse_args(arguments)
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return 2

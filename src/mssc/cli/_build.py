@@ -136,8 +136,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="compose a message from a JSON spec (mssc build --schema prints the spec's schema)",
         example="mssc build convocation.json -o convocation.eml",
     )
+    # Two forms: SPEC.json with the required -o, or --schema alone (hence the written usage).
+    p.usage = "%(prog)s SPEC.json -o OUT.eml\n       %(prog)s --schema"
     p.add_argument("spec", nargs="?", metavar="SPEC.json", help="the spec; '-' reads stdin")
-    p.add_argument("-o", "--output", metavar="OUT.eml", help="where to write; '-' for stdout")
+    p.add_argument(
+        "-o", "--output", metavar="OUT.eml", help="where to write (required); '-' for stdout"
+    )
     p.add_argument("--schema", action="store_true", help="print the JSON schema of the spec")
     p.set_defaults(handler=_run, parser=p)
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from mssc.cli._common import add_subcommand, print_json, read_input
+from mssc.cli._common import add_subcommand, print_json, read_input, safe
 from mssc.conformance import RULES, Report, check, rules_markdown
 
 
@@ -48,11 +48,12 @@ def _print_report(name: str, report: Report, strict: bool) -> None:
     summary = ", ".join(
         f"{n} {k}{'s' if n != 1 and k != 'info' else ''}" for k, n in counts.items()
     )
-    print(f"{name}: {verdict} ({summary})")
+    # Findings quote the message (headers, file names): safe() escapes its control characters.
+    print(safe(f"{name}: {verdict} ({summary})"))
     for f in report.findings:
-        print(f"  {f}")
+        print(safe(f"  {f}"))
         if f.hint:
-            print(f"  {'':<7} hint: {f.hint}")
+            print(safe(f"  {'':<7} hint: {f.hint}"))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -70,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             raw = read_input(name)
         except OSError as exc:
-            print(f"mssc check: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+            print(safe(f"mssc check: cannot read {name}: {exc.strerror or exc}"), file=sys.stderr)
             results.append({"file": name, "ok": False, "error": str(exc)})
             status = 2
             continue

@@ -1,14 +1,18 @@
-"""``mssc classify``: sort what came back to a professional's box, one message at a time."""
+"""``mssc classify``: sort what came back to a professional's box, one message at a time.
+
+Messages are read and classified one at a time. ``--json`` writes each verdict as soon as it is
+made; the text table is printed at the end, with its columns as wide as their longest value,
+and every value from the mail made safe for a terminal (:func:`~mssc.cli._common.safe`).
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from typing import Any, TextIO
 
-from mssc.cli._common import add_subcommand
+from mssc.cli._common import add_subcommand, json_text, safe
 from mssc.cli._mailboxes import Source, count_messages, iter_messages
 from mssc.replies import Classification, ReplyKind, classify
 
@@ -28,7 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help=".eml files, mbox files, directories or Maildirs (read one message at a time)",
+        help=".eml files, mbox files, directories or Maildirs (read one message at a time); "
+        "'-' reads standard input",
     )
     p.add_argument("--explain", action="store_true", help="print the evidence of each verdict")
     p.add_argument(
@@ -70,23 +75,43 @@ def _progress(args: argparse.Namespace) -> _Progress | None:
     return _Progress(sys.stderr, total) if total > PROGRESS_THRESHOLD else None
 
 
-def _line(source: Source, result: Classification, ins: str | None) -> str:
+#: The columns of the text table.
+_HEADER = ("KIND", "INS", "ORIGINAL-MESSAGE-ID", "SOURCE")
+
+
+def _row(source: Source, result: Classification) -> tuple[str, str, str, str]:
+    ins = str(result.patient_ins) if result.patient_ins is not None else "-"
     original = result.original_message_id or "-"
-    return f"{result.kind.value:<20} {ins or '-':<15} {original}  {source}"
+    return (result.kind.value, ins, safe(original), safe(source))
+
+
+def _table(rows: list[tuple[tuple[str, str, str, str], list[str]]]) -> list[str]:
+    """The table's lines: each column as wide as its longest value (the last is not padded),
+    with the ``--explain`` lines of each message under it."""
+    widths = [max([len(h), *(len(r[i]) for r, _ in rows)]) for i, h in enumerate(_HEADER)]
+
+    def line(cells: tuple[str, str, str, str]) -> str:
+        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths[:-1], strict=True)]
+        return "  ".join([*padded, cells[-1]])
+
+    lines = [line(_HEADER)]
+    for cells, explanation in rows:
+        lines.append(line(cells))
+        lines.extend(explanation)
+    return lines
 
 
 def _summary(counts: Counter[str], unreadable: int, skipped: Counter[str]) -> list[str]:
     total = sum(counts.values())
-    lines = ["", f"{'kind':<20} {'messages':>8} {'share':>7}"]
-    for kind in ReplyKind:
-        n = counts.get(kind.value, 0)
-        if n:
-            lines.append(f"{kind.value:<20} {n:>8} {100 * n / total:>6.1f}%")
-    lines.append(f"{'total':<20} {total:>8}")
+    rows = [(kind.value, counts[kind.value]) for kind in ReplyKind if counts.get(kind.value)]
+    extra = [(f"skipped ({reason})", skipped[reason]) for reason in sorted(skipped)]
     if unreadable:
-        lines.append(f"{'unreadable paths':<20} {unreadable:>8}")
-    for reason in sorted(skipped):
-        lines.append(f"{f'skipped ({reason})':<20} {skipped[reason]:>8}")
+        extra.insert(0, ("unreadable paths", unreadable))
+    width = max([20, *(len(label) for label, _ in rows + extra)])
+    lines = ["", f"{'kind':<{width}} {'messages':>8} {'share':>7}"]
+    lines += [f"{label:<{width}} {n:>8} {100 * n / total:>6.1f}%" for label, n in rows]
+    lines.append(f"{'total':<{width}} {total:>8}")
+    lines += [f"{label:<{width}} {n:>8}" for label, n in extra]
     return lines
 
 
@@ -100,43 +125,39 @@ def _run(args: argparse.Namespace) -> int:
     def on_error(name: str, exc: OSError) -> None:
         nonlocal unreadable
         unreadable += 1
-        print(f"mssc classify: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+        print(safe(f"mssc classify: cannot read {name}: {exc.strerror or exc}"), file=sys.stderr)
 
     progress = _progress(args)
     counts: Counter[str] = Counter()
+    rows: list[tuple[tuple[str, str, str, str], list[str]]] = []
     out = sys.stdout
-    if not args.json:
-        out.write(f"{'KIND':<20} {'INS':<15} ORIGINAL-MESSAGE-ID  SOURCE\n")
     try:
         for source, raw in iter_messages(args.paths, on_error, on_skip):
             result = classify(raw)
-            ins = str(result.patient_ins) if result.patient_ins is not None else None
             counts[result.kind.value] += 1
             if args.json:
                 record: dict[str, Any] = {"source": str(source)}
                 record.update(result.to_dict())  # includes "patient_ins"
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(json_text(record) + "\n")
             else:
-                out.write(_line(source, result, ins) + "\n")
-                if args.explain:
-                    _explain(out, result)
+                rows.append((_row(source, result), _explain(result) if args.explain else []))
             if progress is not None:
                 progress.step()
     finally:
         if progress is not None:
             progress.close()
     if not args.json:
-        out.write("\n".join(_summary(counts, unreadable, skipped)) + "\n")
+        out.write("\n".join(_table(rows) + _summary(counts, unreadable, skipped)) + "\n")
     return 1 if unreadable else 0
 
 
-def _explain(out: TextIO, result: Classification) -> None:
+def _explain(result: Classification) -> list[str]:
+    """The ``--explain`` lines of one verdict; excerpts and addresses come from the mail."""
     trust = "trusted" if result.trusted else "not trusted"
-    out.write(f"    confidence {result.confidence:.2f}, {trust}\n")
-    for e in result.evidence:
-        out.write(f"    - {e.rule} [{e.source}] {e.excerpt}\n")
+    lines = [f"    confidence {result.confidence:.2f}, {trust}"]
+    lines += [f"    - {e.rule} [{e.source}] {e.excerpt}" for e in result.evidence]
     for r in result.recipients:
         detail = " ".join(x for x in (r.action, r.status, r.reply_code) if x)
-        out.write(f"    recipient {r.address or '?'}: {r.kind.value} {detail}\n")
-    for d in result.defects:
-        out.write(f"    defect {d}\n")
+        lines.append(f"    recipient {r.address or '?'}: {r.kind.value} {detail}")
+    lines += [f"    defect {d}" for d in result.defects]
+    return [safe(line) for line in lines]

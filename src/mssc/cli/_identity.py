@@ -6,7 +6,6 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from mssc.addresses import parse_patient_address
 from mssc.cli._common import add_subcommand, print_json
 from mssc.errors import MsscError
 from mssc.ins import Ins, InsKind, parse_ins
@@ -85,6 +84,9 @@ def _run_ins(args: argparse.Namespace) -> int:
 
 
 def _run_address(args: argparse.Namespace) -> int:
+    # Here, not at the top: email-validator is not needed by ``mssc ins``, which starts at once.
+    from mssc.addresses import parse_patient_address
+
     results: list[dict[str, Any]] = []
     for value in args.values:
         try:

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mssc.attachments import _MAX_LENGTH, _fold, _renamed
-from mssc.cli._common import add_subcommand, print_json, read_input
+from mssc.cli._common import (
+    add_subcommand,
+    format_size,
+    print_json,
+    read_input,
+    safe,
+    safe_lines,
+)
 from mssc.errors import MsscError
 from mssc.inbound import PatientMessage, ReceivedAttachment, parse_patient_message
 
@@ -110,8 +117,10 @@ def _extract(message: PatientMessage, directory: Path) -> tuple[list[str], list[
 
 
 def _show(message: PatientMessage, saved: list[str]) -> None:
+    """Print the message for a person; every value from the mail goes through :func:`safe`."""
+
     def row(label: str, value: object) -> None:
-        print(f"{label:<12} {value}")
+        print(safe(f"{label:<12} {value}"))
 
     row("from", f"{message.display_name} <{message.from_address}>".strip())
     row("patient", f"{message.first_name} {message.last_name}".strip() or "-")
@@ -127,29 +136,30 @@ def _show(message: PatientMessage, saved: list[str]) -> None:
     row("references", " ".join(message.references) or "-")
     row("thread root", message.thread_root or "-")
     print("text:")
-    for line in (message.text or "").splitlines() or ["(none)"]:
+    for line in safe_lines(message.text or "") or ["(none)"]:
         print(f"  | {line}")
     if message.html is not None:
-        print(f"html:        {len(message.html)} characters")
+        print(f"html:        {len(message.html):,} characters")
     print(f"attachments: {len(message.attachments)}")
     for a in message.attachments:
         verdict = "accepted" if a.accepted else f"refused [{a.code}]"
-        print(f"  {verdict:<28} {a.safe_filename!r} {a.media_type or 'unknown type'}, {a.size} B")
+        kind = a.media_type or "unknown type"
+        print(safe(f"  {verdict:<28} {a.safe_filename!r} {kind}, {format_size(a.size)}"))
         if a.filename != a.safe_filename:
-            print(f"  {'':<28} sent as {a.filename!r}")
+            print(safe(f"  {'':<28} sent as {a.filename!r}"))
         if a.reason:
-            print(f"  {'':<28} {a.reason}")
+            print(safe(f"  {'':<28} {a.reason}"))
     for path in saved:
-        print(f"saved        {path}")
+        print(safe(f"saved        {path}"))
     for defect in message.defects:
-        print(f"defect       {defect}")
+        print(safe(f"defect       {defect}"))
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
         raw = read_input(args.file)
     except OSError as exc:
-        print(f"mssc parse: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        print(safe(f"mssc parse: cannot read {args.file}: {exc.strerror or exc}"), file=sys.stderr)
         return 2
     message = parse_patient_message(raw)
     saved: list[str] = []
@@ -167,6 +177,6 @@ def _run(args: argparse.Namespace) -> int:
     else:
         _show(message, saved)
     for problem in problems:
-        print(f"mssc parse: not saved: {problem}", file=sys.stderr)
+        print(safe(f"mssc parse: not saved: {problem}"), file=sys.stderr)
     refused = any(not a.accepted for a in message.attachments)
     return 1 if message.ins is None or refused or problems else 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
-from pathlib import Path
 from typing import Any
 
-from mssc.cli._common import add_subcommand, print_json
+from mssc.cli._common import add_subcommand, print_json, read_input, safe_text
 from mssc.templates import TemplateContextError, TemplateSet, example_data
 from mssc.templates._describe import describe_all
 
@@ -38,7 +38,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("name", metavar="NAME", help="the template id (see 'mssc templates')")
     p.add_argument(
-        "context", metavar="CONTEXT.json", help="the context as a JSON object; - = stdin"
+        "context",
+        metavar="CONTEXT.json",
+        help="the context as a JSON object (dates 2026-03-17, times 14:30); - = stdin",
     )
     p.add_argument("--html", action="store_true", help="print the HTML body instead of the text")
     p.add_argument("--json", action="store_true", help="print subject, text and html as JSON")
@@ -51,10 +53,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _error(message: str, hint: str = "") -> int:
+    """Report an input the command cannot use (exit status 2, like check, parse and build)."""
     sys.stderr.write(f"error: {message}\n")
     if hint:
         sys.stderr.write(f"hint: {hint}\n")
-    return 1
+    return 2
+
+
+#: How the listing shows the types whose written form is not obvious.
+_TYPE_FORMATS = {"date": "date (2026-03-17)", "time": "time (14:30)"}
+_LEGEND = (
+    "Fields marked * are required. In a context, dates are ISO 8601 (2026-03-17),\n"
+    "times HH:MM (14:30), lists JSON arrays. 'mssc templates --example NAME' prints one."
+)
+# reST markup of the docstrings: ``literal``, *emphasis*, :role:`~module.Name`.
+_ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?(\w+)`")
+_MARKUP = re.compile(r"``|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
+
+
+def plain(text: str) -> str:
+    """A docstring phrase without its reST markup, for a terminal.
+
+    >>> plain("A reminder, ``days_before`` days ahead, from a *patient* :class:`~mssc.ins.Ins`.")
+    'A reminder, days_before days ahead, from a patient Ins.'
+    """
+    return _MARKUP.sub("", _ROLE.sub(r"\1", text))
+
+
+def _type(name: str) -> str:
+    return " | ".join(_TYPE_FORMATS.get(part, part) for part in name.split(" | "))
 
 
 def _run_templates(args: argparse.Namespace) -> int:
@@ -67,20 +94,28 @@ def _run_templates(args: argparse.Namespace) -> int:
         return 0
     described = describe_all()
     if args.json:
-        print_json([dataclasses.asdict(d) for d in described])
+        listed = []
+        for d in described:
+            entry = dataclasses.asdict(d)
+            entry["summary"] = plain(d.summary)
+            for f in entry["fields"]:
+                f["description"] = plain(f["description"])
+            listed.append(entry)
+        print_json(listed)
         return 0
+    print(_LEGEND)
+    print()
     for d in described:
-        print(f"{d.name}\n  {d.summary}")
+        print(f"{d.name}\n  {plain(d.summary)}")
         for f in d.fields:
             mark = "*" if f.required else " "
-            print(f"  {mark} {f.name:<28} {f.type}")
+            print(f"  {mark} {f.name:<28} {_type(f.type)}")
         print()
     return 0
 
 
 def _load_context(path: str) -> Any:
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    return json.loads(text)
+    return json.loads(read_input(path).decode("utf-8"))
 
 
 def _run_render(args: argparse.Namespace) -> int:
@@ -104,6 +139,6 @@ def _run_render(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"subject": rendered.subject, "text": rendered.text, "html": rendered.html})
         return 0
-    sys.stdout.write(f"Objet : {rendered.subject}\n\n")
-    sys.stdout.write(rendered.html if args.html else rendered.text)
+    sys.stdout.write(safe_text(f"Objet : {rendered.subject}\n\n"))
+    sys.stdout.write(safe_text(rendered.html if args.html else rendered.text))
     return 0

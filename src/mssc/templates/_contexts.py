@@ -162,7 +162,11 @@ class TemplateContext(BaseModel):
     """
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", str_strip_whitespace=True, use_attribute_docstrings=True
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        use_attribute_docstrings=True,
+        defer_build=True,  # built on first use: importing the templates stays cheap
     )
 
     #: The variables a template may use, with their kind (filled in by each subclass).
@@ -354,7 +358,11 @@ class PlannedVisit(BaseModel):
     """One visit of a schedule."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", str_strip_whitespace=True, use_attribute_docstrings=True
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        use_attribute_docstrings=True,
+        defer_build=True,  # built on first use: importing the templates stays cheap
     )
 
     date: dt.date

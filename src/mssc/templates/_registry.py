@@ -125,10 +125,19 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or "(context)"
 
 
+#: How a date or a time is written in a context (pydantic's error types start with the key).
+_WHEN_FORMATS: Final[Mapping[str, str]] = {
+    "date": "date: write dates as ISO 8601 YYYY-MM-DD, e.g. 2026-03-17",
+    "time": "time: write times as HH:MM on 24 hours, e.g. 14:30",
+}
+_WHEN_HINT: Final = "dates are ISO 8601 (2026-03-17) and times HH:MM (14:30)"
+
+
 def _context_error(name: str, exc: ValidationError) -> TemplateContextError:
     missing: list[str] = []
     invalid: list[str] = []
     details: list[str] = []
+    formats_wrong = False
     for error in exc.errors(include_url=False):
         if error["type"] == MISSING_ANY:
             alternatives = str((error.get("ctx") or {}).get("fields", "")).split(", ")
@@ -143,14 +152,22 @@ def _context_error(name: str, exc: ValidationError) -> TemplateContextError:
         else:
             if field not in invalid:
                 invalid.append(field)
-            details.append(f"{field}: {error['msg']}")
+            when = _WHEN_FORMATS.get(error["type"].split("_", 1)[0])
+            if when is not None:
+                formats_wrong = True
+                details.append(f"{field}: {error['input']!r} is not a {when}")
+            else:
+                details.append(f"{field}: {error['msg']}")
     code = "missing-field" if missing else "invalid-field"
     listed = ", ".join(missing or invalid)
+    hint = f"run 'mssc templates' to see the fields of {name!r} and their types"
+    if formats_wrong:
+        hint = f"{_WHEN_HINT}; {hint}"
     return TemplateContextError(
         f"template {name!r}: {'missing' if missing else 'invalid'} field(s) {listed} "
         f"({'; '.join(details)})",
         code=code,
-        hint=f"run 'mssc templates' to see the fields of {name!r} and their types",
+        hint=hint,
         template=name,
         missing=tuple(missing),
         invalid=tuple(invalid),
