@@ -1,7 +1,9 @@
 """Send to an MSSanté operator and read the return box, with IGC-Santé credentials (edge).
 
 Thin, optional I/O over the stdlib (``smtplib``, ``imaplib``, ``ssl``) and ``cryptography``:
-:mod:`mssc.transport.credentials` (PKCS#12 loading, IGC-Santé checks, client TLS context).
+:mod:`mssc.transport.credentials` (PKCS#12 loading, IGC-Santé checks, client TLS context),
+:class:`Submitter` (SMTP submission with one outcome per recipient) and :class:`ReturnBox`
+(IMAP return box, processed at least once, nothing deleted). See ``docs/transport.md``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ from mssc.transport.credentials import (
     load_pem,
     load_pkcs12,
 )
+from mssc.transport.submit import (
+    RecipientSubmission,
+    SubmissionResult,
+    SubmissionStatus,
+    Submitter,
+)
 
 __all__ = [
     "CertificateReport",
@@ -22,6 +30,10 @@ __all__ = [
     "Credentials",
     "CredentialsError",
     "IgcSanteRange",
+    "RecipientSubmission",
+    "SubmissionResult",
+    "SubmissionStatus",
+    "Submitter",
     "TransportError",
     "load_pem",
     "load_pkcs12",
