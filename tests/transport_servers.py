@@ -245,15 +245,22 @@ class Dovecot:
     """A running Dovecot: loopback ``port`` (IMAP, STARTTLS required), its users' Maildirs."""
 
     port: int
+    tls_port: int
     root: Path
+    config: Path
     password: str
     token: str
     uid: int
     gid: int
 
+    @property
+    def mail_root(self) -> Path:
+        """The folder holding one Maildir per user (the sandbox's ``maildir=`` layout)."""
+        return self.root / "mail"
+
     def maildir(self, user: str) -> Path:
         """The Maildir of ``user`` (created with the right owner)."""
-        path = self.root / "mail" / user / "Maildir"
+        path = self.mail_root / user.lower()
         for sub in ("new", "cur", "tmp"):
             (path / sub).mkdir(parents=True, exist_ok=True)
         self.chown()
@@ -265,6 +272,19 @@ class Dovecot:
         name = f"{time.time_ns()}.M{n}P{os.getpid()}.mssc-test"
         (new / name).write_bytes(raw)
         self.chown()
+
+    def doveadm(self, *args: str) -> str:
+        """Run ``doveadm`` against this Dovecot (as its administrator would)."""
+        done = subprocess.run(
+            ["doveadm", "-c", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"doveadm {' '.join(args)} failed: {done.stderr}")
+        return done.stdout
 
     def chown(self) -> None:
         for dirpath, dirnames, filenames in os.walk(self.root / "mail"):
@@ -289,7 +309,9 @@ ssl_key = <{root}/tls/server.key
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain xoauth2
-mail_location = maildir:{root}/mail/%u/Maildir
+mail_location = maildir:{root}/mail/%Lu
+auth_failure_delay = 0
+{extra}
 passdb {{
   driver = static
   args = password={password}
@@ -309,7 +331,9 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -323,7 +347,7 @@ service stats {{
 """
 
 
-def start_dovecot(pki: TestPki) -> Iterator[Dovecot]:
+def start_dovecot(pki: TestPki, extra: str = "") -> Iterator[Dovecot]:
     """Run a private Dovecot on a free loopback port until the generator is closed."""
     binary = shutil.which("dovecot") or (
         "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
@@ -346,22 +370,26 @@ def start_dovecot(pki: TestPki) -> Iterator[Dovecot]:
     (root / "tls" / "server.pem").write_bytes(pki.server_cert_pem)
     (root / "tls" / "server.key").write_bytes(pki.server_key_pem)
     (root / "tls" / "server.key").chmod(0o600)
-    port = _free_port()
+    port, tls_port = _free_port(), _free_port()
+    config = root / "dovecot.conf"
     box = Dovecot(
         port=port,
+        tls_port=tls_port,
         root=root,
+        config=config,
         password="mot-de-passe-imap",
         token="jeton-psc-" + base64.b32encode(os.urandom(10)).decode().lower(),
         uid=user.pw_uid,
         gid=user.pw_gid,
     )
-    config = root / "dovecot.conf"
     config.write_text(
         _CONFIG.format(
             root=root,
             uid=user.pw_uid,
             gid=user.pw_gid,
             port=port,
+            tls_port=tls_port,
+            extra=extra,
             password=box.password,
             token=box.token,
         )
@@ -384,6 +412,7 @@ def start_dovecot(pki: TestPki) -> Iterator[Dovecot]:
         pytest.fail(f"dovecot did not start:\n{text}")
     try:
         _wait_port(port, open_=True)
+        _wait_port(tls_port, open_=True)
         yield box
     finally:
         pid_file = root / "run" / "master.pid"

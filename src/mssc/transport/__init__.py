@@ -17,6 +17,14 @@ from mssc.transport.credentials import (
     load_pem,
     load_pkcs12,
 )
+from mssc.transport.returns import (
+    PROCESSED_KEYWORD,
+    JsonFileState,
+    ProcessReport,
+    ReturnBox,
+    ReturnItem,
+    SkippedItem,
+)
 from mssc.transport.submit import (
     RecipientSubmission,
     SubmissionResult,
@@ -25,12 +33,18 @@ from mssc.transport.submit import (
 )
 
 __all__ = [
+    "PROCESSED_KEYWORD",
     "CertificateReport",
     "CredentialFinding",
     "Credentials",
     "CredentialsError",
     "IgcSanteRange",
+    "JsonFileState",
+    "ProcessReport",
     "RecipientSubmission",
+    "ReturnBox",
+    "ReturnItem",
+    "SkippedItem",
     "SubmissionResult",
     "SubmissionStatus",
     "Submitter",
