@@ -26,6 +26,7 @@ from mssc.transport.returns import (
     SkippedItem,
 )
 from mssc.transport.submit import (
+    RawSubmission,
     RecipientSubmission,
     SubmissionResult,
     SubmissionStatus,
@@ -41,6 +42,7 @@ __all__ = [
     "IgcSanteRange",
     "JsonFileState",
     "ProcessReport",
+    "RawSubmission",
     "RecipientSubmission",
     "ReturnBox",
     "ReturnItem",

@@ -21,18 +21,24 @@ import ssl
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from mssc.compose import ComposedMessage
+from mssc.compose import Envelope
+from mssc.headers import stable_token, xtext
 from mssc.replies import ReplyKind, classify
 from mssc.transport._errors import CredentialsError, TransportError
 from mssc.transport.credentials import Credentials, client_context
 
 __all__ = [
+    "RawSubmission",
     "RecipientSubmission",
     "SubmissionResult",
     "SubmissionStatus",
+    "Submittable",
     "Submitter",
     "reply_kind",
 ]
@@ -45,6 +51,95 @@ Token = str | Callable[[], str]
 _STATUS: Final = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 # findings of Credentials.check() that make a TLS client certificate unusable
 _UNUSABLE: Final = frozenset({"expired", "not-yet-valid", "key-mismatch", "no-client-auth"})
+
+
+class Submittable(Protocol):
+    """What :meth:`Submitter.send` needs: a :class:`~mssc.compose.ComposedMessage`, or a
+    :class:`RawSubmission` made from a message file."""
+
+    @property
+    def message_id(self) -> str:
+        """The Message-ID, with angle brackets."""
+        ...
+
+    @property
+    def envelope(self) -> Envelope:
+        """The SMTP envelope."""
+        ...
+
+    def to_bytes(self) -> bytes:
+        """The exact bytes to transmit (CRLF line ends)."""
+        ...
+
+
+_ADDRESS: Final = re.compile(r"[^\s<>()\[\]\\,;:\"\x00-\x1f\x7f]{1,200}@[A-Za-z0-9.-]{1,253}")
+
+
+@dataclass(frozen=True, slots=True)
+class RawSubmission:
+    """A message that mssc did not compose (an ``.eml`` file), with its envelope.
+
+    Build it with :meth:`from_bytes`; the envelope asks for DSN on failure and delay, as
+    :class:`~mssc.compose.Composer` does.
+    """
+
+    message_id: str
+    envelope: Envelope
+    data: bytes = field(repr=False)
+
+    def to_bytes(self) -> bytes:
+        """The message bytes (CRLF line ends)."""
+        return self.data
+
+    @classmethod
+    def from_bytes(
+        cls,
+        raw: bytes,
+        *,
+        mail_from: str | None = None,
+        rcpt_to: Iterable[str] | None = None,
+    ) -> RawSubmission:
+        """Read the envelope from the headers: the sender from ``Sender`` or ``From``, the
+        recipients from ``To`` and ``Cc`` (unless given).
+
+        Raises:
+            TransportError: ``bad-argument`` when there is no Message-ID, no sender, no
+                recipient, or an address that is not a plain ``local@domain``.
+        """
+        data = re.sub(rb"\r?\n", b"\r\n", raw)
+        head = data.split(b"\r\n\r\n", 1)[0]
+        headers = BytesHeaderParser(policy=compat32).parsebytes(head + b"\r\n\r\n")
+        mid = re.search(r"<[^<>\s]{1,250}>", str(headers.get("Message-ID", "")))
+        if mid is None:
+            raise TransportError("the message has no Message-ID", code="bad-argument")
+        if mail_from is None:
+            found = getaddresses([str(headers.get("Sender") or headers.get("From") or "")])
+            mail_from = found[0][1] if found else ""
+        if rcpt_to is None:
+            fields = [str(v) for v in headers.get_all("To", []) + headers.get_all("Cc", [])]
+            rcpt_to = [a for _, a in getaddresses(fields) if a]
+        recipients = tuple(dict.fromkeys(rcpt_to))
+        for address in (mail_from, *recipients):
+            if not _ADDRESS.fullmatch(address):
+                raise TransportError(
+                    f"not a plain address for the envelope: {address!r}", code="bad-argument"
+                )
+        if not recipients:
+            raise TransportError("the message names no recipient", code="bad-argument")
+        envid = xtext(mid.group(0)[1:-1])
+        if len(envid) > 100:
+            envid = stable_token(mid.group(0), length=32)
+        envelope = Envelope(
+            mail_from=mail_from,
+            rcpt_to=recipients,
+            mail_options=("RET=HDRS", f"ENVID={envid}"),
+            rcpt_options=(
+                ("NOTIFY=FAILURE,DELAY", f"ORCPT=rfc822;{xtext(recipients[0])}")
+                if len(recipients) == 1
+                else ()
+            ),
+        )
+        return cls(mid.group(0), envelope, data)
 
 
 class SubmissionStatus(str, Enum):
@@ -403,7 +498,7 @@ class Submitter:
 
     # -- sending ------------------------------------------------------------------------
 
-    def send(self, composed: ComposedMessage) -> SubmissionResult:
+    def send(self, composed: Submittable) -> SubmissionResult:
         """Submit one message; return one outcome per envelope recipient.
 
         The DSN parameters of the envelope (``RET``, ``ENVID``, ``NOTIFY``, ``ORCPT``) are
@@ -452,7 +547,7 @@ class Submitter:
             tuple(p.result for p in pending if p.result is not None),
         )
 
-    def send_many(self, messages: Iterable[ComposedMessage]) -> list[SubmissionResult]:
+    def send_many(self, messages: Iterable[Submittable]) -> list[SubmissionResult]:
         """Submit several messages over one connection, in order; one result per message.
 
         The connection is reopened when it drops (at most once per message); once something
@@ -497,7 +592,7 @@ class Submitter:
             attempts=p.attempts,
         )
 
-    def _transaction(self, composed: ComposedMessage, todo: list[_Pending]) -> list[_Pending]:
+    def _transaction(self, composed: Submittable, todo: list[_Pending]) -> list[_Pending]:
         """One MAIL/RCPT/DATA transaction for the recipients in ``todo``.
 
         Sets the final result of every recipient that got one; returns those refused with a
