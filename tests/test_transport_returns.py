@@ -4,6 +4,9 @@ sandbox's Maildir and by messages made with mssc.testing."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -236,3 +239,34 @@ def test_without_move_processed_messages_are_flagged(pki: TestPki) -> None:
         assert _folder_counts(dovecot, user) == {"INBOX": 3}
         keywords = (dovecot.maildir(user) / "dovecot-keywords").read_text()
         assert PROCESSED_KEYWORD in keywords
+
+
+def test_the_worker_example_on_dovecot(dovecot: Dovecot, pki: TestPki, tmp_path: Path) -> None:
+    user = "worker@ch-test.mssante.fr"
+    for i, raw in enumerate(_returns(6)):
+        dovecot.deliver(user, raw, i)
+    (tmp_path / "ca.pem").write_bytes(pki.ca_pem)
+    env = {
+        **os.environ,
+        "MSSC_IMAP_HOST": "127.0.0.1",
+        "MSSC_IMAP_PORT": str(dovecot.port),
+        "MSSC_IMAP_USER": user,
+        "MSSC_IMAP_TOKEN": dovecot.token,
+        "MSSC_IMAP_CAFILE": str(tmp_path / "ca.pem"),
+        "MSSC_WORKER_RUNS": "2",
+        "MSSC_WORKER_INTERVAL": "0",
+    }
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "examples/return_box_worker.py", str(tmp_path / "state")],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "run 1: 6 processed, 0 left" in done.stdout
+    assert "run 2: 0 processed, 0 left" in done.stdout
+    assert _folder_counts(dovecot, user) == {"INBOX": 0, "mssc-traites": 6}

@@ -607,7 +607,7 @@ class Submitter:
         rcpt_options = list(envelope.rcpt_options if dsn else ())
         if smtp.has_extn("size"):
             mail_options.append(f"SIZE={len(data)}")
-        if any(b > 0x7F for b in data) and smtp.has_extn("8bitmime"):
+        if not data.isascii() and smtp.has_extn("8bitmime"):
             mail_options.append("BODY=8BITMIME")
         for p in todo:
             p.attempts += 1
