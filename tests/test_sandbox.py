@@ -462,18 +462,19 @@ def test_after_a_fin_the_patient_cannot_reply_until_the_professional_writes(
 def test_maildir_gives_each_professional_address_a_real_maildir(
     pki: TestPki, tmp_path: Path
 ) -> None:
-    with Sandbox(DEFAULT_PATIENTS, pki=pki, maildir=tmp_path) as mes:
+    root = tmp_path / "mail" / "boxes"  # created when missing
+    with Sandbox(DEFAULT_PATIENTS, pki=pki, maildir=root) as mes:
         _mid, data = message(_address(CLOSED), headers={"Disposition-Notification-To": SECRETARIAT})
         send(mes, _address(CLOSED), data)
         ok_id, ok = message(_address(ACTIVE), headers={"Disposition-Notification-To": SECRETARIAT})
         send(mes, _address(ACTIVE), ok)
         mes.open(ACTIVE, ok_id)
-    folders = sorted(p.name for p in tmp_path.iterdir())
+    folders = sorted(p.name for p in root.iterdir())
     assert folders == sorted([RETURN_PATH, SECRETARIAT])
     for name in folders:
-        assert {p.name for p in (tmp_path / name).iterdir()} >= {"cur", "new", "tmp"}
+        assert {p.name for p in (root / name).iterdir()} >= {"cur", "new", "tmp"}
     kinds = {
-        name: [classify(bytes(m)).kind for m in mailbox.Maildir(tmp_path / name, create=False)]
+        name: [classify(bytes(m)).kind for m in mailbox.Maildir(root / name, create=False)]
         for name in folders
     }
     assert kinds == {RETURN_PATH: [ReplyKind.MAILBOX_CLOSED], SECRETARIAT: [ReplyKind.READ_RECEIPT]}

@@ -89,6 +89,8 @@ class SandboxEvent:
     ``reply``, ``relayed``, ``relay-failed``, ``ignored``, ``auth-failed``, ``error``."""
     message_id: str | None
     detail: str
+    patient: str | None = None
+    """The patient's INS, for ``delivered`` events."""
 
     def __str__(self) -> str:
         mid = f" {self.message_id}" if self.message_id else ""
@@ -242,6 +244,8 @@ class Sandbox:
         """
         if self.running:
             return
+        if self.maildir is not None:
+            self.maildir.mkdir(parents=True, exist_ok=True)
         self._ready.clear()
         self._startup_errors.clear()
         self._thread = threading.Thread(target=self._run, name="mssc-sandbox", daemon=True)
@@ -493,8 +497,10 @@ class Sandbox:
 
     # -- the professional's side -----------------------------------------------------------
 
-    def _event(self, kind: str, message_id: str | None, detail: str) -> None:
-        event = SandboxEvent(self._clock(), kind, message_id, detail)
+    def _event(
+        self, kind: str, message_id: str | None, detail: str, patient: str | None = None
+    ) -> None:
+        event = SandboxEvent(self._clock(), kind, message_id, detail, patient)
         with self._lock:
             self._events.append(event)
         if self._on_event is not None:
@@ -589,7 +595,7 @@ class Sandbox:
             if facts.sender:
                 self._closed[(patient.ins, facts.sender)] = facts.fin
         detail = f"to {patient.ins}" + (" (FIN: the conversation is closed)" if facts.fin else "")
-        self._event("delivered", mid, detail)
+        self._event("delivered", mid, detail, patient.ins)
 
     def _notice(
         self,
