@@ -87,6 +87,8 @@ def read_facts(data: bytes) -> Facts:
     flag = " ".join(str(msg.get("X-MSS-MES", "")).split())
     subject = " ".join(info.subject.split())
     sender = info.from_address.lower() if info.from_address else None
+    if sender is not None and not _ADDRESS.fullmatch(sender):
+        sender = None
     return Facts(
         message_id=info.message_id,
         sender=sender,

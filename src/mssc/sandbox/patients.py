@@ -21,6 +21,7 @@ from mssc.errors import MsscError
 from mssc.ins import PATIENT_DOMAIN, parse_ins
 
 __all__ = [
+    "DEFAULT_PATIENTS",
     "ConversationClosed",
     "DeliveredMessage",
     "PatientState",
@@ -138,3 +139,20 @@ class DeliveredMessage:
     """Whether it was a FIN (``X-MSS-MES: FIN`` or subject ``[FIN]``)."""
     data: bytes
     """The message as received."""
+
+
+#: One made-up test patient per state (well-formed INS with valid keys, no real person).
+DEFAULT_PATIENTS: tuple[SandboxPatient, ...] = (
+    SandboxPatient(
+        ins="299027512345665", state=PatientState.ACTIVE, first_name="Louise", last_name="Moreau"
+    ),
+    SandboxPatient(
+        ins="185057800608491", state=PatientState.CLOSED, first_name="Marc", last_name="Lefebvre"
+    ),
+    SandboxPatient(
+        ins="177119912345808", state=PatientState.ABSENT, first_name="Jean", last_name="Garnier"
+    ),
+    SandboxPatient(
+        ins="268101305501151", state=PatientState.OPPOSED, first_name="Anne", last_name="Roux"
+    ),
+)

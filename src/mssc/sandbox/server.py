@@ -89,6 +89,8 @@ class SandboxEvent:
     ``reply``, ``relayed``, ``relay-failed``, ``ignored``, ``auth-failed``, ``error``."""
     message_id: str | None
     detail: str
+    patient: str | None = None
+    """The patient's INS, for ``delivered`` events."""
 
     def __str__(self) -> str:
         mid = f" {self.message_id}" if self.message_id else ""
@@ -142,6 +144,9 @@ class Sandbox:
         relay: ``(host, port)`` of an SMTP server that also receives everything sent back.
         notice_forms: the notice forms to rotate through (``dsn``, ``text``, ``postfix``).
         clock: returns the current time (aware); UTC now by default.
+        message_ids: makes the Message-ID of what the sandbox sends, given a domain
+            (:func:`mssc.headers.make_message_id` by default; e.g.
+            :class:`mssc.headers.SequentialMessageIds` for reproducible output).
         on_event: called (on the sandbox's threads) with each :class:`SandboxEvent`.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`.
@@ -161,6 +166,7 @@ class Sandbox:
         relay: tuple[str, int] | None = None,
         notice_forms: Sequence[NoticeForm] = NOTICE_FORMS,
         clock: Callable[[], dt.datetime] | None = None,
+        message_ids: Callable[[str], str] | None = None,
         on_event: Callable[[SandboxEvent], None] | None = None,
     ) -> None:
         if tls not in ("required", "mutual", "off"):
@@ -190,6 +196,7 @@ class Sandbox:
         self.relay = relay
         self._forms = tuple(notice_forms)
         self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._ids: Callable[[str], str] = message_ids or make_message_id
         self._on_event = on_event
         self._lock = threading.RLock()
         self._inboxes: dict[str, _Box] = {}
@@ -242,6 +249,8 @@ class Sandbox:
         """
         if self.running:
             return
+        if self.maildir is not None:
+            self.maildir.mkdir(parents=True, exist_ok=True)
         self._ready.clear()
         self._startup_errors.clear()
         self._thread = threading.Thread(target=self._run, name="mssc-sandbox", daemon=True)
@@ -430,7 +439,7 @@ class Sandbox:
                 "displayed",
                 recipient=f"{key}@{PATIENT_DOMAIN}",
                 date=self._clock(),
-                message_id=make_message_id(PATIENT_DOMAIN),
+                message_id=self._ids(PATIENT_DOMAIN),
             )
             receipt = _with_to(receipt, target)
             self._send_back(target, receipt, "read-receipt", stored.message_id, "")
@@ -475,7 +484,7 @@ class Sandbox:
         msg["To"] = target
         msg["Subject"] = reply_subject(stored.facts.subject)
         msg["Date"] = email.utils.format_datetime(self._clock())
-        new_id = make_message_id(PATIENT_DOMAIN)
+        new_id = self._ids(PATIENT_DOMAIN)
         msg["Message-ID"] = new_id
         thread = thread_headers(stored.data)
         msg["In-Reply-To"] = thread.in_reply_to
@@ -493,8 +502,10 @@ class Sandbox:
 
     # -- the professional's side -----------------------------------------------------------
 
-    def _event(self, kind: str, message_id: str | None, detail: str) -> None:
-        event = SandboxEvent(self._clock(), kind, message_id, detail)
+    def _event(
+        self, kind: str, message_id: str | None, detail: str, patient: str | None = None
+    ) -> None:
+        event = SandboxEvent(self._clock(), kind, message_id, detail, patient)
         with self._lock:
             self._events.append(event)
         if self._on_event is not None:
@@ -555,7 +566,7 @@ class Sandbox:
             data = envelope.content
         facts = read_facts(data)
         now = self._clock()
-        mid = facts.message_id or make_message_id(PATIENT_DOMAIN)
+        mid = facts.message_id or self._ids(PATIENT_DOMAIN)
         return_path = (envelope.mail_from or "").strip()
         if return_path == "<>":
             return_path = ""
@@ -571,7 +582,7 @@ class Sandbox:
                 self._send_back(verdict.recipient, data, "delivered", mid, "")
             elif verdict.kind is RouteKind.TEST_ACK and return_path:
                 ack = make_test_acknowledgement(
-                    data, date=now, message_id=make_message_id(PATIENT_DOMAIN)
+                    data, date=now, message_id=self._ids(PATIENT_DOMAIN)
                 )
                 self._send_back(return_path, _with_to(ack, return_path), "test-ack", mid, "")
             elif verdict.kind is RouteKind.NOTICE and verdict.cause is not None and return_path:
@@ -589,7 +600,7 @@ class Sandbox:
             if facts.sender:
                 self._closed[(patient.ins, facts.sender)] = facts.fin
         detail = f"to {patient.ins}" + (" (FIN: the conversation is closed)" if facts.fin else "")
-        self._event("delivered", mid, detail)
+        self._event("delivered", mid, detail, patient.ins)
 
     def _notice(
         self,
@@ -611,7 +622,7 @@ class Sandbox:
             return_path=return_path,
             form=form,
             variant=n // len(self._forms),
-            message_id=make_message_id(REPORTING_MTA),
+            message_id=self._ids(REPORTING_MTA),
             date=now,
             queue_id=queue_id,
         )
