@@ -2,10 +2,11 @@
 
 The scenario is a hospital DPI/GAM's: a local Mon espace santé (:class:`mssc.sandbox.Sandbox`)
 with a few patients; a pre-admission message with a PDF convocation and a read-receipt request,
-submitted with smtplib over STARTTLS and the structure's client certificate; the patient opens it
-and answers with documents; the return box sorts what comes back with ``classify`` and
-``parse_patient_message``; the professional closes the conversation; and the automatic notices of
-Mon espace santé (closed mailbox, unknown INS, opposed patient, 30 MB message, TEST) come back.
+submitted with ``mssc.transport.Submitter`` over STARTTLS and the structure's client
+certificate (from the test PKI); the patient opens it and answers with documents; the return
+box sorts what comes back with ``classify`` and ``parse_patient_message``; the professional
+closes the conversation; and the automatic notices of Mon espace santé (closed mailbox, unknown
+INS, opposed patient, 30 MB message, TEST) come back.
 Every message is written as ``.eml`` under ``--out``.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import smtplib
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -77,21 +77,24 @@ def demo_identity() -> PatientIdentity:
 
 
 def submit(message: ComposedMessage, sandbox: Sandbox) -> None:
-    """The sending step: SMTP submission over STARTTLS with the structure's certificate.
+    """The sending step: :class:`mssc.transport.Submitter` over STARTTLS, with the structure's
+    client certificate (a ``.p12`` from the sandbox's test PKI) for mutual TLS.
 
-    This is the one place the demo talks SMTP as a client; a transport layer can replace it.
+    Raises:
+        RuntimeError: when a recipient was not accepted.
     """
+    from mssc.transport import Submitter, load_pkcs12
+
     assert sandbox.pki is not None
-    envelope = message.envelope
-    with smtplib.SMTP(sandbox.host, sandbox.port, timeout=60) as smtp:
-        smtp.starttls(context=sandbox.pki.client_context(envelope.mail_from))
-        smtp.sendmail(
-            envelope.mail_from,
-            list(envelope.rcpt_to),
-            message.to_bytes(),
-            list(envelope.mail_options),
-            list(envelope.rcpt_options),
-        )
+    p12 = sandbox.pki.client_pkcs12(message.envelope.mail_from, password="demo")
+    credentials = load_pkcs12(p12, "demo")
+    with Submitter(
+        sandbox.host, sandbox.port, credentials=credentials, cadata=sandbox.pki.ca_pem.decode()
+    ) as smtp:
+        result = smtp.send(message)
+    if not result.accepted:
+        outcomes = ", ".join(f"{r.address}: {r.status.value}" for r in result.recipients)
+        raise RuntimeError(f"{message.message_id} was not accepted ({outcomes})")
 
 
 def _out_dir(requested: Path | None) -> Path | str:
