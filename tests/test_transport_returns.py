@@ -270,3 +270,21 @@ def test_the_worker_example_on_dovecot(dovecot: Dovecot, pki: TestPki, tmp_path:
     assert "run 1: 6 processed, 0 left" in done.stdout
     assert "run 2: 0 processed, 0 left" in done.stdout
     assert _folder_counts(dovecot, user) == {"INBOX": 0, "mssc-traites": 6}
+
+
+def test_limits_size_and_progress(dovecot: Dovecot, pki: TestPki) -> None:
+    user = "returns-6@ch-test.mssante.fr"
+    raws = _returns(5)
+    big = raws[1] + b"\r\n" + b"x" * 50_000 + b"\r\n"
+    for i, raw in enumerate([raws[0], big, *raws[2:]]):
+        dovecot.deliver(user, raw, i)
+    ticks: list[object] = []
+    with _box(dovecot, pki, user, max_bytes=20_000) as box:
+        first = box.process(lambda item, raw: None, limit=2, progress=ticks.append)
+        assert [s.reason for s in first.skipped] == ["too-large"]
+        assert len(first.processed) == 1
+        assert len(ticks) == 2
+        rest = box.process(lambda item, raw: None)
+    assert len(rest.processed) == 3
+    assert [s.reason for s in rest.skipped] == ["too-large"]  # still there, never deleted
+    assert _folder_counts(dovecot, user) == {"INBOX": 1, "mssc-traites": 4}
