@@ -256,12 +256,12 @@ class ParentInfo:
 
 
 def _header_str(msg: Message, name: str) -> str:
-    value = msg.get(name)
-    if value is None:
-        return ""
     try:
-        return str(value)
-    except Exception:  # pragma: no cover - broken header objects from hostile mail
+        # policy.default parses the value on access, and raises on some hostile values (an
+        # encoded CR/LF inside an address, for one)
+        value = msg.get(name)
+        return "" if value is None else str(value)
+    except Exception:
         return ""
 
 
