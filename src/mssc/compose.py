@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import email.errors
 import importlib
 import io
@@ -39,6 +40,7 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 from enum import Enum
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -92,6 +94,7 @@ __all__ = [
     "BoxKind",
     "ComposedMessage",
     "Composer",
+    "Draft",
     "Envelope",
     "Sender",
 ]
@@ -466,6 +469,26 @@ class _Skeleton:
     size: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """What :meth:`Composer._skeleton` made: the skeleton and the checked values."""
+
+    skeleton: _Skeleton
+    msg_id: str
+    subject: str
+    patient: Ins | None
+    files: tuple[Attachment, ...]
+    sender: Sender
+
+
+@dataclass(frozen=True, slots=True)
+class _DocumentsPart:
+    """The Ségur documents of a draft, built: ``IHE_XDM.zip`` and the PDFs, and the headers."""
+
+    attachments: tuple[Attachment, ...]
+    headers: tuple[tuple[str, str], ...]
+
+
 def _write_base64(out: memoryview, pos: int, content: bytes) -> int:
     """Write ``content`` as base64 with 76-character CRLF lines at ``out[pos:]``; return the end.
 
@@ -487,6 +510,100 @@ def _write_base64(out: memoryview, pos: int, content: bytes) -> int:
         out[pos : pos + len(tail)] = tail
         pos += len(tail)
     return pos
+
+
+_UNSET: Final[Any] = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """Everything one message says, before it is composed: the value that
+    :meth:`Composer.compose`, :meth:`Composer.estimate_size` and :meth:`Composer.plan_split` take.
+
+    The fields are the :meth:`Composer.compose` keywords. A draft is not checked when it is
+    built: the composer checks it (and raises the usual coded errors) when it composes it. Use
+    :meth:`replace` to derive a variant.
+
+    >>> sender = Sender.organisational("secretariat@chu-exemple.mssante.fr", entity="CHU Exemple")
+    >>> draft = Draft(sender=sender, to="279035121518989@patient.mssante.fr",
+    ...     subject="Votre convocation", text="Bonjour\\n")
+    >>> draft.replace(subject="Rappel").subject
+    'Rappel'
+    """
+
+    sender: Sender
+    """The sending box."""
+    to: PatientTarget
+    """An :class:`~mssc.ins.Ins`, a qualified :class:`~mssc.ins.PatientIdentity` or a patient
+    address."""
+    subject: str
+    """The subject."""
+    text: str
+    """The ``text/plain`` body."""
+    html: str | None = None
+    """An optional HTML alternative."""
+    attachments: Sequence[Attachment] = ()
+    """Files, checked against the composer's attachment policy (kept as a tuple)."""
+    read_receipt: bool = False
+    """Ask for an MDN."""
+    close_conversation: bool = False
+    """Add ``X-MSS-MES: FIN``."""
+    in_reply_to: ParentLike | None = None
+    """The parent message, for threading."""
+    extra_headers: Mapping[str, str] | None = None
+    """More headers (kept as a read-only mapping)."""
+    allow_fin_word: bool = False
+    """Accept the word FIN in the subject without closing."""
+    message_id: str | None = None
+    """A fixed Message-ID, else the composer makes one."""
+    documents: Sequence[Any] = ()
+    """Ségur documents (:class:`mssc.xdm.Document`) sent as ``IHE_XDM.zip`` plus one PDF each,
+    see :meth:`Composer.compose_documents` (kept as a tuple)."""
+    submission: Any = None
+    """The :class:`mssc.xdm.Submission` of the documents, or None for the defaults."""
+
+    def __post_init__(self) -> None:
+        # Freeze the containers the caller gave; wrong kinds stay as they are so that the
+        # composer reports them with its coded errors.
+        if isinstance(self.attachments, list):
+            object.__setattr__(self, "attachments", tuple(self.attachments))
+        if isinstance(self.documents, list):
+            object.__setattr__(self, "documents", tuple(self.documents))
+        if isinstance(self.extra_headers, Mapping) and not isinstance(
+            self.extra_headers, MappingProxyType
+        ):
+            object.__setattr__(self, "extra_headers", MappingProxyType(dict(self.extra_headers)))
+
+    def replace(self, **changes: Any) -> Draft:
+        """A copy with ``changes`` applied (same keywords as the fields)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _draft_of(draft: Draft | None, keywords: dict[str, Any]) -> Draft:
+    """The draft of a composer call: the one given, or one built from the keywords."""
+    given = {k: v for k, v in keywords.items() if v is not _UNSET}
+    if draft is not None:
+        if not isinstance(draft, Draft):
+            raise InvalidMessage(
+                f"expected a Draft, not {type(draft).__name__}",
+                code="bad-argument",
+                hint="pass a Draft, or the keywords sender=, to=, subject=, text=",
+            )
+        if given:
+            raise InvalidMessage(
+                f"a Draft and the keywords {', '.join(sorted(given))} were both given",
+                code="bad-argument",
+                hint="use draft.replace(...) to change a draft",
+            )
+        return draft
+    missing = [k for k in ("sender", "to", "subject", "text") if k not in given]
+    if missing:
+        raise InvalidMessage(
+            f"missing {', '.join(missing)}",
+            code="bad-argument",
+            hint="pass a Draft, or at least sender=, to=, subject= and text=",
+        )
+    return Draft(**given)
 
 
 class Composer:
@@ -544,23 +661,26 @@ class Composer:
 
     def compose(
         self,
+        draft: Draft | None = None,
+        /,
         *,
-        sender: Sender,
-        to: PatientTarget,
-        subject: str,
-        text: str,
-        html: str | None = None,
-        attachments: Sequence[Attachment] = (),
-        read_receipt: bool = False,
-        close_conversation: bool = False,
-        in_reply_to: ParentLike | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        allow_fin_word: bool = False,
-        message_id: str | None = None,
+        sender: Sender = _UNSET,
+        to: PatientTarget = _UNSET,
+        subject: str = _UNSET,
+        text: str = _UNSET,
+        html: str | None = _UNSET,
+        attachments: Sequence[Attachment] = _UNSET,
+        read_receipt: bool = _UNSET,
+        close_conversation: bool = _UNSET,
+        in_reply_to: ParentLike | None = _UNSET,
+        extra_headers: Mapping[str, str] | None = _UNSET,
+        allow_fin_word: bool = _UNSET,
+        message_id: str | None = _UNSET,
     ) -> ComposedMessage:
-        """Compose one message to one patient.
+        """Compose one message to one patient, from a :class:`Draft` or from its keywords.
 
         Args:
+            draft: the whole message as one value (then give no keyword).
             sender: the sending box.
             to: an :class:`~mssc.ins.Ins`, a qualified :class:`~mssc.ins.PatientIdentity`, or a
                 patient address (or matricule).
@@ -573,123 +693,177 @@ class Composer:
                 else the sender).
             close_conversation: add ``X-MSS-MES: FIN`` (the patient can no longer reply).
             in_reply_to: a parent message (bytes, ``Message`` or a parsed patient message).
-            extra_headers: more headers (e.g. ``X-MSS-CODECDA``), checked like every value.
+            extra_headers: more headers, checked like every value.
             allow_fin_word: accept the word FIN in the subject without closing.
             message_id: use this Message-ID (``<left@sender-domain>``) instead of a new one.
 
         Raises:
             AttachmentRejected, AccidentalClosure, HeaderInjection, InvalidAddress,
-            InvalidMessage, MessageTooLarge, UnqualifiedIdentity.
+            InvalidMessage, MessageTooLarge, UnqualifiedIdentity, PatientMismatch.
         """
         return self._compose(
-            sender=sender,
-            to=to,
-            subject=subject,
-            text=text,
-            html=html,
-            attachments=attachments,
-            read_receipt=read_receipt,
-            close_conversation=close_conversation,
-            in_reply_to=in_reply_to,
-            extra_headers=extra_headers,
-            allow_fin_word=allow_fin_word,
-            message_id=message_id,
+            _draft_of(
+                draft,
+                {
+                    "sender": sender,
+                    "to": to,
+                    "subject": subject,
+                    "text": text,
+                    "html": html,
+                    "attachments": attachments,
+                    "read_receipt": read_receipt,
+                    "close_conversation": close_conversation,
+                    "in_reply_to": in_reply_to,
+                    "extra_headers": extra_headers,
+                    "allow_fin_word": allow_fin_word,
+                    "message_id": message_id,
+                },
+            )
         )
 
     def estimate_size(
         self,
+        draft: Draft | None = None,
+        /,
         *,
-        sender: Sender,
-        to: PatientTarget,
-        subject: str,
-        text: str,
-        html: str | None = None,
-        attachments: Sequence[Attachment] = (),
-        read_receipt: bool = False,
-        close_conversation: bool = False,
-        in_reply_to: ParentLike | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        allow_fin_word: bool = False,
-        message_id: str | None = None,
+        sender: Sender = _UNSET,
+        to: PatientTarget = _UNSET,
+        subject: str = _UNSET,
+        text: str = _UNSET,
+        html: str | None = _UNSET,
+        attachments: Sequence[Attachment] = _UNSET,
+        read_receipt: bool = _UNSET,
+        close_conversation: bool = _UNSET,
+        in_reply_to: ParentLike | None = _UNSET,
+        extra_headers: Mapping[str, str] | None = _UNSET,
+        allow_fin_word: bool = _UNSET,
+        message_id: str | None = _UNSET,
     ) -> int:
-        """Return the exact ``len(to_bytes())`` of :meth:`compose` with the same arguments,
-        without encoding any attachment. Never raises :class:`MessageTooLarge`.
+        """Return the exact ``len(to_bytes())`` of :meth:`compose` with the same draft (or
+        keywords), without encoding any attachment. Never raises :class:`MessageTooLarge`.
 
         Exact when the Message-ID has the same length in both calls: always true for the
         default generator and for :class:`~mssc.headers.SequentialMessageIds`, or pass
         ``message_id``.
         """
-        return self._skeleton(
-            sender=sender,
-            to=to,
-            subject=subject,
-            text=text,
-            html=html,
-            attachments=attachments,
-            read_receipt=read_receipt,
-            close_conversation=close_conversation,
-            in_reply_to=in_reply_to,
-            extra_headers=extra_headers,
-            allow_fin_word=allow_fin_word,
-            message_id=message_id,
-        )[0].size
+        value = _draft_of(
+            draft,
+            {
+                "sender": sender,
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "html": html,
+                "attachments": attachments,
+                "read_receipt": read_receipt,
+                "close_conversation": close_conversation,
+                "in_reply_to": in_reply_to,
+                "extra_headers": extra_headers,
+                "allow_fin_word": allow_fin_word,
+                "message_id": message_id,
+            },
+        )
+        return self._skeleton(self._expand(value)).skeleton.size
 
     def plan_split(
         self,
+        draft: Draft | None = None,
+        /,
         *,
-        sender: Sender,
-        to: PatientTarget,
-        subject: str,
-        text: str,
-        attachments: Sequence[Attachment],
+        sender: Sender = _UNSET,
+        to: PatientTarget = _UNSET,
+        subject: str = _UNSET,
+        text: str = _UNSET,
+        attachments: Sequence[Attachment] = _UNSET,
         **options: Any,
     ) -> tuple[PlannedMessage, ...]:
-        """Spread ``attachments`` over messages that each fit under ``max_size``.
+        """Spread the attachments of a draft over messages that each fit under ``max_size``.
 
         With more than one message, subjects get a ``(1/3)`` suffix. ``options`` are the other
         :meth:`compose` keywords (html, read_receipt, …). A message that fits is one plan.
+        The Ségur documents of a draft (``IHE_XDM.zip`` and its PDFs) always travel together,
+        in the first message.
 
         Raises:
-            MessageTooLarge: an attachment cannot fit in a message alone.
+            MessageTooLarge: an attachment (or the documents together) cannot fit in a message.
         """
-        fixed_id = options.pop("message_id", None) or self._message_ids(sender.domain)
+        value = _draft_of(
+            draft,
+            {
+                "sender": sender,
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "attachments": attachments,
+            }
+            | options,
+        )
+        fixed_id = value.message_id or self._message_ids(value.sender.domain)
+        fixed = value.replace(message_id=fixed_id)
+        part = self._documents_part(fixed) if value.documents else None
+        bundle: tuple[Attachment, ...] = part.attachments if part is not None else ()
 
         def size_of(chosen: Sequence[Attachment], planned_subject: str) -> int:
-            return self.estimate_size(
-                sender=sender,
-                to=to,
+            with_docs = any(a is bundle[0] for a in chosen) if bundle else False
+            rest = tuple(a for a in chosen if not any(a is b for b in bundle))
+            planned = fixed.replace(
                 subject=planned_subject,
-                text=text,
-                attachments=chosen,
-                message_id=fixed_id,
-                **options,
+                attachments=rest,
+                documents=fixed.documents if with_docs else (),
             )
+            return self._skeleton(self._expand(planned, part)).skeleton.size
 
-        return pack_attachments(attachments, subject=subject, limit=self.max_size, size_of=size_of)
+        units: list[Sequence[Attachment]] = [bundle] if bundle else []
+        units += [(a,) for a in value.attachments]
+        plans = pack_attachments(
+            (), subject=value.subject, limit=self.max_size, size_of=size_of, units=units
+        )
+        if not bundle:
+            return plans
+        return tuple(
+            dataclasses.replace(
+                p,
+                attachments=tuple(a for a in p.attachments if not any(a is b for b in bundle)),
+                documents=tuple(value.documents)
+                if any(a is bundle[0] for a in p.attachments)
+                else (),
+            )
+            for p in plans
+        )
 
     def compose_split(
         self,
+        draft: Draft | None = None,
+        /,
         *,
-        sender: Sender,
-        to: PatientTarget,
-        subject: str,
-        text: str,
-        attachments: Sequence[Attachment],
+        sender: Sender = _UNSET,
+        to: PatientTarget = _UNSET,
+        subject: str = _UNSET,
+        text: str = _UNSET,
+        attachments: Sequence[Attachment] = _UNSET,
         **options: Any,
     ) -> tuple[ComposedMessage, ...]:
         """Compose the messages of :meth:`plan_split` (one when everything fits)."""
-        plans = self.plan_split(
-            sender=sender, to=to, subject=subject, text=text, attachments=attachments, **options
+        value = _draft_of(
+            draft,
+            {
+                "sender": sender,
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "attachments": attachments,
+            }
+            | options,
         )
-        options.pop("message_id", None)
+        plans = self.plan_split(value)
         return tuple(
             self.compose(
-                sender=sender,
-                to=to,
-                subject=plan.subject,
-                text=text,
-                attachments=plan.attachments,
-                **options,
+                value.replace(
+                    subject=plan.subject,
+                    attachments=plan.attachments,
+                    documents=plan.documents,
+                    message_id=None,
+                )
             )
             for plan in plans
         )
@@ -752,10 +926,12 @@ class Composer:
     def connectivity_test(self, *, sender: Sender) -> ComposedMessage:
         """The MES test message: to the test responder, with ``TEST`` in subject and body."""
         return self._compose(
-            sender=sender,
-            to=TEST_RESPONDER,
-            subject="TEST",
-            text=f"TEST\nMessage de test de connectivité MSS-C ({self.product_reference}).\n",
+            Draft(
+                sender=sender,
+                to=TEST_RESPONDER,
+                subject="TEST",
+                text=f"TEST\nMessage de test de connectivité MSS-C ({self.product_reference}).\n",
+            ),
             _test=True,
         )
 
@@ -831,23 +1007,51 @@ class Composer:
             checked.append((name, _clean(value, name)))
         return checked
 
-    def _skeleton(
-        self,
-        *,
-        sender: Sender,
-        to: object,
-        subject: str,
-        text: str,
-        html: str | None,
-        attachments: Sequence[Attachment],
-        read_receipt: bool,
-        close_conversation: bool,
-        in_reply_to: ParentLike | None,
-        extra_headers: Mapping[str, str] | None,
-        allow_fin_word: bool,
-        message_id: str | None,
-        _test: bool = False,
-    ) -> tuple[_Skeleton, str, str, Ins | None, list[Attachment], Sender]:
+    def _documents_part(self, draft: Draft) -> _DocumentsPart:
+        """Build the attachments and headers of the draft's Ségur documents (checked once)."""
+        documents = importlib.import_module("mssc._documents")  # lazy: XML and zip code
+        part: _DocumentsPart = documents.documents_part(draft, clock=self._clock)
+        return part
+
+    def _expand(self, draft: Draft, part: _DocumentsPart | None = None) -> Draft:
+        """The draft with its Ségur documents turned into attachments and headers."""
+        if isinstance(draft.documents, (str, bytes)) or not isinstance(draft.documents, Sequence):
+            raise InvalidMessage("documents must be a sequence", code="bad-argument")
+        if not draft.documents:
+            return draft
+        if part is None:
+            part = self._documents_part(draft)
+        headers = dict(self._extra(draft.extra_headers))
+        for name, value in part.headers:
+            if name.lower() in {h.lower() for h in headers}:
+                raise HeaderInjection(
+                    f"the header {name} is written by mssc when documents are attached",
+                    code="bad-header-name",
+                    hint="let compose_documents() write X-MSS-CODECDA and X-MSS-INS",
+                )
+            headers[name] = value
+        if isinstance(draft.attachments, (Attachment, bytes, str)):
+            raise InvalidMessage("attachments must be a sequence", code="bad-argument")
+        return draft.replace(
+            attachments=(*part.attachments, *draft.attachments),
+            extra_headers=headers,
+            documents=(),
+            submission=None,
+        )
+
+    def _skeleton(self, draft: Draft, _test: bool = False) -> _Built:
+        sender = draft.sender
+        to: object = draft.to
+        subject = draft.subject
+        text = draft.text
+        html = draft.html
+        attachments = draft.attachments
+        read_receipt = draft.read_receipt
+        close_conversation = draft.close_conversation
+        in_reply_to = draft.in_reply_to
+        extra_headers = draft.extra_headers
+        allow_fin_word = draft.allow_fin_word
+        message_id = draft.message_id
         if not isinstance(sender, Sender):
             raise InvalidMessage("sender must be a Sender", code="bad-argument")
         sender = sender._checked()
@@ -964,28 +1168,28 @@ class Composer:
         )
         skeleton = _Skeleton(data, placeholders, contents, size)
         _verify(skeleton, root, sender=sender, to=address, subject=subject_value, msg_id=msg_id)
-        return skeleton, msg_id, subject_value, patient, files, sender
+        return _Built(skeleton, msg_id, subject_value, patient, tuple(files), sender)
 
-    def _compose(self, _test: bool = False, **arguments: Any) -> ComposedMessage:
-        attachments: Sequence[Attachment] = arguments.get("attachments") or ()
+    def _compose(self, draft: Draft, _test: bool = False) -> ComposedMessage:
+        attachments = draft.attachments
         if isinstance(attachments, Sequence) and all(
             isinstance(a, Attachment) for a in attachments
         ):
             # Refuse before encoding anything: each base64 body has an exact arithmetic size,
             # and a text body takes at least one octet per character once encoded.
             lower_bound = sum(base64_body_size(len(a.content)) for a in attachments)
-            lower_bound += sum(
-                len(b) for b in (arguments.get("text"), arguments.get("html")) if isinstance(b, str)
-            )
+            lower_bound += sum(len(b) for b in (draft.text, draft.html) if isinstance(b, str))
             if lower_bound > self.max_size:
                 raise _too_large(lower_bound, self.max_size, attachments, at_least=True)
-        arguments.setdefault("html", None)
-        for name in ("read_receipt", "close_conversation", "allow_fin_word"):
-            arguments.setdefault(name, False)
-        for name in ("in_reply_to", "extra_headers", "message_id"):
-            arguments.setdefault(name, None)
-        arguments.setdefault("attachments", ())
-        skeleton, msg_id, subject, patient, files, sender = self._skeleton(_test=_test, **arguments)
+        built = self._skeleton(self._expand(draft), _test=_test)
+        skeleton, msg_id, patient, files, sender = (
+            built.skeleton,
+            built.msg_id,
+            built.patient,
+            built.files,
+            built.sender,
+        )
+        subject = built.subject
         if skeleton.size > self.max_size:
             raise _too_large(skeleton.size, self.max_size, files)
         data = _splice(skeleton)
