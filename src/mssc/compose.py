@@ -41,7 +41,7 @@ from email.utils import format_datetime
 from enum import Enum
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -84,9 +84,13 @@ from mssc.headers import (
     thread_headers,
     xtext,
 )
+from mssc.identifiers import parse_idnat
 from mssc.ins import Ins, PatientIdentity
 from mssc.size import MAX_MESSAGE_BYTES, PlannedMessage, base64_body_size, pack_attachments
 from mssc.size import too_large as _too_large
+
+if TYPE_CHECKING:
+    from mssc._documents import DocumentsPart as _DocumentsPart
 
 __all__ = [
     "CLOSURE_SUBJECT",
@@ -195,6 +199,12 @@ def _mssante(address: str, field_name: str) -> str:
     return normalize_address(address)
 
 
+def _structure_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("structure_id must be a str")
+    return str(parse_idnat(value, scope="structure"))
+
+
 def _same_box(a: str, b: str) -> bool:
     # Mail systems treat the local part of a box case-insensitively in practice.
     return normalize_address(a).lower() == normalize_address(b).lower()
@@ -216,6 +226,20 @@ class Sender(BaseModel):
     """The display name written in ``From:``."""
     return_address: str | None = None
     """An organisational box for ``Reply-To:`` (required for applicative boxes)."""
+    structure_id: str | None = None
+    """The structure's idNat_Struct (``1`` + FINESS, ``2`` + SIREN, ``3`` + SIRET…): the
+    default ``authorInstitution`` and custodian of the Ségur documents it sends."""
+    structure_name: str | None = None
+    """The structure's name (defaults to the label of an organisational or applicative box)."""
+
+    @property
+    def structure(self) -> Any:
+        """The structure as an :class:`mssc.cda.Organisation`, or None without ``structure_id``."""
+        if self.structure_id is None:
+            return None
+        cda = importlib.import_module("mssc.cda")
+        name = self.structure_name or (None if self.kind is BoxKind.PERSONAL else self.label)
+        return cda.Organisation(self.structure_id, name)
 
     @field_validator("address")
     @classmethod
@@ -226,6 +250,11 @@ class Sender(BaseModel):
     @classmethod
     def _check_return(cls, value: str | None) -> str | None:
         return None if value is None else _mssante(value, "return_address")
+
+    @field_validator("structure_id")
+    @classmethod
+    def _check_structure(cls, value: str | None) -> str | None:
+        return None if value is None else _structure_id(value)
 
     @field_validator("label")
     @classmethod
@@ -268,6 +297,10 @@ class Sender(BaseModel):
         if values.get("return_address") is not None:
             _mssante(values["return_address"], "return_address")
         cls._check_label(values["label"])
+        if values.get("structure_id") is not None:
+            values["structure_id"] = _structure_id(values["structure_id"])
+        if values.get("structure_name") is not None:
+            values["structure_name"] = _clean(values["structure_name"], "structure_name")
         if values["kind"] is BoxKind.APPLICATIVE and values.get("return_address") is None:
             raise InvalidSender(
                 "an applicative box needs a return address",
@@ -298,6 +331,8 @@ class Sender(BaseModel):
             kind=kind,
             label=self.label,
             return_address=self.return_address,
+            structure_id=self.structure_id,
+            structure_name=self.structure_name,
         )
 
     @classmethod
@@ -310,6 +345,8 @@ class Sender(BaseModel):
         title: str | None = None,
         entity: str | None = None,
         return_address: str | None = None,
+        structure_id: str | None = None,
+        structure_name: str | None = None,
     ) -> Sender:
         """A personal box; the label is ``<Titre>_<Prénom>_<NOM>_<Entité>``, NOM upper case.
 
@@ -342,22 +379,42 @@ class Sender(BaseModel):
             kind=BoxKind.PERSONAL,
             label=label,
             return_address=return_address,
+            structure_id=structure_id,
+            structure_name=structure_name,
         )
 
     @classmethod
     def organisational(
-        cls, address: str, *, entity: str, return_address: str | None = None
+        cls,
+        address: str,
+        *,
+        entity: str,
+        return_address: str | None = None,
+        structure_id: str | None = None,
+        structure_name: str | None = None,
     ) -> Sender:
-        """An organisational box; the label is the entity (e.g. ``Hôpital C – Biologie``)."""
+        """An organisational box; the label is the entity (e.g. ``Hôpital C – Biologie``).
+
+        ``structure_id`` is the idNat_Struct of the structure (for Ségur documents)."""
         return cls._build(
             address=address,
             kind=BoxKind.ORGANISATIONAL,
             label=_clean(entity, "entity"),
             return_address=return_address,
+            structure_id=structure_id,
+            structure_name=structure_name,
         )
 
     @classmethod
-    def applicative(cls, address: str, *, entity: str, return_address: str) -> Sender:
+    def applicative(
+        cls,
+        address: str,
+        *,
+        entity: str,
+        return_address: str,
+        structure_id: str | None = None,
+        structure_name: str | None = None,
+    ) -> Sender:
         """An applicative box; ``return_address`` (another, organisational, box) is required so
         that the patient's replies reach a person.
         """
@@ -366,6 +423,8 @@ class Sender(BaseModel):
             kind=BoxKind.APPLICATIVE,
             label=_clean(entity, "entity"),
             return_address=return_address,
+            structure_id=structure_id,
+            structure_name=structure_name,
         )
 
 
@@ -479,14 +538,6 @@ class _Built:
     patient: Ins | None
     files: tuple[Attachment, ...]
     sender: Sender
-
-
-@dataclass(frozen=True, slots=True)
-class _DocumentsPart:
-    """The Ségur documents of a draft, built: ``IHE_XDM.zip`` and the PDFs, and the headers."""
-
-    attachments: tuple[Attachment, ...]
-    headers: tuple[tuple[str, str], ...]
 
 
 def _write_base64(out: memoryview, pos: int, content: bytes) -> int:
@@ -676,6 +727,8 @@ class Composer:
         extra_headers: Mapping[str, str] | None = _UNSET,
         allow_fin_word: bool = _UNSET,
         message_id: str | None = _UNSET,
+        documents: Sequence[Any] = _UNSET,
+        submission: Any = _UNSET,
     ) -> ComposedMessage:
         """Compose one message to one patient, from a :class:`Draft` or from its keywords.
 
@@ -717,6 +770,8 @@ class Composer:
                     "extra_headers": extra_headers,
                     "allow_fin_word": allow_fin_word,
                     "message_id": message_id,
+                    "documents": documents,
+                    "submission": submission,
                 },
             )
         )
@@ -738,6 +793,8 @@ class Composer:
         extra_headers: Mapping[str, str] | None = _UNSET,
         allow_fin_word: bool = _UNSET,
         message_id: str | None = _UNSET,
+        documents: Sequence[Any] = _UNSET,
+        submission: Any = _UNSET,
     ) -> int:
         """Return the exact ``len(to_bytes())`` of :meth:`compose` with the same draft (or
         keywords), without encoding any attachment. Never raises :class:`MessageTooLarge`.
@@ -761,6 +818,8 @@ class Composer:
                 "extra_headers": extra_headers,
                 "allow_fin_word": allow_fin_word,
                 "message_id": message_id,
+                "documents": documents,
+                "submission": submission,
             },
         )
         return self._skeleton(self._expand(value)).skeleton.size
@@ -798,6 +857,7 @@ class Composer:
             }
             | options,
         )
+        value = self._settle(value)
         fixed_id = value.message_id or self._message_ids(value.sender.domain)
         fixed = value.replace(message_id=fixed_id)
         part = self._documents_part(fixed) if value.documents else None
@@ -855,6 +915,7 @@ class Composer:
             }
             | options,
         )
+        value = self._settle(value)
         plans = self.plan_split(value)
         return tuple(
             self.compose(
@@ -866,6 +927,79 @@ class Composer:
                 )
             )
             for plan in plans
+        )
+
+    def compose_documents(
+        self,
+        *,
+        sender: Sender,
+        to: PatientTarget,
+        documents: Sequence[Any],
+        text: str,
+        subject: str | None = None,
+        html: str | None = None,
+        attachments: Sequence[Attachment] = (),
+        read_receipt: bool = False,
+        submission: Any = None,
+        in_reply_to: ParentLike | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        close_conversation: bool = False,
+        allow_fin_word: bool = False,
+        message_id: str | None = None,
+    ) -> ComposedMessage:
+        """Send Ségur documents to a patient: ``IHE_XDM.zip`` and one PDF per CDA.
+
+        The message carries ``X-MSS-CODECDA`` (the CDA codes, comma-separated) and
+        ``X-MSS-INS`` (``O`` when every CDA carries a qualified INS with its traits, else
+        ``N``). Before anything is built, the wrong-patient guard compares the recipient's INS
+        with each CDA's ``recordTarget`` and, once the archive is built, with each
+        ``patientId`` of its METADATA.XML read back from the bytes; with a
+        :class:`~mssc.ins.PatientIdentity` the birth name, birth date and sex are compared too.
+
+        Args:
+            sender: the sending box; its ``structure_id`` is the default authorInstitution.
+            to: the patient, best as a qualified :class:`~mssc.ins.PatientIdentity`.
+            documents: :class:`mssc.xdm.Document` values (``Document(cda=..., pdf=...)``).
+            text: the body.
+            subject: defaults to ``XDM/1.0/DDM+<titre> <NOM> <prénom> <JJ/MM/AAAA>``.
+            submission: a :class:`mssc.xdm.Submission` (README lines, ids, times).
+            attachments: more files, after the PDFs.
+            html, read_receipt, in_reply_to, extra_headers, close_conversation,
+            allow_fin_word, message_id: as for :meth:`compose`.
+
+        Raises:
+            PatientMismatch: ``patient-mismatch``.
+            InvalidDocument, InvalidArchive, and whatever :meth:`compose` raises.
+        """
+        if isinstance(documents, (bytes, str)) or not isinstance(documents, Sequence):
+            raise InvalidMessage("documents must be a sequence of Document", code="bad-argument")
+        if not documents:
+            raise InvalidMessage(
+                "compose_documents() needs at least one document",
+                code="bad-argument",
+                hint="use compose() for a message without documents",
+            )
+        if subject is None:
+            helpers = importlib.import_module("mssc._documents")
+            helpers.recipient_of(to)
+            subject = helpers.default_subject(tuple(documents), to)
+        return self.compose(
+            Draft(
+                sender=sender,
+                to=to,
+                subject=subject,
+                text=text,
+                html=html,
+                attachments=attachments,
+                read_receipt=read_receipt,
+                close_conversation=close_conversation,
+                in_reply_to=in_reply_to,
+                extra_headers=extra_headers,
+                allow_fin_word=allow_fin_word,
+                message_id=message_id,
+                documents=tuple(documents),
+                submission=submission,
+            )
         )
 
     def reply(
@@ -1009,9 +1143,30 @@ class Composer:
 
     def _documents_part(self, draft: Draft) -> _DocumentsPart:
         """Build the attachments and headers of the draft's Ségur documents (checked once)."""
+        if not isinstance(draft.sender, Sender):
+            raise InvalidMessage("sender must be a Sender", code="bad-argument")
         documents = importlib.import_module("mssc._documents")  # lazy: XML and zip code
-        part: _DocumentsPart = documents.documents_part(draft, clock=self._clock)
+        part: _DocumentsPart = documents.documents_part(
+            tuple(draft.documents),
+            to=draft.to,
+            sender=draft.sender._checked(),
+            submission=draft.submission,
+            clock=self._clock,
+        )
         return part
+
+    def _settle(self, draft: Draft) -> Draft:
+        """The draft with its documents' submission time and id fixed, so that every message
+        of a split (and every size estimate) carries the same archive."""
+        if not draft.documents or isinstance(draft.documents, (str, bytes)):
+            return draft
+        xdm = importlib.import_module("mssc.xdm")
+        if not all(isinstance(d, xdm.Document) for d in draft.documents):
+            return draft  # reported with its code by _documents_part
+        if draft.submission is not None and not isinstance(draft.submission, xdm.Submission):
+            return draft
+        settled = xdm.settle(draft.submission, tuple(draft.documents), self._clock())
+        return draft.replace(submission=settled)
 
     def _expand(self, draft: Draft, part: _DocumentsPart | None = None) -> Draft:
         """The draft with its Ségur documents turned into attachments and headers."""
@@ -1087,6 +1242,19 @@ class Composer:
                     code="bad-argument",
                 )
         types = [self.attachment_policy.check(a.filename, a.content, a.media_type) for a in files]
+        if "application/zip" in types and not _test:
+            # Every IHE_XDM.zip is read as the receiver will read it, and must be about the
+            # recipient: the wrong-patient guard (issue 14).
+            documents = importlib.import_module("mssc._documents")
+            who = documents.recipient_of(to)
+            for item, media_type in zip(files, types, strict=True):
+                if media_type == "application/zip":
+                    documents.guard_archive(
+                        item.content,
+                        address_ins=who.address_ins,
+                        given_ins=who.given_ins,
+                        identity=who.identity,
+                    )
         extra = self._extra(extra_headers)
         thread: ThreadHeaders | None = None
         if in_reply_to is not None:

@@ -73,6 +73,7 @@ __all__ = [
     "build_xdm",
     "format_patient_id",
     "read_xdm",
+    "settle",
 ]
 
 #: The attachment's name (ANS texts write ``IHE_XDM.zip`` and ``IHE_XDM.ZIP``).
@@ -361,7 +362,38 @@ def _oid_from(text: str) -> str:
 
 
 def _new_oid() -> str:
-    return "2.25." + str(uuid.uuid4().int)
+    # The top bit set: always 39 digits, so that sizes can be predicted.
+    return "2.25." + str(uuid.uuid4().int | 1 << 127)
+
+
+def settle(
+    submission: Submission | None, documents: Sequence[Document], when: datetime
+) -> Submission:
+    """``submission`` with its time (``when`` when missing) and unique id fixed.
+
+    The default unique id is derived from the documents' ids and the time (``2.25`` OID), so
+    that the same call builds the same archive, octet for octet [inferred: any unique OID will
+    do].
+    """
+    sub = submission or Submission()
+    time = sub.submission_time or when
+    unique = sub.unique_id or (
+        "2.25."
+        + str(
+            uuid.uuid5(
+                uuid.NAMESPACE_OID,
+                "|".join([time.isoformat(), *(str(d.header.id) for d in documents)]),
+            ).int
+            | 1 << 127
+        )
+    )
+    return Submission(
+        **{
+            **{k: getattr(sub, k) for k in sub.__dataclass_fields__},
+            "submission_time": time,
+            "unique_id": unique,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- writing
