@@ -30,6 +30,7 @@ from mssc.conformance import (
 )
 from mssc.conformance._check import MAX_MIME_DEPTH, _Checker, mime_depth
 from mssc.size import MAX_MESSAGE_BYTES
+from mssc.testing.documents import make_document_message, make_xdm, rezip
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "conformance"
@@ -331,6 +332,43 @@ OUTGOING_CASES: list[tuple[str, tuple[str, ...], Case]] = [
         "header the stdlib parser crashes on",
         ("MSSC035",),
         lambda: good_outgoing(Disposition_Notification_To="a@"),
+    ),
+]
+
+# Ségur documents (issue 14); more cases in test_conformance_documents.py.
+_DOC = "IHE_XDM/SUBSET01/DOC0001.XML"
+OUTGOING_CASES += [
+    ("X-MSS-CODECDA without a CDA", ("MSSC050",), lambda: good_outgoing(X_MSS_CODECDA="11502-2")),
+    ("CDA without X-MSS-CODECDA", ("MSSC050",), lambda: make_document_message(codecda=None)),
+    ("X-MSS-CODECDA not the codes", ("MSSC051",), lambda: make_document_message(codecda="1-8")),
+    ("X-MSS-INS inconsistent", ("MSSC052",), lambda: make_document_message(ins="N")),
+    (
+        "document of another patient",
+        ("MSSC053",),
+        lambda: make_document_message(to="146026322000196@patient.mssante.fr"),
+    ),
+    (
+        "XDM hash wrong",
+        ("MSSC054",),
+        lambda: make_document_message(
+            rezip(
+                make_xdm(),
+                lambda f: [(n, c[:-2] + b"X\n" if n == _DOC else c) for n, c in f.items()],
+            )
+        ),
+    ),
+    ("CDA without its PDF", ("MSSC055",), lambda: make_document_message(pdfs=0)),
+    (
+        "XDM with a ../ path",
+        ("MSSC056",),
+        lambda: make_document_message(rezip(make_xdm(), lambda f: [*f.items(), ("../x", b"x")])),
+    ),
+    (
+        "XDM without README.TXT",
+        ("MSSC057",),
+        lambda: make_document_message(
+            rezip(make_xdm(), lambda f: [(n, c) for n, c in f.items() if n != "README.TXT"])
+        ),
     ),
 ]
 

@@ -271,6 +271,11 @@ class InvalidArchive(MsscError, ValueError):
         }
     )
 
+    def __init__(self, message: str, *, code: str, hint: str = "", path: str = "") -> None:
+        super().__init__(message, code=code, hint=hint)
+        self.path = path
+        """The entry of the archive concerned (``IHE_XDM/SUBSET01/DOC0001.XML``), when known."""
+
 
 class PatientMismatch(MsscError, ValueError):
     """A document about another patient than the recipient. Code: ``patient-mismatch``.

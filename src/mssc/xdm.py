@@ -707,8 +707,10 @@ def build_xdm(documents: Sequence[Document], *, submission: Submission | None = 
 # --------------------------------------------------------------------------- reading
 
 
-def _refuse(code: str, message: str, hint: str = "") -> InvalidArchive:
-    return InvalidArchive(message, code=code, hint=hint or "this archive cannot be trusted")
+def _refuse(code: str, message: str, hint: str = "", *, path: str = "") -> InvalidArchive:
+    return InvalidArchive(
+        message, code=code, hint=hint or "this archive cannot be trusted", path=path
+    )
 
 
 def _path_problem(name: str) -> str | None:
@@ -797,9 +799,11 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> byte
         with archive.open(info) as stream:
             data = stream.read(limit + 1)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
-        raise _refuse("not-zip", f"{info.filename} cannot be read: {exc}") from None
+        raise _refuse(
+            "not-zip", f"{info.filename} cannot be read: {exc}", path=info.filename
+        ) from None
     if len(data) > limit:
-        raise _refuse("zip-bomb", f"{info.filename} is larger than it says")
+        raise _refuse("zip-bomb", f"{info.filename} is larger than it says", path=info.filename)
     return data
 
 
@@ -838,12 +842,12 @@ def read_xdm(
             name = info.filename
             problem = _path_problem(name)
             if problem is not None:
-                raise _refuse("unsafe-path", f"the entry {name!r} {problem}")
+                raise _refuse("unsafe-path", f"the entry {name!r} {problem}", path=name)
             if name.casefold() in folded:
-                raise _refuse("duplicate-name", f"the entry {name!r} appears twice")
+                raise _refuse("duplicate-name", f"the entry {name!r} appears twice", path=name)
             folded.add(name.casefold())
             if info.flag_bits & 0x1:
-                raise _refuse("encrypted", f"the entry {name!r} is encrypted")
+                raise _refuse("encrypted", f"the entry {name!r} is encrypted", path=name)
             total += info.file_size
             if total > max_total:
                 raise _refuse("zip-bomb", f"the archive expands to more than {max_total:,} octets")
@@ -877,7 +881,9 @@ def read_xdm(
         try:
             root = parse(_member(archive, meta_info, max_metadata), max_bytes=max_metadata)
         except InvalidDocument as exc:
-            raise _refuse("bad-metadata", f"METADATA.XML: {exc.message}") from None
+            raise _refuse(
+                "bad-metadata", f"METADATA.XML: {exc.message}", path=metadata_path
+            ) from None
         registry = root.find(f"{_R}RegistryObjectList")
         if registry is None:
             raise _refuse("bad-metadata", "METADATA.XML has no rim:RegistryObjectList")
@@ -899,16 +905,21 @@ def read_xdm(
             path = next((lookup[c.casefold()] for c in candidates if c.casefold() in lookup), None)
             if path is None:
                 raise _refuse(
-                    "missing-file", f"METADATA.XML names {uri!r}, which is not in the archive"
+                    "missing-file",
+                    f"METADATA.XML names {uri!r}, which is not in the archive",
+                    path=metadata_path,
                 )
             content = _member(archive, by_name[path], max_total)
             if len(content) != int(size_text):
                 raise _refuse(
                     "size-mismatch",
                     f"{path} has {len(content)} octets, METADATA.XML says {size_text}",
+                    path=path,
                 )
             if hashlib.sha1(content, usedforsecurity=False).hexdigest() != digest:
-                raise _refuse("hash-mismatch", f"the SHA-1 of {path} is not METADATA.XML's")
+                raise _refuse(
+                    "hash-mismatch", f"the SHA-1 of {path} is not METADATA.XML's", path=path
+                )
             person, inst = _author_slots(obj, "de.author")
             name_el = obj.find(f"{_R}Name/{_R}LocalizedString")
             entry = XdmEntry(

@@ -412,6 +412,8 @@ class _Checker:
                 "MSSC035",
                 lambda: self._attachments(parts, self.policy, ("MSSC018", "MSSC019", "MSSC020")),
             )
+            # Ségur documents (MSSC050-057): checks in _documents.py, hooked here.
+            self.guarded("MSSC035", lambda: self.findings.extend(_document_findings(self, parts)))
         if len(self.raw) > self.max_size:
             self.add(
                 "MSSC021",
@@ -870,6 +872,12 @@ _ATTACHMENT_HINTS: Final = {
     "type-mismatch": "the bytes, the extension and the declared type must name the same format",
     "type-not-allowed": "convert the document to PDF (or an allowed image type)",
 }
+
+
+def _document_findings(checker: _Checker, parts: _Parts) -> list[Finding]:
+    from mssc.conformance._documents import check_documents
+
+    return check_documents(checker.msg, parts.attachments, decoded=_decoded, label=_part_label)
 
 
 def _all_parts(msg: Message) -> Iterator[tuple[str, Message]]:

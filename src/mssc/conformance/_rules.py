@@ -98,6 +98,22 @@ _CATALOGUE: Final = (
          "an attachment that cannot be saved under a name is reported, not silently lost"),
     Rule("MSSC044", _E, "RFC5322", _IN, "message unreadable by the rules",
          "a message that standard mail software fails to read is reported, not passed"),
+    Rule("MSSC050", _E, "ECO.2.4.1", _OUT, "X-MSS-CODECDA present exactly with a CDA",
+         "X-MSS-CODECDA is set when, and only when, a CDA travels in IHE_XDM.zip"),
+    Rule("MSSC051", _E, "ECO.2.4.1", _OUT, "X-MSS-CODECDA not the CDA codes",
+         "X-MSS-CODECDA lists the code of each attached CDA, comma-separated"),
+    Rule("MSSC052", _E, "ECO.2.4.2", _OUT, "X-MSS-INS missing or inconsistent",
+         "X-MSS-INS is O when the CDAs carry a qualified INS with its traits, else N"),
+    Rule("MSSC053", _E, "ECO.2.1.2", _OUT, "document about another patient",
+         "the recipient's INS, the CDA recordTarget and the METADATA patientId are one person"),
+    Rule("MSSC054", _E, "IHE-ITI-32", _OUT, "XDM hash or size wrong",
+         "METADATA.XML gives the SHA-1 and size of each file; a mismatch means a changed file"),
+    Rule("MSSC055", _E, "ECO.2.1.1", _OUT, "not one PDF per CDA",
+         "each CDA of IHE_XDM.zip travels with a PDF of it, readable by the patient"),
+    Rule("MSSC056", _E, "IHE-ITI-32", _OUT, "IHE_XDM.zip unreadable or unsafe",
+         "an archive that cannot be read safely (paths, bombs, encryption, METADATA) is refused"),
+    Rule("MSSC057", _W, "IHE-ITI-32", _OUT, "XDM layout differs from French practice",
+         "README.TXT, INDEX.HTM, subset SUBSET01 and upper-case 8.3 names, as readers expect"),
 )  # fmt: skip
 
 #: Every rule by code, in code order (read-only).
