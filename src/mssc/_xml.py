@@ -63,6 +63,7 @@ def parse(data: bytes, *, max_bytes: int, max_depth: int = MAX_DEPTH) -> ET.Elem
         )
     parser = expat.ParserCreate(namespace_separator=_SEPARATOR)
     parser.buffer_text = True
+    parser.buffer_size = 1 << 20  # a base64 body arrives in few large pieces
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     builder = ET.TreeBuilder()
     depth = 0

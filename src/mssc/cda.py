@@ -64,6 +64,7 @@ __all__ = [
     "Organisation",
     "Professional",
     "extract_pdf",
+    "read_document",
     "read_header",
     "wrap_pdf",
 ]
@@ -494,7 +495,20 @@ def read_header(xml: bytes, *, max_bytes: int = MAX_CDA_BYTES) -> CdaHeader:
             ``missing-field`` (id, code, title, effectiveTime, confidentialityCode,
             recordTarget) or ``bad-value``.
     """
+    return _header(_root_of(xml, max_bytes))
+
+
+def read_document(xml: bytes, *, max_bytes: int = MAX_CDA_BYTES) -> tuple[CdaHeader, bytes | None]:
+    """:func:`read_header` and :func:`extract_pdf` with one parse.
+
+    Raises:
+        InvalidDocument: as :func:`read_header`.
+    """
     root = _root_of(xml, max_bytes)
+    return _header(root), _pdf_of(root)
+
+
+def _header(root: ET.Element) -> CdaHeader:
     doc_id = _id(_find(root, "h:id"))
     code = _code(_find(root, "h:code"))
     title = _content(_find(root, "h:title"))
@@ -578,12 +592,17 @@ def extract_pdf(xml: bytes, *, max_bytes: int = MAX_CDA_BYTES) -> bytes | None:
     Raises:
         InvalidDocument: as :func:`read_header` for unreadable XML.
     """
-    root = _root_of(xml, max_bytes)
+    return _pdf_of(_root_of(xml, max_bytes))
+
+
+def _pdf_of(root: ET.Element) -> bytes | None:
     text = _find(root, "h:component/h:nonXMLBody/h:text")
     if text is None or _attr(text, "representation") != "B64":
         return None
     try:
-        data = base64.b64decode("".join((text.text or "").split()), validate=True)
+        # Lenient like mail readers: white space and stray characters are skipped; the result
+        # must still open with a PDF header.
+        data = binascii.a2b_base64((text.text or "").encode("ascii"))
     except (binascii.Error, ValueError):
         return None
     return data if data.startswith(b"%PDF-") else None

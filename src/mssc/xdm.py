@@ -52,7 +52,7 @@ from mssc.cda import (
     Code,
     Organisation,
     Professional,
-    extract_pdf,
+    read_document,
     read_header,
 )
 from mssc.errors import InvalidArchive, InvalidDocument, PatientMismatch
@@ -157,10 +157,14 @@ class Document:
         if not isinstance(self.cda, (bytes, bytearray)):
             raise InvalidDocument("cda must be bytes", code="bad-value")
         object.__setattr__(self, "cda", bytes(self.cda))
-        object.__setattr__(self, "header", read_header(self.cda))
         pdf = self.pdf
         if pdf is None:
-            pdf = extract_pdf(self.cda)
+            header, pdf = read_document(self.cda)
+        else:
+            header = read_header(self.cda)
+        object.__setattr__(self, "header", header)
+        if self.pdf is None:
+            pass
         elif not isinstance(pdf, (bytes, bytearray)) or not bytes(pdf[:1024]).lstrip().startswith(
             b"%PDF-"
         ):
