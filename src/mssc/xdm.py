@@ -357,7 +357,15 @@ def _xon(org: Organisation) -> str:
 
 def _utc(value: datetime, zone: str) -> str:
     if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(zone))
+        try:
+            tz = ZoneInfo(zone)
+        except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+            raise InvalidDocument(
+                f"the time zone {zone!r} of CDA times without an offset is unknown here",
+                code="bad-value",
+                hint="install the tzdata package, or write CDA times with their offset",
+            ) from None
+        value = value.replace(tzinfo=tz)
     return value.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
 
 
