@@ -11,6 +11,8 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mssc.attachments import INBOUND_POLICY, Attachment, AttachmentPolicy
 from mssc.cda import LOINC, CdaId, Code
@@ -365,3 +367,84 @@ def test_the_clock_gives_the_submission_time() -> None:
     sent = c.compose_documents(sender=SENDER, to=PATIENT, documents=[doc()], text="x\n")
     package = read_xdm(files(parse(sent))[0][2])
     assert package.submission.submission_time == when
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def _matricule(sex: int, rest: int) -> str:
+    from mssc.ins import ins_key
+
+    first13 = f"{sex}790375{rest:06d}"
+    return first13 + ins_key(first13)
+
+
+people = st.builds(
+    lambda sex, rest, name, born: make_identity(
+        _matricule(sex, rest),
+        birth_name=name,
+        birth_date=born,
+        sex=Sex.FEMALE if sex == 2 else Sex.MALE,
+    ),
+    st.sampled_from([1, 2]),
+    st.integers(0, 3),
+    st.sampled_from(["MARTIN", "BERNARD", "PAT-TROIS"]),
+    st.sampled_from([date(1979, 3, 28), date(1980, 1, 1)]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(recipient=people, subject=people)
+def test_documents_go_only_to_their_own_patient(recipient: object, subject: object) -> None:
+    from mssc.ins import PatientIdentity
+
+    assert isinstance(recipient, PatientIdentity)
+    assert isinstance(subject, PatientIdentity)
+    same = (
+        recipient.ins == subject.ins
+        and recipient.birth_name == subject.birth_name
+        and recipient.birth_date == subject.birth_date
+        and recipient.sex == subject.sex
+    )
+    document = Document(cda=make_cda(subject, pdf=make_pdf(64)))
+    try:
+        sent = composer().compose_documents(
+            sender=SENDER, to=recipient, documents=[document], text="x\n"
+        )
+    except PatientMismatch:
+        assert not same
+    else:
+        assert same
+        assert sent.patient == Ins(recipient.ins.matricule)
+
+
+def test_offset_less_cda_times_are_read_in_the_local_zone() -> None:
+    cda = make_cda().replace(
+        b'<effectiveTime value="20260302093000+0000"/>', b'<effectiveTime value="20260715120000"/>'
+    )
+    document = Document(cda=cda)
+    assert document.header.effective_time == datetime(2026, 7, 15, 12, 0)
+    meta = read_xdm(build_xdm([document], submission=Submission(submission_time=TEST_WHEN)))
+    assert meta.entries[0].creation_time == "20260715100000"  # Paris summer time is UTC+2
+    utc = read_xdm(
+        build_xdm(
+            [document], submission=Submission(submission_time=TEST_WHEN, local_timezone="UTC")
+        )
+    )
+    assert utc.entries[0].creation_time == "20260715120000"
+
+
+def test_documents_too_large_together_cannot_be_split() -> None:
+    documents = (doc(n=1, size=40_000), doc(n=2, size=40_000))
+    draft = Draft(
+        sender=SENDER,
+        to=PATIENT,
+        subject="Documents",
+        text="x\n",
+        attachments=(Attachment("annexe.pdf", make_pdf(1000)),),
+        documents=documents,
+    )
+    with pytest.raises(MessageTooLarge) as caught:
+        composer(limit=100_000).plan_split(draft)
+    assert "travel together" in caught.value.message
+    assert "IHE_XDM.zip" in caught.value.message
