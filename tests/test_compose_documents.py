@@ -287,10 +287,11 @@ def test_the_inbound_policy_refuses_xdm() -> None:
 
 def test_documents_over_the_limit_are_refused_together() -> None:
     big = [doc(n=1, size=40_000), doc(n=2, size=40_000)]
-    with pytest.raises(MessageTooLarge):
+    with pytest.raises(MessageTooLarge) as caught:
         composer(limit=100_000).compose_documents(
             sender=SENDER, to=PATIENT, documents=big, text="x\n"
         )
+    assert "travel together" in caught.value.hint
 
 
 def test_plan_split_keeps_the_archive_and_its_pdfs_together() -> None:

@@ -1359,7 +1359,14 @@ class Composer:
         )
         subject = built.subject
         if skeleton.size > self.max_size:
-            raise _too_large(skeleton.size, self.max_size, files)
+            error = _too_large(skeleton.size, self.max_size, files)
+            if draft.documents:
+                error.hint = (
+                    "IHE_XDM.zip and the PDFs of its CDAs travel together and cannot be split: "
+                    "send the documents in several compose_documents() calls, or move the "
+                    "other attachments to another message (plan_split() does that)"
+                )
+            raise error
         data = _splice(skeleton)
         rcpt = patient.address if patient is not None else TEST_RESPONDER
         envid = msg_id[1:-1]
