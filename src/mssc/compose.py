@@ -563,7 +563,14 @@ def _write_base64(out: memoryview, pos: int, content: bytes) -> int:
     return pos
 
 
-_UNSET: Final[Any] = object()
+class _Unset:
+    """The default of a keyword that was not given (the draft, or :class:`Draft`, decides)."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Final[Any] = _Unset()
 
 
 @dataclass(frozen=True, slots=True)
