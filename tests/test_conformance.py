@@ -34,6 +34,7 @@ from mssc.conformance._check import MAX_MIME_DEPTH, mime_depth, run_checks
 from mssc.conformance._facts import Facts
 from mssc.conformance._registry import Check
 from mssc.size import MAX_MESSAGE_BYTES
+from mssc.testing.documents import make_document_message, make_xdm, rezip
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "conformance"
@@ -345,6 +346,43 @@ OUTGOING_CASES: list[tuple[str, tuple[str, ...], Case]] = [
         "receipt to another structure's MSSanté box",
         ("MSSC036",),
         lambda: good_outgoing(Disposition_Notification_To="accueil@clinique-voisine.mssante.fr"),
+    ),
+]
+
+# Ségur documents (issue 14); more cases in test_conformance_documents.py.
+_DOC = "IHE_XDM/SUBSET01/DOC0001.XML"
+OUTGOING_CASES += [
+    ("X-MSS-CODECDA without a CDA", ("MSSC060",), lambda: good_outgoing(X_MSS_CODECDA="11502-2")),
+    ("CDA without X-MSS-CODECDA", ("MSSC060",), lambda: make_document_message(codecda=None)),
+    ("X-MSS-CODECDA not the codes", ("MSSC061",), lambda: make_document_message(codecda="1-8")),
+    ("X-MSS-INS inconsistent", ("MSSC062",), lambda: make_document_message(ins="N")),
+    (
+        "document of another patient",
+        ("MSSC063",),
+        lambda: make_document_message(to="146026322000196@patient.mssante.fr"),
+    ),
+    (
+        "XDM hash wrong",
+        ("MSSC064",),
+        lambda: make_document_message(
+            rezip(
+                make_xdm(),
+                lambda f: [(n, c[:-2] + b"X\n" if n == _DOC else c) for n, c in f.items()],
+            )
+        ),
+    ),
+    ("CDA without its PDF", ("MSSC065",), lambda: make_document_message(pdfs=0)),
+    (
+        "XDM with a ../ path",
+        ("MSSC066",),
+        lambda: make_document_message(rezip(make_xdm(), lambda f: [*f.items(), ("../x", b"x")])),
+    ),
+    (
+        "XDM without README.TXT",
+        ("MSSC067",),
+        lambda: make_document_message(
+            rezip(make_xdm(), lambda f: [(n, c) for n, c in f.items() if n != "README.TXT"])
+        ),
     ),
 ]
 

@@ -29,6 +29,7 @@ __all__ = [
     "INBOUND_POLICY",
     "MAX_FILENAME_OCTETS",
     "SNIFFABLE_MEDIA_TYPES",
+    "XDM_ATTACHMENT_NAME",
     "Attachment",
     "AttachmentPolicy",
     "AttachmentVerdict",
@@ -367,13 +368,39 @@ _HINTS: Final[dict[str, str]] = {
 }
 
 
+#: The name of the Ségur document archive (compared case-insensitively).
+XDM_ATTACHMENT_NAME: Final = "IHE_XDM.zip"
+_XDM_METADATA = re.compile(r"IHE_XDM/[^/]+/METADATA\.XML", re.IGNORECASE)
+
+
+def _xdm_layout_problem(content: bytes) -> str | None:
+    """Say why ``content`` is not laid out as an IHE XDM archive (None when it is).
+
+    Only the layout is checked here (a readable zip with an ``IHE_XDM/<subset>/METADATA.XML``);
+    :func:`mssc.xdm.read_xdm` checks the paths, bounds, metadata, hashes and sizes, and the
+    composer reads every archive it sends with it and checks the patient.
+    """
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+        return "is not a readable zip archive"
+    if not any(_XDM_METADATA.fullmatch(n) for n in names):
+        return "has no IHE_XDM/<subset>/METADATA.XML"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class AttachmentPolicy:
     """A whitelist of attachment media types.
 
-    Build the defaults with :meth:`outbound` (professional → patient: PDF, JPEG, PNG, TIFF, RTF)
-    or :meth:`inbound` (what the MES app lets a patient attach: those plus plain text and Word
-    97-2003), and widen with :meth:`allowing`. Every allowed type must be one mssc can recognise
+    Build the defaults with :meth:`outbound` (professional → patient: PDF, JPEG, PNG, TIFF, RTF,
+    and ``IHE_XDM.zip`` when it is laid out as an XDM archive) or :meth:`inbound` (what the MES
+    app lets a patient attach: PDF, JPEG, PNG, TIFF, RTF, plain text and Word 97-2003, never
+    XDM), and widen with :meth:`allowing`. Every allowed type must be one mssc can recognise
     from content (:data:`SNIFFABLE_MEDIA_TYPES`); aliases (``image/jpg``…) are normalized.
 
     Raises:
@@ -381,6 +408,9 @@ class AttachmentPolicy:
     """
 
     allowed: frozenset[str] = field(default_factory=frozenset)
+    xdm: bool = False
+    """Accept a zip named ``IHE_XDM.zip`` that is laid out as an XDM archive, even when
+    ``application/zip`` is not allowed (Ségur documents, Ref#2 ECO.2.1.1)."""
 
     def __post_init__(self) -> None:
         normalized = frozenset(normalize_media_type(t) or "" for t in self.allowed)
@@ -395,8 +425,9 @@ class AttachmentPolicy:
 
     @classmethod
     def outbound(cls) -> AttachmentPolicy:
-        """The professional → patient default: PDF, JPEG, PNG, TIFF and RTF."""
-        return cls(frozenset({PDF, JPEG, PNG, TIFF, RTF}))
+        """The professional → patient default: PDF, JPEG, PNG, TIFF and RTF, plus
+        ``IHE_XDM.zip`` archives of Ségur documents."""
+        return cls(frozenset({PDF, JPEG, PNG, TIFF, RTF}), xdm=True)
 
     @classmethod
     def inbound(cls) -> AttachmentPolicy:
@@ -405,7 +436,7 @@ class AttachmentPolicy:
 
     def allowing(self, *media_types: str) -> AttachmentPolicy:
         """Return a copy that also allows ``media_types`` (e.g. ``"application/zip"`` for XDM)."""
-        return AttachmentPolicy(self.allowed | frozenset(media_types))
+        return AttachmentPolicy(self.allowed | frozenset(media_types), xdm=self.xdm)
 
     def verdict(
         self, filename: str, content: bytes, declared_type: str | None = None
@@ -431,6 +462,13 @@ class AttachmentPolicy:
             return AttachmentVerdict(False, sniffed, "bad-filename", problem)
         by_name = media_type_for_filename(filename)
         ext = _split_ext(filename)[1].lower()
+        if (
+            self.xdm
+            and by_name == ZIP
+            and ZIP not in self.allowed
+            and filename.strip().casefold() == XDM_ATTACHMENT_NAME.casefold()
+        ):
+            return self._xdm_verdict(filename, content, declared_type, sniffed)
         if by_name is None or by_name not in self.allowed:
             what = by_name or "unknown"
             return AttachmentVerdict(
@@ -456,6 +494,25 @@ class AttachmentPolicy:
                 f"the content of {filename!r} is {content_says}, not {by_name} as its name says",
             )
         return _accepted(sniffed, content, repr(filename))
+
+    def _xdm_verdict(
+        self, filename: str, content: bytes, declared_type: str | None, sniffed: str | None
+    ) -> AttachmentVerdict:
+        declared = normalize_media_type(declared_type)
+        if declared is not None and declared != ZIP:
+            return AttachmentVerdict(
+                False, sniffed, "type-mismatch", f"{filename!r} is declared as {declared}"
+            )
+        if sniffed != ZIP:
+            return AttachmentVerdict(
+                False, sniffed, "type-mismatch", f"the content of {filename!r} is not a zip"
+            )
+        problem = _xdm_layout_problem(content)
+        if problem is not None:
+            return AttachmentVerdict(
+                False, sniffed, "type-not-allowed", f"{filename!r} {problem}: not an XDM archive"
+            )
+        return AttachmentVerdict(True, ZIP)
 
     def check(self, filename: str, content: bytes, declared_type: str | None = None) -> str:
         """Return the attachment's media type, or raise when the policy refuses it.
@@ -506,7 +563,7 @@ def _inline_verdict(policy: AttachmentPolicy, content: bytes, declared: str) -> 
     return _accepted(sniffed, content, "the inline resource")
 
 
-#: The professional → patient default (PDF, JPEG, PNG, TIFF, RTF).
+#: The professional → patient default (PDF, JPEG, PNG, TIFF, RTF, and XDM archives).
 DEFAULT_OUTBOUND_POLICY: Final = AttachmentPolicy.outbound()
 #: What a patient can attach in the MES app (PDF, JPEG, PNG, TIFF, RTF, TXT, DOC).
 INBOUND_POLICY: Final = AttachmentPolicy.inbound()

@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import email.errors
 import importlib
 import io
@@ -39,7 +40,8 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime
 from enum import Enum
 from functools import cached_property
-from typing import Any, Final
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -82,9 +84,13 @@ from mssc.headers import (
     thread_headers,
     xtext,
 )
+from mssc.identifiers import parse_idnat
 from mssc.ins import Ins, PatientIdentity
 from mssc.size import MAX_MESSAGE_BYTES, PlannedMessage, base64_body_size, pack_attachments
 from mssc.size import too_large as _too_large
+
+if TYPE_CHECKING:
+    from mssc._documents import DocumentsPart as _DocumentsPart
 
 __all__ = [
     "CLOSURE_SUBJECT",
@@ -92,6 +98,7 @@ __all__ = [
     "BoxKind",
     "ComposedMessage",
     "Composer",
+    "Draft",
     "Envelope",
     "Sender",
 ]
@@ -192,6 +199,12 @@ def _mssante(address: str, field_name: str) -> str:
     return normalize_address(address)
 
 
+def _structure_id(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("structure_id must be a str")
+    return str(parse_idnat(value, scope="structure"))
+
+
 def _same_box(a: str, b: str) -> bool:
     # Mail systems treat the local part of a box case-insensitively in practice.
     return normalize_address(a).lower() == normalize_address(b).lower()
@@ -213,6 +226,20 @@ class Sender(BaseModel):
     """The display name written in ``From:``."""
     return_address: str | None = None
     """An organisational box for ``Reply-To:`` (required for applicative boxes)."""
+    structure_id: str | None = None
+    """The structure's idNat_Struct (``1`` + FINESS, ``2`` + SIREN, ``3`` + SIRET…): the
+    default ``authorInstitution`` and custodian of the Ségur documents it sends."""
+    structure_name: str | None = None
+    """The structure's name (defaults to the label of an organisational or applicative box)."""
+
+    @property
+    def structure(self) -> Any:
+        """The structure as an :class:`mssc.cda.Organisation`, or None without ``structure_id``."""
+        if self.structure_id is None:
+            return None
+        cda = importlib.import_module("mssc.cda")
+        name = self.structure_name or (None if self.kind is BoxKind.PERSONAL else self.label)
+        return cda.Organisation(self.structure_id, name)
 
     @field_validator("address")
     @classmethod
@@ -223,6 +250,11 @@ class Sender(BaseModel):
     @classmethod
     def _check_return(cls, value: str | None) -> str | None:
         return None if value is None else _mssante(value, "return_address")
+
+    @field_validator("structure_id")
+    @classmethod
+    def _check_structure(cls, value: str | None) -> str | None:
+        return None if value is None else _structure_id(value)
 
     @field_validator("label")
     @classmethod
@@ -265,6 +297,10 @@ class Sender(BaseModel):
         if values.get("return_address") is not None:
             _mssante(values["return_address"], "return_address")
         cls._check_label(values["label"])
+        if values.get("structure_id") is not None:
+            values["structure_id"] = _structure_id(values["structure_id"])
+        if values.get("structure_name") is not None:
+            values["structure_name"] = _clean(values["structure_name"], "structure_name")
         if values["kind"] is BoxKind.APPLICATIVE and values.get("return_address") is None:
             raise InvalidSender(
                 "an applicative box needs a return address",
@@ -295,6 +331,8 @@ class Sender(BaseModel):
             kind=kind,
             label=self.label,
             return_address=self.return_address,
+            structure_id=self.structure_id,
+            structure_name=self.structure_name,
         )
 
     @classmethod
@@ -307,6 +345,8 @@ class Sender(BaseModel):
         title: str | None = None,
         entity: str | None = None,
         return_address: str | None = None,
+        structure_id: str | None = None,
+        structure_name: str | None = None,
     ) -> Sender:
         """A personal box; the label is ``<Titre>_<Prénom>_<NOM>_<Entité>``, NOM upper case.
 
@@ -339,22 +379,42 @@ class Sender(BaseModel):
             kind=BoxKind.PERSONAL,
             label=label,
             return_address=return_address,
+            structure_id=structure_id,
+            structure_name=structure_name,
         )
 
     @classmethod
     def organisational(
-        cls, address: str, *, entity: str, return_address: str | None = None
+        cls,
+        address: str,
+        *,
+        entity: str,
+        return_address: str | None = None,
+        structure_id: str | None = None,
+        structure_name: str | None = None,
     ) -> Sender:
-        """An organisational box; the label is the entity (e.g. ``Hôpital C – Biologie``)."""
+        """An organisational box; the label is the entity (e.g. ``Hôpital C – Biologie``).
+
+        ``structure_id`` is the idNat_Struct of the structure (for Ségur documents)."""
         return cls._build(
             address=address,
             kind=BoxKind.ORGANISATIONAL,
             label=_clean(entity, "entity"),
             return_address=return_address,
+            structure_id=structure_id,
+            structure_name=structure_name,
         )
 
     @classmethod
-    def applicative(cls, address: str, *, entity: str, return_address: str) -> Sender:
+    def applicative(
+        cls,
+        address: str,
+        *,
+        entity: str,
+        return_address: str,
+        structure_id: str | None = None,
+        structure_name: str | None = None,
+    ) -> Sender:
         """An applicative box; ``return_address`` (another, organisational, box) is required so
         that the patient's replies reach a person.
         """
@@ -363,6 +423,8 @@ class Sender(BaseModel):
             kind=BoxKind.APPLICATIVE,
             label=_clean(entity, "entity"),
             return_address=return_address,
+            structure_id=structure_id,
+            structure_name=structure_name,
         )
 
 
@@ -466,6 +528,18 @@ class _Skeleton:
     size: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """What :meth:`Composer._skeleton` made: the skeleton and the checked values."""
+
+    skeleton: _Skeleton
+    msg_id: str
+    subject: str
+    patient: Ins | None
+    files: tuple[Attachment, ...]
+    sender: Sender
+
+
 def _write_base64(out: memoryview, pos: int, content: bytes) -> int:
     """Write ``content`` as base64 with 76-character CRLF lines at ``out[pos:]``; return the end.
 
@@ -487,6 +561,107 @@ def _write_base64(out: memoryview, pos: int, content: bytes) -> int:
         out[pos : pos + len(tail)] = tail
         pos += len(tail)
     return pos
+
+
+class _Unset:
+    """The default of a keyword that was not given (the draft, or :class:`Draft`, decides)."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Final[Any] = _Unset()
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """Everything one message says, before it is composed: the value that
+    :meth:`Composer.compose`, :meth:`Composer.estimate_size` and :meth:`Composer.plan_split` take.
+
+    The fields are the :meth:`Composer.compose` keywords. A draft is not checked when it is
+    built: the composer checks it (and raises the usual coded errors) when it composes it. Use
+    :meth:`replace` to derive a variant.
+
+    >>> sender = Sender.organisational("secretariat@chu-exemple.mssante.fr", entity="CHU Exemple")
+    >>> draft = Draft(sender=sender, to="279035121518989@patient.mssante.fr",
+    ...     subject="Votre convocation", text="Bonjour\\n")
+    >>> draft.replace(subject="Rappel").subject
+    'Rappel'
+    """
+
+    sender: Sender
+    """The sending box."""
+    to: PatientTarget
+    """An :class:`~mssc.ins.Ins`, a qualified :class:`~mssc.ins.PatientIdentity` or a patient
+    address."""
+    subject: str
+    """The subject."""
+    text: str
+    """The ``text/plain`` body."""
+    html: str | None = None
+    """An optional HTML alternative."""
+    attachments: Sequence[Attachment] = ()
+    """Files, checked against the composer's attachment policy (kept as a tuple)."""
+    read_receipt: bool = False
+    """Ask for an MDN."""
+    close_conversation: bool = False
+    """Add ``X-MSS-MES: FIN``."""
+    in_reply_to: ParentLike | None = None
+    """The parent message, for threading."""
+    extra_headers: Mapping[str, str] | None = None
+    """More headers (kept as a read-only mapping)."""
+    allow_fin_word: bool = False
+    """Accept the word FIN in the subject without closing."""
+    message_id: str | None = None
+    """A fixed Message-ID, else the composer makes one."""
+    documents: Sequence[Any] = ()
+    """Ségur documents (:class:`mssc.xdm.Document`) sent as ``IHE_XDM.zip`` plus one PDF each,
+    see :meth:`Composer.compose_documents` (kept as a tuple)."""
+    submission: Any = None
+    """The :class:`mssc.xdm.Submission` of the documents, or None for the defaults."""
+
+    def __post_init__(self) -> None:
+        # Freeze the containers the caller gave; wrong kinds stay as they are so that the
+        # composer reports them with its coded errors.
+        if isinstance(self.attachments, list):
+            object.__setattr__(self, "attachments", tuple(self.attachments))
+        if isinstance(self.documents, list):
+            object.__setattr__(self, "documents", tuple(self.documents))
+        if isinstance(self.extra_headers, Mapping) and not isinstance(
+            self.extra_headers, MappingProxyType
+        ):
+            object.__setattr__(self, "extra_headers", MappingProxyType(dict(self.extra_headers)))
+
+    def replace(self, **changes: Any) -> Draft:
+        """A copy with ``changes`` applied (same keywords as the fields)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _draft_of(draft: Draft | None, keywords: dict[str, Any]) -> Draft:
+    """The draft of a composer call: the one given, or one built from the keywords."""
+    given = {k: v for k, v in keywords.items() if v is not _UNSET}
+    if draft is not None:
+        if not isinstance(draft, Draft):
+            raise InvalidMessage(
+                f"expected a Draft, not {type(draft).__name__}",
+                code="bad-argument",
+                hint="pass a Draft, or the keywords sender=, to=, subject=, text=",
+            )
+        if given:
+            raise InvalidMessage(
+                f"a Draft and the keywords {', '.join(sorted(given))} were both given",
+                code="bad-argument",
+                hint="use draft.replace(...) to change a draft",
+            )
+        return draft
+    missing = [k for k in ("sender", "to", "subject", "text") if k not in given]
+    if missing:
+        raise InvalidMessage(
+            f"missing {', '.join(missing)}",
+            code="bad-argument",
+            hint="pass a Draft, or at least sender=, to=, subject= and text=",
+        )
+    return Draft(**given)
 
 
 class Composer:
@@ -544,23 +719,28 @@ class Composer:
 
     def compose(
         self,
+        draft: Draft | None = None,
+        /,
         *,
-        sender: Sender,
-        to: PatientTarget,
-        subject: str,
-        text: str,
-        html: str | None = None,
-        attachments: Sequence[Attachment] = (),
-        read_receipt: bool = False,
-        close_conversation: bool = False,
-        in_reply_to: ParentLike | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        allow_fin_word: bool = False,
-        message_id: str | None = None,
+        sender: Sender = _UNSET,
+        to: PatientTarget = _UNSET,
+        subject: str = _UNSET,
+        text: str = _UNSET,
+        html: str | None = _UNSET,
+        attachments: Sequence[Attachment] = _UNSET,
+        read_receipt: bool = _UNSET,
+        close_conversation: bool = _UNSET,
+        in_reply_to: ParentLike | None = _UNSET,
+        extra_headers: Mapping[str, str] | None = _UNSET,
+        allow_fin_word: bool = _UNSET,
+        message_id: str | None = _UNSET,
+        documents: Sequence[Any] = _UNSET,
+        submission: Any = _UNSET,
     ) -> ComposedMessage:
-        """Compose one message to one patient.
+        """Compose one message to one patient, from a :class:`Draft` or from its keywords.
 
         Args:
+            draft: the whole message as one value (then give no keyword).
             sender: the sending box.
             to: an :class:`~mssc.ins.Ins`, a qualified :class:`~mssc.ins.PatientIdentity`, or a
                 patient address (or matricule).
@@ -573,125 +753,260 @@ class Composer:
                 else the sender).
             close_conversation: add ``X-MSS-MES: FIN`` (the patient can no longer reply).
             in_reply_to: a parent message (bytes, ``Message`` or a parsed patient message).
-            extra_headers: more headers (e.g. ``X-MSS-CODECDA``), checked like every value.
+            extra_headers: more headers, checked like every value.
             allow_fin_word: accept the word FIN in the subject without closing.
             message_id: use this Message-ID (``<left@sender-domain>``) instead of a new one.
 
         Raises:
             AttachmentRejected, AccidentalClosure, HeaderInjection, InvalidAddress,
-            InvalidMessage, MessageTooLarge, UnqualifiedIdentity.
+            InvalidMessage, MessageTooLarge, UnqualifiedIdentity, PatientMismatch.
         """
         return self._compose(
-            sender=sender,
-            to=to,
-            subject=subject,
-            text=text,
-            html=html,
-            attachments=attachments,
-            read_receipt=read_receipt,
-            close_conversation=close_conversation,
-            in_reply_to=in_reply_to,
-            extra_headers=extra_headers,
-            allow_fin_word=allow_fin_word,
-            message_id=message_id,
+            _draft_of(
+                draft,
+                {
+                    "sender": sender,
+                    "to": to,
+                    "subject": subject,
+                    "text": text,
+                    "html": html,
+                    "attachments": attachments,
+                    "read_receipt": read_receipt,
+                    "close_conversation": close_conversation,
+                    "in_reply_to": in_reply_to,
+                    "extra_headers": extra_headers,
+                    "allow_fin_word": allow_fin_word,
+                    "message_id": message_id,
+                    "documents": documents,
+                    "submission": submission,
+                },
+            )
         )
 
     def estimate_size(
         self,
+        draft: Draft | None = None,
+        /,
         *,
-        sender: Sender,
-        to: PatientTarget,
-        subject: str,
-        text: str,
-        html: str | None = None,
-        attachments: Sequence[Attachment] = (),
-        read_receipt: bool = False,
-        close_conversation: bool = False,
-        in_reply_to: ParentLike | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        allow_fin_word: bool = False,
-        message_id: str | None = None,
+        sender: Sender = _UNSET,
+        to: PatientTarget = _UNSET,
+        subject: str = _UNSET,
+        text: str = _UNSET,
+        html: str | None = _UNSET,
+        attachments: Sequence[Attachment] = _UNSET,
+        read_receipt: bool = _UNSET,
+        close_conversation: bool = _UNSET,
+        in_reply_to: ParentLike | None = _UNSET,
+        extra_headers: Mapping[str, str] | None = _UNSET,
+        allow_fin_word: bool = _UNSET,
+        message_id: str | None = _UNSET,
+        documents: Sequence[Any] = _UNSET,
+        submission: Any = _UNSET,
     ) -> int:
-        """Return the exact ``len(to_bytes())`` of :meth:`compose` with the same arguments,
-        without encoding any attachment. Never raises :class:`MessageTooLarge`.
+        """Return the exact ``len(to_bytes())`` of :meth:`compose` with the same draft (or
+        keywords), without encoding any attachment. Never raises :class:`MessageTooLarge`.
 
         Exact when the Message-ID has the same length in both calls: always true for the
         default generator and for :class:`~mssc.headers.SequentialMessageIds`, or pass
         ``message_id``.
         """
-        return self._skeleton(
-            sender=sender,
-            to=to,
-            subject=subject,
-            text=text,
-            html=html,
-            attachments=attachments,
-            read_receipt=read_receipt,
-            close_conversation=close_conversation,
-            in_reply_to=in_reply_to,
-            extra_headers=extra_headers,
-            allow_fin_word=allow_fin_word,
-            message_id=message_id,
-        )[0].size
+        value = _draft_of(
+            draft,
+            {
+                "sender": sender,
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "html": html,
+                "attachments": attachments,
+                "read_receipt": read_receipt,
+                "close_conversation": close_conversation,
+                "in_reply_to": in_reply_to,
+                "extra_headers": extra_headers,
+                "allow_fin_word": allow_fin_word,
+                "message_id": message_id,
+                "documents": documents,
+                "submission": submission,
+            },
+        )
+        return self._skeleton(self._expand(value)).skeleton.size
 
     def plan_split(
         self,
+        draft: Draft | None = None,
+        /,
         *,
-        sender: Sender,
-        to: PatientTarget,
-        subject: str,
-        text: str,
-        attachments: Sequence[Attachment],
+        sender: Sender = _UNSET,
+        to: PatientTarget = _UNSET,
+        subject: str = _UNSET,
+        text: str = _UNSET,
+        attachments: Sequence[Attachment] = _UNSET,
         **options: Any,
     ) -> tuple[PlannedMessage, ...]:
-        """Spread ``attachments`` over messages that each fit under ``max_size``.
+        """Spread the attachments of a draft over messages that each fit under ``max_size``.
 
         With more than one message, subjects get a ``(1/3)`` suffix. ``options`` are the other
         :meth:`compose` keywords (html, read_receipt, …). A message that fits is one plan.
+        The Ségur documents of a draft (``IHE_XDM.zip`` and its PDFs) always travel together,
+        in the first message.
 
         Raises:
-            MessageTooLarge: an attachment cannot fit in a message alone.
+            MessageTooLarge: an attachment (or the documents together) cannot fit in a message.
         """
-        fixed_id = options.pop("message_id", None) or self._message_ids(sender.domain)
+        value = _draft_of(
+            draft,
+            {
+                "sender": sender,
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "attachments": attachments,
+            }
+            | options,
+        )
+        value = self._settle(value)
+        fixed_id = value.message_id or self._message_ids(value.sender.domain)
+        fixed = value.replace(message_id=fixed_id)
+        part = self._documents_part(fixed) if value.documents else None
+        bundle: tuple[Attachment, ...] = part.attachments if part is not None else ()
 
         def size_of(chosen: Sequence[Attachment], planned_subject: str) -> int:
-            return self.estimate_size(
-                sender=sender,
-                to=to,
+            with_docs = any(a is bundle[0] for a in chosen) if bundle else False
+            rest = tuple(a for a in chosen if not any(a is b for b in bundle))
+            planned = fixed.replace(
                 subject=planned_subject,
-                text=text,
-                attachments=chosen,
-                message_id=fixed_id,
-                **options,
+                attachments=rest,
+                documents=fixed.documents if with_docs else (),
             )
+            return self._skeleton(self._expand(planned, part)).skeleton.size
 
-        return pack_attachments(attachments, subject=subject, limit=self.max_size, size_of=size_of)
+        units: list[Sequence[Attachment]] = [bundle] if bundle else []
+        units += [(a,) for a in value.attachments]
+        plans = pack_attachments(
+            (), subject=value.subject, limit=self.max_size, size_of=size_of, units=units
+        )
+        if not bundle:
+            return plans
+        return tuple(
+            dataclasses.replace(
+                p,
+                attachments=tuple(a for a in p.attachments if not any(a is b for b in bundle)),
+                documents=tuple(value.documents)
+                if any(a is bundle[0] for a in p.attachments)
+                else (),
+            )
+            for p in plans
+        )
 
     def compose_split(
+        self,
+        draft: Draft | None = None,
+        /,
+        *,
+        sender: Sender = _UNSET,
+        to: PatientTarget = _UNSET,
+        subject: str = _UNSET,
+        text: str = _UNSET,
+        attachments: Sequence[Attachment] = _UNSET,
+        **options: Any,
+    ) -> tuple[ComposedMessage, ...]:
+        """Compose the messages of :meth:`plan_split` (one when everything fits)."""
+        value = _draft_of(
+            draft,
+            {
+                "sender": sender,
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "attachments": attachments,
+            }
+            | options,
+        )
+        value = self._settle(value)
+        plans = self.plan_split(value)
+        return tuple(
+            self.compose(
+                value.replace(
+                    subject=plan.subject,
+                    attachments=plan.attachments,
+                    documents=plan.documents,
+                    message_id=None,
+                )
+            )
+            for plan in plans
+        )
+
+    def compose_documents(
         self,
         *,
         sender: Sender,
         to: PatientTarget,
-        subject: str,
+        documents: Sequence[Any],
         text: str,
-        attachments: Sequence[Attachment],
-        **options: Any,
-    ) -> tuple[ComposedMessage, ...]:
-        """Compose the messages of :meth:`plan_split` (one when everything fits)."""
-        plans = self.plan_split(
-            sender=sender, to=to, subject=subject, text=text, attachments=attachments, **options
-        )
-        options.pop("message_id", None)
-        return tuple(
-            self.compose(
+        subject: str | None = None,
+        html: str | None = None,
+        attachments: Sequence[Attachment] = (),
+        read_receipt: bool = False,
+        submission: Any = None,
+        in_reply_to: ParentLike | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        close_conversation: bool = False,
+        allow_fin_word: bool = False,
+        message_id: str | None = None,
+    ) -> ComposedMessage:
+        """Send Ségur documents to a patient: ``IHE_XDM.zip`` and one PDF per CDA.
+
+        The message carries ``X-MSS-CODECDA`` (the CDA codes, comma-separated) and
+        ``X-MSS-INS`` (``O`` when every CDA carries a qualified INS with its traits, else
+        ``N``). Before anything is built, the wrong-patient guard compares the recipient's INS
+        with each CDA's ``recordTarget`` and, once the archive is built, with each
+        ``patientId`` of its METADATA.XML read back from the bytes; with a
+        :class:`~mssc.ins.PatientIdentity` the birth name, birth date and sex are compared too.
+
+        Args:
+            sender: the sending box; its ``structure_id`` is the default authorInstitution.
+            to: the patient, best as a qualified :class:`~mssc.ins.PatientIdentity`.
+            documents: :class:`mssc.xdm.Document` values (``Document(cda=..., pdf=...)``).
+            text: the body.
+            subject: defaults to ``XDM/1.0/DDM+<titre> <NOM> <prénom> <JJ/MM/AAAA>``.
+            submission: a :class:`mssc.xdm.Submission` (README lines, ids, times).
+            attachments: more files, after the PDFs.
+            html, read_receipt, in_reply_to, extra_headers, close_conversation,
+            allow_fin_word, message_id: as for :meth:`compose`.
+
+        Raises:
+            PatientMismatch: ``patient-mismatch``.
+            InvalidDocument, InvalidArchive, and whatever :meth:`compose` raises.
+        """
+        if isinstance(documents, (bytes, str)) or not isinstance(documents, Sequence):
+            raise InvalidMessage("documents must be a sequence of Document", code="bad-argument")
+        if not documents:
+            raise InvalidMessage(
+                "compose_documents() needs at least one document",
+                code="bad-argument",
+                hint="use compose() for a message without documents",
+            )
+        if subject is None:
+            helpers = importlib.import_module("mssc._documents")
+            helpers.recipient_of(to)
+            subject = helpers.default_subject(tuple(documents), to)
+        return self.compose(
+            Draft(
                 sender=sender,
                 to=to,
-                subject=plan.subject,
+                subject=subject,
                 text=text,
-                attachments=plan.attachments,
-                **options,
+                html=html,
+                attachments=attachments,
+                read_receipt=read_receipt,
+                close_conversation=close_conversation,
+                in_reply_to=in_reply_to,
+                extra_headers=extra_headers,
+                allow_fin_word=allow_fin_word,
+                message_id=message_id,
+                documents=tuple(documents),
+                submission=submission,
             )
-            for plan in plans
         )
 
     def reply(
@@ -752,10 +1067,12 @@ class Composer:
     def connectivity_test(self, *, sender: Sender) -> ComposedMessage:
         """The MES test message: to the test responder, with ``TEST`` in subject and body."""
         return self._compose(
-            sender=sender,
-            to=TEST_RESPONDER,
-            subject="TEST",
-            text=f"TEST\nMessage de test de connectivité MSS-C ({self.product_reference}).\n",
+            Draft(
+                sender=sender,
+                to=TEST_RESPONDER,
+                subject="TEST",
+                text=f"TEST\nMessage de test de connectivité MSS-C ({self.product_reference}).\n",
+            ),
             _test=True,
         )
 
@@ -831,23 +1148,72 @@ class Composer:
             checked.append((name, _clean(value, name)))
         return checked
 
-    def _skeleton(
-        self,
-        *,
-        sender: Sender,
-        to: object,
-        subject: str,
-        text: str,
-        html: str | None,
-        attachments: Sequence[Attachment],
-        read_receipt: bool,
-        close_conversation: bool,
-        in_reply_to: ParentLike | None,
-        extra_headers: Mapping[str, str] | None,
-        allow_fin_word: bool,
-        message_id: str | None,
-        _test: bool = False,
-    ) -> tuple[_Skeleton, str, str, Ins | None, list[Attachment], Sender]:
+    def _documents_part(self, draft: Draft) -> _DocumentsPart:
+        """Build the attachments and headers of the draft's Ségur documents (checked once)."""
+        if not isinstance(draft.sender, Sender):
+            raise InvalidMessage("sender must be a Sender", code="bad-argument")
+        documents = importlib.import_module("mssc._documents")  # lazy: XML and zip code
+        part: _DocumentsPart = documents.documents_part(
+            tuple(draft.documents),
+            to=draft.to,
+            sender=draft.sender._checked(),
+            submission=draft.submission,
+            clock=self._clock,
+        )
+        return part
+
+    def _settle(self, draft: Draft) -> Draft:
+        """The draft with its documents' submission time and id fixed, so that every message
+        of a split (and every size estimate) carries the same archive."""
+        if not draft.documents or isinstance(draft.documents, (str, bytes)):
+            return draft
+        xdm = importlib.import_module("mssc.xdm")
+        if not all(isinstance(d, xdm.Document) for d in draft.documents):
+            return draft  # reported with its code by _documents_part
+        if draft.submission is not None and not isinstance(draft.submission, xdm.Submission):
+            return draft
+        settled = xdm.settle(draft.submission, tuple(draft.documents), self._clock())
+        return draft.replace(submission=settled)
+
+    def _expand(self, draft: Draft, part: _DocumentsPart | None = None) -> Draft:
+        """The draft with its Ségur documents turned into attachments and headers."""
+        if isinstance(draft.documents, (str, bytes)) or not isinstance(draft.documents, Sequence):
+            raise InvalidMessage("documents must be a sequence", code="bad-argument")
+        if not draft.documents:
+            return draft
+        if part is None:
+            part = self._documents_part(draft)
+        headers = dict(self._extra(draft.extra_headers))
+        for name, value in part.headers:
+            if name.lower() in {h.lower() for h in headers}:
+                raise HeaderInjection(
+                    f"the header {name} is written by mssc when documents are attached",
+                    code="bad-header-name",
+                    hint="let compose_documents() write X-MSS-CODECDA and X-MSS-INS",
+                )
+            headers[name] = value
+        if isinstance(draft.attachments, (Attachment, bytes, str)):
+            raise InvalidMessage("attachments must be a sequence", code="bad-argument")
+        return draft.replace(
+            attachments=(*part.attachments, *draft.attachments),
+            extra_headers=headers,
+            documents=(),
+            submission=None,
+        )
+
+    def _skeleton(self, draft: Draft, _test: bool = False) -> _Built:
+        sender = draft.sender
+        to: object = draft.to
+        subject = draft.subject
+        text = draft.text
+        html = draft.html
+        attachments = draft.attachments
+        read_receipt = draft.read_receipt
+        close_conversation = draft.close_conversation
+        in_reply_to = draft.in_reply_to
+        extra_headers = draft.extra_headers
+        allow_fin_word = draft.allow_fin_word
+        message_id = draft.message_id
         if not isinstance(sender, Sender):
             raise InvalidMessage("sender must be a Sender", code="bad-argument")
         sender = sender._checked()
@@ -883,6 +1249,19 @@ class Composer:
                     code="bad-argument",
                 )
         types = [self.attachment_policy.check(a.filename, a.content, a.media_type) for a in files]
+        if "application/zip" in types and not _test:
+            # Every IHE_XDM.zip is read as the receiver will read it, and must be about the
+            # recipient: the wrong-patient guard (issue 14).
+            documents = importlib.import_module("mssc._documents")
+            who = documents.recipient_of(to)
+            for item, media_type in zip(files, types, strict=True):
+                if media_type == "application/zip":
+                    documents.guard_archive(
+                        item.content,
+                        address_ins=who.address_ins,
+                        given_ins=who.given_ins,
+                        identity=who.identity,
+                    )
         extra = self._extra(extra_headers)
         thread: ThreadHeaders | None = None
         if in_reply_to is not None:
@@ -964,30 +1343,37 @@ class Composer:
         )
         skeleton = _Skeleton(data, placeholders, contents, size)
         _verify(skeleton, root, sender=sender, to=address, subject=subject_value, msg_id=msg_id)
-        return skeleton, msg_id, subject_value, patient, files, sender
+        return _Built(skeleton, msg_id, subject_value, patient, tuple(files), sender)
 
-    def _compose(self, _test: bool = False, **arguments: Any) -> ComposedMessage:
-        attachments: Sequence[Attachment] = arguments.get("attachments") or ()
+    def _compose(self, draft: Draft, _test: bool = False) -> ComposedMessage:
+        attachments = draft.attachments
         if isinstance(attachments, Sequence) and all(
             isinstance(a, Attachment) for a in attachments
         ):
             # Refuse before encoding anything: each base64 body has an exact arithmetic size,
             # and a text body takes at least one octet per character once encoded.
             lower_bound = sum(base64_body_size(len(a.content)) for a in attachments)
-            lower_bound += sum(
-                len(b) for b in (arguments.get("text"), arguments.get("html")) if isinstance(b, str)
-            )
+            lower_bound += sum(len(b) for b in (draft.text, draft.html) if isinstance(b, str))
             if lower_bound > self.max_size:
                 raise _too_large(lower_bound, self.max_size, attachments, at_least=True)
-        arguments.setdefault("html", None)
-        for name in ("read_receipt", "close_conversation", "allow_fin_word"):
-            arguments.setdefault(name, False)
-        for name in ("in_reply_to", "extra_headers", "message_id"):
-            arguments.setdefault(name, None)
-        arguments.setdefault("attachments", ())
-        skeleton, msg_id, subject, patient, files, sender = self._skeleton(_test=_test, **arguments)
+        built = self._skeleton(self._expand(draft), _test=_test)
+        skeleton, msg_id, patient, files, sender = (
+            built.skeleton,
+            built.msg_id,
+            built.patient,
+            built.files,
+            built.sender,
+        )
+        subject = built.subject
         if skeleton.size > self.max_size:
-            raise _too_large(skeleton.size, self.max_size, files)
+            error = _too_large(skeleton.size, self.max_size, files)
+            if draft.documents:
+                error.hint = (
+                    "IHE_XDM.zip and the PDFs of its CDAs travel together and cannot be split: "
+                    "send the documents in several compose_documents() calls, or move the "
+                    "other attachments to another message (plan_split() does that)"
+                )
+            raise error
         data = _splice(skeleton)
         rcpt = patient.address if patient is not None else TEST_RESPONDER
         envid = msg_id[1:-1]

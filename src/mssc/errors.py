@@ -17,6 +17,8 @@ __all__ = [
     "AttachmentRejected",
     "HeaderInjection",
     "InvalidAddress",
+    "InvalidArchive",
+    "InvalidDocument",
     "InvalidIdentifier",
     "InvalidIns",
     "InvalidMessage",
@@ -24,6 +26,7 @@ __all__ = [
     "InvalidSender",
     "MessageTooLarge",
     "MsscError",
+    "PatientMismatch",
     "UnknownOid",
     "UnqualifiedIdentity",
 ]
@@ -213,3 +216,74 @@ class InvalidMessage(MsscError, ValueError):
     codes: ClassVar[frozenset[str]] = frozenset(
         {"empty-subject", "bad-product-reference", "bad-limit", "bad-recipient", "bad-argument"}
     )
+
+
+class InvalidDocument(MsscError, ValueError):
+    """A CDA document that mssc cannot read or write.
+
+    Codes: ``unsafe-xml`` (a DTD, an entity declaration or reference: XXE and billion-laughs
+    attacks), ``bad-xml`` (not well-formed), ``too-large`` (over the size bound), ``too-deep``
+    (over the nesting bound), ``not-cda`` (not an HL7 ``ClinicalDocument``), ``missing-field``
+    (a header element that the metadata needs), ``bad-value`` (a value that XML or the French
+    formats cannot carry), ``not-pdf`` (a niveau 1 body that is not a PDF).
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "unsafe-xml",
+            "bad-xml",
+            "too-large",
+            "too-deep",
+            "not-cda",
+            "missing-field",
+            "bad-value",
+            "not-pdf",
+        }
+    )
+
+
+class InvalidArchive(MsscError, ValueError):
+    """An ``IHE_XDM.zip`` that mssc refuses to read or cannot build.
+
+    Codes: ``not-zip``, ``zip-bomb`` (too much uncompressed data in total, or a compression
+    ratio over the bound), ``too-many-entries``, ``unsafe-path`` (``..``, absolute or drive
+    paths, control characters), ``duplicate-name``, ``encrypted``, ``metadata-too-large``,
+    ``no-metadata``, ``bad-metadata`` (METADATA.XML unreadable or incomplete), ``missing-file``
+    (METADATA names a file that is not in the archive), ``hash-mismatch``, ``size-mismatch``,
+    ``no-document`` (nothing to package).
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset(
+        {
+            "not-zip",
+            "zip-bomb",
+            "too-many-entries",
+            "unsafe-path",
+            "duplicate-name",
+            "encrypted",
+            "metadata-too-large",
+            "no-metadata",
+            "bad-metadata",
+            "missing-file",
+            "hash-mismatch",
+            "size-mismatch",
+            "no-document",
+        }
+    )
+
+    def __init__(self, message: str, *, code: str, hint: str = "", path: str = "") -> None:
+        super().__init__(message, code=code, hint=hint)
+        self.path = path
+        """The entry of the archive concerned (``IHE_XDM/SUBSET01/DOC0001.XML``), when known."""
+
+
+class PatientMismatch(MsscError, ValueError):
+    """A document about another patient than the recipient. Code: ``patient-mismatch``.
+
+    The INS of the recipient's address, the CDA ``recordTarget`` and the XDM ``patientId`` must
+    designate the same person, and so must the traits (birth name, birth date, sex) when the
+    identity gives them. Sending a document to the wrong patient is what mssc must never let
+    happen.
+    """
+
+    codes: ClassVar[frozenset[str]] = frozenset({"patient-mismatch"})

@@ -17,18 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
 from mssc.attachments import Attachment
 from mssc.errors import MessageTooLarge
-
-if TYPE_CHECKING:
-    from mssc.compose import Composer
 
 __all__ = [
     "BASE64_LINE_LENGTH",
     "MAX_MESSAGE_BYTES",
     "PlannedMessage",
+    "SupportsSizing",
     "base64_body_size",
     "estimate_size",
     "largest_attachments",
@@ -96,6 +94,8 @@ class PlannedMessage:
         subject: the subject, with the ``(index/total)`` suffix when the plan has several messages.
         attachments: the attachments this message carries, in their original order.
         size: the exact encoded size of this message, in octets.
+        documents: the Ségur documents (``mssc.xdm.Document``) this message carries as
+            ``IHE_XDM.zip`` and PDFs; they never leave each other.
     """
 
     index: int
@@ -103,6 +103,7 @@ class PlannedMessage:
     subject: str
     attachments: tuple[Attachment, ...]
     size: int
+    documents: tuple[Any, ...] = ()
 
 
 def _suffixed(subject: str, index: int, total: int) -> str:
@@ -115,32 +116,48 @@ def pack_attachments(
     subject: str,
     limit: int,
     size_of: Callable[[Sequence[Attachment], str], int],
+    units: Sequence[Sequence[Attachment]] | None = None,
 ) -> tuple[PlannedMessage, ...]:
     """Spread ``attachments`` over as few messages as a first-fit-decreasing packing finds.
 
     ``size_of(attachments, subject)`` must return the exact encoded size of one message. Every
-    planned message is measured with its final subject, so each is under ``limit``.
+    planned message is measured with its final subject, so each is under ``limit``. ``units``,
+    when given, replaces ``attachments`` by groups that must travel together (an
+    ``IHE_XDM.zip`` and its PDFs): each group goes whole into one message.
 
     Raises:
-        MessageTooLarge: when one attachment cannot fit in a message alone.
+        MessageTooLarge: when one attachment (or group) cannot fit in a message alone.
     """
-    items = list(attachments)
-    whole = size_of(items, subject)
+    groups = [tuple(u) for u in units] if units is not None else [(a,) for a in attachments]
+
+    def flat(indices: Sequence[int]) -> list[Attachment]:
+        return [a for j in sorted(indices) for a in groups[j]]
+
+    every = range(len(groups))
+    whole = size_of(flat(every), subject)
     if whole <= limit:
-        return (PlannedMessage(1, 1, subject, tuple(items), whole),)
+        return (PlannedMessage(1, 1, subject, tuple(flat(every)), whole),)
     digits = 1
     while True:
         widest = "9" * digits
         probe = _suffixed(subject, int(widest), int(widest))
-        for a in items:
-            alone = size_of([a], probe)
+        for g in groups:
+            alone = size_of(list(g), probe)
             if alone > limit:
-                raise too_large(alone, limit, [a], what=f"the attachment {a.filename!r} alone")
-        order = sorted(range(len(items)), key=lambda i: len(items[i].content), reverse=True)
+                what = (
+                    f"the attachment {g[0].filename!r} alone"
+                    if len(g) == 1
+                    else "the attachments that travel together ("
+                    + ", ".join(a.filename for a in g)
+                    + ")"
+                )
+                raise too_large(alone, limit, list(g), what=what)
+        weight = [sum(len(a.content) for a in g) for g in groups]
+        order = sorted(every, key=lambda i: weight[i], reverse=True)
         bins: list[list[int]] = []
         for i in order:
             for b in bins:
-                if size_of([items[j] for j in sorted([*b, i])], probe) <= limit:
+                if size_of(flat([*b, i]), probe) <= limit:
                     b.append(i)
                     break
             else:
@@ -152,23 +169,40 @@ def pack_attachments(
         bins.sort(key=min)
         plans: list[PlannedMessage] = []
         for n, b in enumerate(bins, start=1):
-            chosen = [items[j] for j in sorted(b)]
+            chosen = flat(b)
             final_subject = _suffixed(subject, n, total)
             size = size_of(chosen, final_subject)
             plans.append(PlannedMessage(n, total, final_subject, tuple(chosen), size))
         return tuple(plans)
 
 
-def estimate_size(composer: Composer, **compose_arguments: Any) -> int:
-    """Return the exact ``len(to_bytes())`` that ``composer.compose(**compose_arguments)`` would
-    produce, without encoding any attachment. Same as :meth:`Composer.estimate_size`.
+class SupportsSizing(Protocol):
+    """What :func:`estimate_size` and :func:`plan_split` need: a composer
+    (:class:`mssc.compose.Composer`), named structurally so that this module never imports
+    :mod:`mssc.compose`."""
+
+    def estimate_size(self, *args: Any, **kwargs: Any) -> int:
+        """The exact encoded size of a draft."""
+        ...  # pragma: no cover - protocol
+
+    def plan_split(self, *args: Any, **kwargs: Any) -> tuple[PlannedMessage, ...]:
+        """The split plan of a draft."""
+        ...  # pragma: no cover - protocol
+
+
+def estimate_size(composer: SupportsSizing, *draft: Any, **compose_arguments: Any) -> int:
+    """Return the exact ``len(to_bytes())`` that ``composer.compose(...)`` would produce for
+    the same :class:`~mssc.compose.Draft` or keywords, without encoding any attachment. Same as
+    :meth:`Composer.estimate_size <mssc.compose.Composer.estimate_size>`.
     """
-    return composer.estimate_size(**compose_arguments)
+    return composer.estimate_size(*draft, **compose_arguments)
 
 
-def plan_split(composer: Composer, **compose_arguments: Any) -> tuple[PlannedMessage, ...]:
+def plan_split(
+    composer: SupportsSizing, *draft: Any, **compose_arguments: Any
+) -> tuple[PlannedMessage, ...]:
     """Plan how to spread the attachments of a too-large message over several messages.
 
-    Same as :meth:`Composer.plan_split`.
+    Same as :meth:`Composer.plan_split <mssc.compose.Composer.plan_split>`.
     """
-    return composer.plan_split(**compose_arguments)
+    return composer.plan_split(*draft, **compose_arguments)

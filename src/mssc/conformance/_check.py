@@ -14,7 +14,11 @@ from io import BytesIO
 from typing import Protocol, runtime_checkable
 
 from mssc.attachments import DEFAULT_OUTBOUND_POLICY, INBOUND_POLICY, AttachmentPolicy
-from mssc.conformance import _checks_body, _checks_headers  # noqa: F401 - they register checks
+from mssc.conformance import (  # noqa: F401 - they register checks
+    _checks_body,
+    _checks_headers,
+    _documents,
+)
 from mssc.conformance._facts import Facts, normalise_kind
 from mssc.conformance._model import Direction, Finding, Report
 from mssc.conformance._read import MAX_MIME_DEPTH, mime_depth, read

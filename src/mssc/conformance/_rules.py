@@ -129,6 +129,22 @@ _CATALOGUE: Final = (
     Rule("MSSC057", _E, "MSSC-LIMITS", _ANY, "comments nested deeper than the reading limit",
          "parsers recurse once per nested comment; the message is not read further",
          "limit-comment-depth"),
+    Rule("MSSC060", _E, "ECO.2.4.1", _OUT, "X-MSS-CODECDA present exactly with a CDA",
+         "X-MSS-CODECDA is set when, and only when, a CDA travels in IHE_XDM.zip"),
+    Rule("MSSC061", _E, "ECO.2.4.1", _OUT, "X-MSS-CODECDA not the CDA codes",
+         "X-MSS-CODECDA lists the code of each attached CDA, comma-separated"),
+    Rule("MSSC062", _E, "ECO.2.4.2", _OUT, "X-MSS-INS missing or inconsistent",
+         "X-MSS-INS is O when the CDAs carry a qualified INS with its traits, else N"),
+    Rule("MSSC063", _E, "ECO.2.1.2", _OUT, "document about another patient",
+         "the recipient's INS, the CDA recordTarget and the METADATA patientId are one person"),
+    Rule("MSSC064", _E, "IHE-ITI-32", _OUT, "XDM hash or size wrong",
+         "METADATA.XML gives the SHA-1 and size of each file; a mismatch means a changed file"),
+    Rule("MSSC065", _E, "ECO.2.1.1", _OUT, "not one PDF per CDA",
+         "each CDA of IHE_XDM.zip travels with a PDF of it, readable by the patient"),
+    Rule("MSSC066", _E, "IHE-ITI-32", _OUT, "IHE_XDM.zip unreadable or unsafe",
+         "an archive that cannot be read safely (paths, bombs, encryption, METADATA) is refused"),
+    Rule("MSSC067", _W, "IHE-ITI-32", _OUT, "XDM layout differs from French practice",
+         "README.TXT, INDEX.HTM, subset SUBSET01 and upper-case 8.3 names, as readers expect"),
 )  # fmt: skip
 
 #: Every rule by code, in code order (read-only).
