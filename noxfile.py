@@ -1,4 +1,4 @@
-"""nox sessions: ``tests``, ``lint``, ``typecheck`` and ``bench``."""
+"""nox sessions: ``tests``, ``lint``, ``typecheck``, ``docs`` and ``bench``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on src, tests, examples and benchmarks."""
     session.install("-e", ".[test,dev,sandbox]")
     session.run("mypy", "--strict", "src", "tests", "examples", "benchmarks")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with ``mkdocs build --strict`` (into ``site/``)."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", *session.posargs)
 
 
 @nox.session

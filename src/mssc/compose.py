@@ -578,8 +578,8 @@ class Composer:
             message_id: use this Message-ID (``<left@sender-domain>``) instead of a new one.
 
         Raises:
-            AttachmentRejected, AccidentalClosure, HeaderInjection, InvalidAddress,
-            InvalidMessage, MessageTooLarge, UnqualifiedIdentity.
+            MsscError: one of AttachmentRejected, AccidentalClosure, HeaderInjection,
+                InvalidAddress, InvalidMessage, MessageTooLarge, UnqualifiedIdentity.
         """
         return self._compose(
             sender=sender,
