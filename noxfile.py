@@ -11,7 +11,7 @@ nox.options.default_venv_backend = "venv"
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite."""
-    session.install("-e", ".[test,sandbox]")
+    session.install("-e", ".[test,sandbox,docs]")
     session.run("python", "-m", "pytest", *session.posargs)
 
 

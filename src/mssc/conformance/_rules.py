@@ -12,7 +12,7 @@ from typing import Final
 
 from mssc.conformance._model import Direction, Rule, Severity
 
-__all__ = ["RULES", "rule", "rules_markdown"]
+__all__ = ["CATALOGUE_VERSION", "RULES", "rule", "rules_markdown"]
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 _OUT, _IN = Direction.OUTGOING, Direction.INCOMING
@@ -99,6 +99,10 @@ _CATALOGUE: Final = (
     Rule("MSSC044", _E, "RFC5322", _IN, "message unreadable by the rules",
          "a message that standard mail software fails to read is reported, not passed"),
 )  # fmt: skip
+
+#: The version of the catalogue, printed on conformance reports. Bump the minor number when rules
+#: are added, the major number when a rule's meaning or severity changes.
+CATALOGUE_VERSION: Final = "1.0"
 
 #: Every rule by code, in code order (read-only).
 RULES: Final[Mapping[str, Rule]] = MappingProxyType({r.code: r for r in _CATALOGUE})
