@@ -374,6 +374,15 @@ def test_cli_writes_both_reports_for_files_and_directories(tmp_path: Path) -> No
     assert done.stderr.count("\r[") == 0  # no progress bar: stderr is not a terminal
 
 
+def test_cli_empty_directory_gives_an_empty_report(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "r.json"
+    done = run_mssc("check", "--report-json", str(out), str(tmp_path / "empty"))
+    assert done.returncode == 0
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert (summary["messages"], summary["failed"], summary["rules"]) == (0, 0, [])
+
+
 def test_cli_report_status_follows_strict(tmp_path: Path) -> None:
     warns = FIXTURES / "outgoing-closure-subject-only.eml"
     for strict, status in ((False, 0), (True, 1)):

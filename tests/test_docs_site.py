@@ -25,13 +25,17 @@ ROOT = Path(__file__).resolve().parent.parent
 HOOK = ROOT / "docs" / "_hooks" / "reference.py"
 
 
-def _hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("mssc_docs_reference_hook", HOOK)
+def _load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"mssc_docs_{path.stem}", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _hook() -> ModuleType:
+    return _load(HOOK)
 
 
 def _entries() -> list[tuple[str, str]]:
@@ -61,6 +65,22 @@ def test_classes_and_functions_point_at_their_own_module() -> None:
             assert path == f"{obj.__module__}.{name}"
 
 
+@pytest.mark.parametrize(
+    ("docstring", "shown"),
+    [
+        (":func:`check` runs", "`check` runs"),
+        ("a :class:`~mssc.ins.Ins` value", "a `Ins` value"),
+        (":meth:`Report.passes` and :attr:`ok`", "`Report.passes` and `ok`"),
+        (":py:data:`~mssc.conformance.RULES`", "`RULES`"),
+        ("``literal`` and `markdown`", "``literal`` and `markdown`"),
+        (":unknown:`x`", ":unknown:`x`"),
+    ],
+)
+def test_sphinx_roles_show_as_code(docstring: str, shown: str) -> None:
+    pytest.importorskip("griffe", reason="the docs extra is not installed")
+    assert _load(HOOK.with_name("griffe_roles.py")).plain_roles(docstring) == shown
+
+
 @pytest.mark.docs
 def test_built_site_renders_every_public_name(tmp_path: Path) -> None:
     pytest.importorskip("mkdocs", reason="the docs extra is not installed (pip install '.[docs]')")
@@ -79,6 +99,7 @@ def test_built_site_renders_every_public_name(tmp_path: Path) -> None:
     html = (site / "reference" / "index.html").read_text(encoding="utf-8")
     rendered = set(re.findall(r'<h3 id="(mssc\.[^"]+)"', html))
     assert rendered == {path for _name, path in _entries()}
+    assert not re.search(r":(?:func|class|meth|attr|data|mod|exc|obj):`", html)
     for page in ("getting-started", "deploying", "glossary", "report", "changelog"):
         assert (site / page / "index.html").is_file(), page
     changelog = (site / "changelog" / "index.html").read_text(encoding="utf-8")
