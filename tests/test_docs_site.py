@@ -78,7 +78,36 @@ def test_classes_and_functions_point_at_their_own_module() -> None:
 )
 def test_sphinx_roles_show_as_code(docstring: str, shown: str) -> None:
     pytest.importorskip("griffe", reason="the docs extra is not installed")
-    assert _load(HOOK.with_name("griffe_roles.py")).plain_roles(docstring) == shown
+    assert _load(HOOK.with_name("griffe_docstrings.py")).plain_roles(docstring) == shown
+
+
+@pytest.mark.parametrize(
+    ("docstring", "expected"),
+    [
+        (
+            "Args:\n    host, port: the server.\n    user: who.\n",
+            "Args:\n    host: the server.\n    port: the server.\n    user: who.",
+        ),
+        (
+            "Args:\n    a, b (int): two\n        lines.\n\n    c: x\n",
+            "Args:\n    a (int): two\n        lines.\n    b (int): two\n        lines.\n\n    c: x",
+        ),
+        (
+            "Attributes:\n    first_name, last_name: split from the name.\n",
+            "Attributes:\n    first_name: split from the name.\n"
+            "    last_name: split from the name.",
+        ),
+        (
+            "Raises:\n    X, Y: not a parameter section.\n",
+            "Raises:\n    X, Y: not a parameter section.",
+        ),
+        ("Text with a, b: in prose.\n", "Text with a, b: in prose."),
+    ],
+)
+def test_shared_entries_are_split(docstring: str, expected: str) -> None:
+    pytest.importorskip("griffe", reason="the docs extra is not installed")
+    module = _load(HOOK.with_name("griffe_docstrings.py"))
+    assert module.split_shared_entries(docstring) == expected
 
 
 @pytest.mark.docs
