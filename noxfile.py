@@ -1,4 +1,4 @@
-"""nox sessions: ``tests``, ``lint``, ``typecheck`` and ``bench``."""
+"""nox sessions: ``tests``, ``lint``, ``typecheck``, ``docs`` and ``bench``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ nox.options.default_venv_backend = "venv"
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the test suite."""
-    session.install("-e", ".[test,sandbox]")
+    session.install("-e", ".[test,sandbox,docs]")
     session.run("python", "-m", "pytest", *session.posargs)
 
 
@@ -28,6 +28,13 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on src, tests, examples and benchmarks."""
     session.install("-e", ".[test,dev,sandbox]")
     session.run("mypy", "--strict", "src", "tests", "examples", "benchmarks")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with ``mkdocs build --strict`` (into ``site/``)."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", *session.posargs)
 
 
 @nox.session

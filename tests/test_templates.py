@@ -45,6 +45,7 @@ ISSUE_IDS = [
     "demande-documents",
     "demande-informations",
     "preadmission",
+    "confirmation",
     "ordonnance",
     "documents-therapeutiques",
     "comptes-rendus",
@@ -450,6 +451,43 @@ def test_planning_with_one_visit() -> None:
 )
 def test_ordonnance_before_or_after(timing: str, present: str) -> None:
     assert present in _flat("ordonnance", timing=timing)
+
+
+@pytest.mark.parametrize(
+    ("changes", "present", "absent"),
+    [
+        ({}, ["Il nous manque encore", "ce qui manque", "ajouté à votre dossier"], ["complet"]),
+        ({"missing_documents": ()}, ["Votre dossier est complet"], ["Il nous manque"]),
+        ({"documents": ()}, ["Il nous manque encore"], ["ajouté à votre dossier"]),
+        ({"visit_date": None}, ["bien été traités"], ["Nous vous attendons", "(venue du"]),
+        ({"received_on": None, "purpose": None}, ["adressés sont bien arrivés"], [" le mardi 24"]),
+    ],
+)
+def test_confirmation_says_what_was_filed_and_what_is_missing(
+    changes: dict[str, Any], present: list[str], absent: list[str]
+) -> None:
+    rendered = render("confirmation", {**example_data("confirmation"), **changes})
+    whole = " ".join(f"{rendered.subject} {rendered.text}".split())
+    for text in present:
+        assert text in whole
+    for text in absent:
+        assert text not in whole
+    for item in (*rendered_items(changes, "documents"), *rendered_items(changes, "missing")):
+        assert item in whole
+
+
+def rendered_items(changes: dict[str, Any], which: str) -> tuple[str, ...]:
+    field = "documents" if which == "documents" else "missing_documents"
+    items: tuple[str, ...] = changes.get(field, example_data("confirmation")[field])
+    return items
+
+
+def test_preadmission_promises_the_confirmation_template_delivers() -> None:
+    promise = render("preadmission", example_context("preadmission")).text
+    assert "confirmation" in promise
+    confirmation = render("confirmation", {"establishment": "CH Exemple"})
+    assert confirmation.subject == "Vos documents ont bien été traités"
+    assert "Votre dossier est complet" in " ".join(confirmation.text.split())
 
 
 def test_questionnaire_reminder() -> None:

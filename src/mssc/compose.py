@@ -758,8 +758,9 @@ class Composer:
             message_id: use this Message-ID (``<left@sender-domain>``) instead of a new one.
 
         Raises:
-            AttachmentRejected, AccidentalClosure, HeaderInjection, InvalidAddress,
-            InvalidMessage, MessageTooLarge, UnqualifiedIdentity, PatientMismatch.
+            MsscError: one of AttachmentRejected, AccidentalClosure, HeaderInjection,
+                InvalidAddress, InvalidMessage, MessageTooLarge, UnqualifiedIdentity,
+                PatientMismatch.
         """
         return self._compose(
             _draft_of(

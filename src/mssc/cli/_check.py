@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from mssc.cli._common import add_subcommand, print_json, read_input, safe
+from mssc.cli._check_report import ReportWriter, add_report_options, read_inputs
+from mssc.cli._common import add_subcommand, print_json, safe
 from mssc.conformance import RULES, Report, check, rules_markdown
 
 
@@ -19,7 +20,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         example="mssc check --strict convocation.eml",
     )
     p.add_argument(
-        "files", nargs="*", metavar="FILE", help="a message file (.eml); '-' reads standard input"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="a message file (.eml) or a directory of them; '-' reads standard input",
     )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
@@ -37,6 +41,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--rules", action="store_true", help="list every rule (code, severity, reference) and exit"
     )
+    add_report_options(p)
     p.set_defaults(handler=_run, parser=p)
 
 
@@ -67,15 +72,17 @@ def _run(args: argparse.Namespace) -> int:
         args.parser.error("give at least one FILE (or --rules)")
     results: list[dict[str, Any]] = []
     status = 0
-    for name in args.files:
-        try:
-            raw = read_input(name)
-        except OSError as exc:
+    writer = ReportWriter(args)
+    for name, raw in read_inputs(args.files):
+        if isinstance(raw, OSError):
+            exc = raw
             print(safe(f"mssc check: cannot read {name}: {exc.strerror or exc}"), file=sys.stderr)
             results.append({"file": name, "ok": False, "error": str(exc)})
+            writer.add_unreadable(name, str(exc.strerror or exc))
             status = 2
             continue
         report = check(raw, direction=args.direction, sender_kind=args.sender_kind)
+        writer.add(name, raw, report)
         if not report.passes(strict=args.strict):
             status = max(status, 1)
         if args.json:
@@ -84,4 +91,4 @@ def _run(args: argparse.Namespace) -> int:
             _print_report(name, report, args.strict)
     if args.json:
         print_json(results)
-    return status
+    return max(status, writer.finish())

@@ -12,7 +12,7 @@ from typing import Final
 
 from mssc.conformance._model import Direction, Rule, Severity
 
-__all__ = ["RULES", "defect_rule", "rule", "rules_markdown"]
+__all__ = ["CATALOGUE_VERSION", "RULES", "defect_rule", "rule", "rules_markdown"]
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 _OUT, _IN, _ANY = Direction.OUTGOING, Direction.INCOMING, Direction.BOTH
@@ -146,6 +146,10 @@ _CATALOGUE: Final = (
     Rule("MSSC067", _W, "IHE-ITI-32", _OUT, "XDM layout differs from French practice",
          "README.TXT, INDEX.HTM, subset SUBSET01 and upper-case 8.3 names, as readers expect"),
 )  # fmt: skip
+
+#: The version of the catalogue, printed on conformance reports. Bump the minor number when rules
+#: are added, the major number when a rule's meaning or severity changes.
+CATALOGUE_VERSION: Final = "1.1"
 
 #: Every rule by code, in code order (read-only).
 RULES: Final[Mapping[str, Rule]] = MappingProxyType({r.code: r for r in _CATALOGUE})

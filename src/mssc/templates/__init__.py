@@ -1,6 +1,6 @@
 """The standard French patient messages of the hospital use cases, with typed contexts.
 
-Twelve templates cover the patient's journey, before the visit (*pré-venue*) and after it
+Thirteen templates cover the patient's journey, before the visit (*pré-venue*) and after it
 (*post-venue*), following the use cases of the MSS-C guide. Each has a frozen pydantic context
 model; rendering gives a short subject, wrapped plain text and matching HTML:
 
@@ -28,6 +28,7 @@ from mssc.templates._contexts import (
     DEFAULT_ADMINISTRATIVE_DOCUMENTS,
     AccueilContext,
     ComptesRendusContext,
+    ConfirmationContext,
     ConsignesPreparationContext,
     ConvocationContext,
     DemandeDocumentsContext,
@@ -59,6 +60,7 @@ __all__ = [
     "DEFAULT_ADMINISTRATIVE_DOCUMENTS",
     "AccueilContext",
     "ComptesRendusContext",
+    "ConfirmationContext",
     "ConsignesPreparationContext",
     "ConvocationContext",
     "DemandeDocumentsContext",

@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_ADMINISTRATIVE_DOCUMENTS",
     "AccueilContext",
     "ComptesRendusContext",
+    "ConfirmationContext",
     "ConsignesPreparationContext",
     "ConvocationContext",
     "DemandeDocumentsContext",
@@ -572,6 +573,44 @@ class PreadmissionContext(_VisitContext):
             "announce_follow_up": self.announce_follow_up,
             "announce_survey": self.announce_survey,
             "confirmation": self.confirmation,
+        }
+
+
+class ConfirmationContext(_VisitContext):
+    """``confirmation``: the documents the patient sent have been received and processed.
+
+    The model message of the MSS-C guide's annex promises the patient this confirmation (see the
+    ``confirmation`` flag of ``preadmission``). It can list what was filed and what is still
+    missing; with nothing missing it tells the patient the file is complete.
+    """
+
+    VARIABLES: ClassVar[Mapping[str, Kind]] = {
+        **_VisitContext.VARIABLES,
+        "documents": Kind.LIST,
+        "missing_documents": Kind.LIST,
+        "received_on": Kind.TEXT,
+        "purpose": Kind.TEXT,
+        "complete": Kind.FLAG,
+    }
+
+    documents: Items = ()
+    """The documents received and filed, e.g. ``votre carte Vitale``."""
+    missing_documents: Items = ()
+    """The documents still expected, if any."""
+    received_on: dt.date | None = None
+    """The day the patient's message arrived."""
+    purpose: Text | None = None
+    """What the documents were sent for, e.g. ``votre préadmission``."""
+
+    def variables(self) -> dict[str, Value]:
+        """Return the values of every template variable (all keys of ``VARIABLES``)."""
+        return {
+            **super().variables(),
+            "documents": self.documents,
+            "missing_documents": self.missing_documents,
+            "received_on": _opt_date(self.received_on),
+            "purpose": _opt(self.purpose),
+            "complete": not self.missing_documents,
         }
 
 

@@ -138,6 +138,20 @@ _EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         ),
         "confirmation": True,
     },
+    "confirmation": {
+        **_VISIT,
+        "visit_kind": "hospitalisation",
+        "visit_time": dt.time(7, 30),
+        "signatory": "Le bureau des admissions",
+        "received_on": dt.date(2026, 2, 24),
+        "purpose": "votre préadmission",
+        "documents": (
+            "la photo de votre carte d'identité",
+            "votre attestation de droits à l'Assurance Maladie",
+            "vos résultats de biologie de janvier 2026",
+        ),
+        "missing_documents": ("votre carte de mutuelle ou de complémentaire santé",),
+    },
     "ordonnance": {
         **_VISIT,
         "visit_kind": "hospitalisation",
