@@ -670,6 +670,8 @@ def test_reply_code_in(text: str, failures_only: bool, expected: str) -> None:
         ("this message has exceeded the maximum incoming message size", K.MESSAGE_TOO_LARGE),
         ("552 message exceeds the permitted inbound message size", K.MESSAGE_TOO_LARGE),
         ("maximum outgoing mail size reached", K.MESSAGE_TOO_LARGE),
+        ("552-5.2.3 Your message exceeded Google's message size limits", K.MESSAGE_TOO_LARGE),
+        ("552 the attachments are too large", K.MESSAGE_TOO_LARGE),
         ("552 user has exceeded the maximum mailbox size", K.DELIVERY_FAILED),
         # up to two qualifiers before the recipient's identifier; never the sender's
         ("Invalid final delivery userid", K.RECIPIENT_NOT_FOUND),

@@ -364,13 +364,14 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "message-too-large.en",
         _R.MESSAGE_TOO_LARGE,
         (
-            r"\bmessages? (size |length |file )?(is |was )?(too (big|large|long))",
+            r"\b(messages?|attachments?|attached files?) (size |length |file )?"
+            r"(is |was |are |were )?(too (big|large|long))",
             r"\b(message|mail|e-?mail|data) (size|length) (exceeds|exceeded|is over|too)",
             r"\b(message|mail|e-?mail|data|file|attachment)s? (is |was |are )?(larger|bigger) than",
             # one free word may qualify the size ("the maximum incoming message size"), but
             # not a box's (mailbox, quota, storage: a full box)
             r"\bexceed(s|ed)? (the |our |your )?(maximum|max|fixed|allowed|permitted|"
-            r"administrative|configured)? ?((?!mail ?box|quota|storage|disk|folder)[a-z-]+ )?"
+            r"administrative|configured)? ?((?!mail ?box|quota|storage|disk|folder)[a-z'-]+ )?"
             r"(message |mail |e-?mail )?size",
             r"\b(message|mail|e-?mail) size (limit|restriction)",
             r"\bsize limit (exceeded|reached)",
