@@ -678,6 +678,12 @@ def test_reply_code_in(text: str, failures_only: bool, expected: str) -> None:
         ("invalid local recipient", K.RECIPIENT_NOT_FOUND),
         ("invalid mailbox name", K.RECIPIENT_NOT_FOUND),
         ("550 invalid sender address", K.DELIVERY_FAILED),
+        # the unknown one may be the user, the recipient, the addressee, the mailbox
+        ("550 Recipient unknown", K.RECIPIENT_NOT_FOUND),
+        ("553 5.3.0 <x>... Addressee unknown, relay=mx", K.RECIPIENT_NOT_FOUND),
+        ("550 Mailbox unknown", K.RECIPIENT_NOT_FOUND),
+        ("550 5.1.1 unknown or illegal alias", K.RECIPIENT_NOT_FOUND),
+        ("550 no mailbox by that name is currently available", K.RECIPIENT_NOT_FOUND),
     ],
 )
 def test_qualified_wordings(line: str, expected: ReplyKind) -> None:

@@ -437,7 +437,8 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "recipient-not-found.en",
         _R.RECIPIENT_NOT_FOUND,
         (
-            r"\buser ?(name )?(is )?unknown",
+            r"\b(user|recipient|addressee|mail ?box|account) ?(name )?(is )?unknown",
+            r"\bunknown or (illegal|invalid) (user|alias|address|recipient|mail ?box)",
             r"\bunknown (user|recipient|address|mail ?box|local ?part|alias|e-?mail|account)",
             r"\bno such (user|mail ?box|recipient|address|account|person|local user|e-?mail)",
             r"\b(user|recipient|mail ?box|address|account|e-?mail)( \S+){0,5} (does not|doesn't|"
@@ -449,7 +450,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\brecipient (address )?(is )?invalid",
             r"\bnot a (valid|known) (mail ?box|user|recipient|address)",
             r"\bunrouteable address",
-            r"\bno mailbox here by that name",
+            r"\bno mail ?box (here )?by that name",
             r"\bcould ?n'?o?t be found",
             r"\b(is|was) not found (in|at|on)\b",
             r"\baddress (is )?(unknown|not recognized|no longer valid)",
