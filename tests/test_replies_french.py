@@ -21,6 +21,7 @@ import textwrap
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -671,3 +672,11 @@ def test_a_size_over_a_limit_is_too_large(size: int, unit: str, spaced: bool) ->
     quantity = f"{size}{' ' if spaced else ''}{unit}"
     text = f"Le message ({quantity}) excède la limite de 25{' ' if spaced else ''}{unit}."
     assert classify(_mes_notice(text)).kind is TOO_LARGE
+
+
+def test_docs_quote_the_scores(outcomes: list[tuple[ReplyKind | str, ReplyKind]]) -> None:
+    """docs/replies.md shows the table this set gives."""
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "replies.md").read_text("utf-8")
+    for name, (p, r, n) in scores(outcomes).items():
+        label = f"`{name}`" if name != NEGATIVE else "negatives (any other kind)"
+        assert f"| {label} | {p:.2f} | {r:.2f} | {n} |" in docs

@@ -670,12 +670,20 @@ def test_reply_code_in(text: str, failures_only: bool, expected: str) -> None:
         ("this message has exceeded the maximum incoming message size", K.MESSAGE_TOO_LARGE),
         ("552 message exceeds the permitted inbound message size", K.MESSAGE_TOO_LARGE),
         ("maximum outgoing mail size reached", K.MESSAGE_TOO_LARGE),
+        ("552-5.2.3 Your message exceeded Google's message size limits", K.MESSAGE_TOO_LARGE),
+        ("552 the attachments are too large", K.MESSAGE_TOO_LARGE),
         ("552 user has exceeded the maximum mailbox size", K.DELIVERY_FAILED),
         # up to two qualifiers before the recipient's identifier; never the sender's
         ("Invalid final delivery userid", K.RECIPIENT_NOT_FOUND),
         ("invalid local recipient", K.RECIPIENT_NOT_FOUND),
         ("invalid mailbox name", K.RECIPIENT_NOT_FOUND),
         ("550 invalid sender address", K.DELIVERY_FAILED),
+        # the unknown one may be the user, the recipient, the addressee, the mailbox
+        ("550 Recipient unknown", K.RECIPIENT_NOT_FOUND),
+        ("553 5.3.0 <x>... Addressee unknown, relay=mx", K.RECIPIENT_NOT_FOUND),
+        ("550 Mailbox unknown", K.RECIPIENT_NOT_FOUND),
+        ("550 5.1.1 unknown or illegal alias", K.RECIPIENT_NOT_FOUND),
+        ("550 no mailbox by that name is currently available", K.RECIPIENT_NOT_FOUND),
     ],
 )
 def test_qualified_wordings(line: str, expected: ReplyKind) -> None:
@@ -728,4 +736,27 @@ def test_the_status_comment_is_the_reporting_systems_words(
 ) -> None:
     """A closed state in the ``Status`` comment outranks an "unknown user" reply."""
     raw = _dsn("550 5.1.1 <x>... User Unknown", f"5.1.1 {comment}".strip())
+    assert classify(raw).recipients[0].kind is expected
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "status", "expected"),
+    [
+        ("550 <x>: User unknown", "5.0.0", K.RECIPIENT_NOT_FOUND),
+        ("550 <x>... User not exist", "", K.RECIPIENT_NOT_FOUND),
+        # another kind of status: the mailbox, the system
+        ("550 5.2.1 <x>... User Unknown", "5.2.1", K.DELIVERY_FAILED),
+        ("5.3.0 - Other mail system problem 550-'Unknown user x'", "5.0.0", K.DELIVERY_FAILED),
+        # words of a policy block, even without a x.7.x status
+        ("550 User unknown (blocked by policy)", "5.0.0", K.DELIVERY_FAILED),
+        # a stage after DATA
+        ("550 User unknown (in reply to end of DATA command)", "5.0.0", K.DELIVERY_FAILED),
+    ],
+)
+def test_an_action_failed_record_is_evidence_of_not_found(
+    diagnostic: str, status: str, expected: ReplyKind
+) -> None:
+    """Issue 10: an RFC 3464 ``Action: failed`` record whose diagnostic says "unknown user" is
+    evidence of not found, unless something says otherwise (stage, policy, status kind)."""
+    raw = _dsn(diagnostic, status) if status else _dsn(diagnostic, "").replace(b"Status: \n", b"")
     assert classify(raw).recipients[0].kind is expected

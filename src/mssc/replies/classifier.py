@@ -787,10 +787,15 @@ class Classifier:
             # the content or the sender, unless the reporting MTA's own status says addressing
             return Evidence("smtp.data-phase", "DATA", status or "no x.1.1/x.1.2/x.1.10 status")
         if not command:
-            if final and not _other_status(status, diagnostic):
+            if (
+                final
+                and not _other_status(status, diagnostic)
+                and not _POLICY_WORDS.search(normalise(diagnostic[:2000]))
+            ):
                 # an RFC 3464 record says the delivery failed for good, and its "unknown user"
-                # words are not contradicted: no stage after DATA, no policy block (both read
-                # above), no status of another kind (x.2-x.7: mailbox, system, network ...)
+                # words are not contradicted: no stage after DATA, no policy block (a x.7.x
+                # status above, or words of one here), no status of another kind (x.2-x.7:
+                # mailbox, system, network ...)
                 return None
             return self._unproven_reply(diagnostic, address, status, reader, ev)
         return None

@@ -364,13 +364,14 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "message-too-large.en",
         _R.MESSAGE_TOO_LARGE,
         (
-            r"\bmessages? (size |length |file )?(is |was )?(too (big|large|long))",
+            r"\b(messages?|attachments?|attached files?) (size |length |file )?"
+            r"(is |was |are |were )?(too (big|large|long))",
             r"\b(message|mail|e-?mail|data) (size|length) (exceeds|exceeded|is over|too)",
             r"\b(message|mail|e-?mail|data|file|attachment)s? (is |was |are )?(larger|bigger) than",
             # one free word may qualify the size ("the maximum incoming message size"), but
             # not a box's (mailbox, quota, storage: a full box)
             r"\bexceed(s|ed)? (the |our |your )?(maximum|max|fixed|allowed|permitted|"
-            r"administrative|configured)? ?((?!mail ?box|quota|storage|disk|folder)[a-z-]+ )?"
+            r"administrative|configured)? ?((?!mail ?box|quota|storage|disk|folder)[a-z'-]+ )?"
             r"(message |mail |e-?mail )?size",
             r"\b(message|mail|e-?mail) size (limit|restriction)",
             r"\bsize limit (exceeded|reached)",
@@ -436,7 +437,8 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "recipient-not-found.en",
         _R.RECIPIENT_NOT_FOUND,
         (
-            r"\buser ?(name )?(is )?unknown",
+            r"\b(user|recipient|addressee|mail ?box|account) ?(name )?(is )?unknown",
+            r"\bunknown or (illegal|invalid) (user|alias|address|recipient|mail ?box)",
             r"\bunknown (user|recipient|address|mail ?box|local ?part|alias|e-?mail|account)",
             r"\bno such (user|mail ?box|recipient|address|account|person|local user|e-?mail)",
             r"\b(user|recipient|mail ?box|address|account|e-?mail)( \S+){0,5} (does not|doesn't|"
@@ -448,7 +450,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\brecipient (address )?(is )?invalid",
             r"\bnot a (valid|known) (mail ?box|user|recipient|address)",
             r"\bunrouteable address",
-            r"\bno mailbox here by that name",
+            r"\bno mail ?box (here )?by that name",
             r"\bcould ?n'?o?t be found",
             r"\b(is|was) not found (in|at|on)\b",
             r"\baddress (is )?(unknown|not recognized|no longer valid)",
