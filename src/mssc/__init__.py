@@ -40,13 +40,41 @@ if TYPE_CHECKING:
         sniff_media_type,
         unique_filenames,
     )
-    from mssc.compose import CLOSURE_SUBJECT, BoxKind, ComposedMessage, Composer, Envelope, Sender
-    from mssc.conformance import Direction, Finding, Report, Rule, Severity, check
+    from mssc.cda import (
+        CdaHeader,
+        Organisation,
+        Professional,
+        read_header,
+        wrap_pdf,
+    )
+    from mssc.compose import (
+        CLOSURE_SUBJECT,
+        BoxKind,
+        ComposedMessage,
+        Composer,
+        Draft,
+        Envelope,
+        Sender,
+    )
+    from mssc.conformance import (
+        CATALOGUE_VERSION,
+        ConformanceReport,
+        Direction,
+        Finding,
+        Report,
+        Rule,
+        Severity,
+        build_report,
+        check,
+        report_html,
+    )
     from mssc.errors import (
         AccidentalClosure,
         AttachmentRejected,
         HeaderInjection,
         InvalidAddress,
+        InvalidArchive,
+        InvalidDocument,
         InvalidIdentifier,
         InvalidIns,
         InvalidMessage,
@@ -54,10 +82,14 @@ if TYPE_CHECKING:
         InvalidSender,
         MessageTooLarge,
         MsscError,
+        PatientMismatch,
         UnknownOid,
         UnqualifiedIdentity,
     )
-    from mssc.headers import SequentialMessageIds, make_message_id
+    from mssc.headers import (
+        SequentialMessageIds,
+        make_message_id,
+    )
     from mssc.identifiers import (
         IdentifierScheme,
         IdNat,
@@ -69,7 +101,12 @@ if TYPE_CHECKING:
         siren,
         siret,
     )
-    from mssc.inbound import InsProblem, PatientMessage, ReceivedAttachment, parse_patient_message
+    from mssc.inbound import (
+        InsProblem,
+        PatientMessage,
+        ReceivedAttachment,
+        parse_patient_message,
+    )
     from mssc.ins import (
         INS_DEMO_OID,
         INS_NIA_OID,
@@ -97,8 +134,26 @@ if TYPE_CHECKING:
         StatusRule,
         classify,
     )
-    from mssc.size import MAX_MESSAGE_BYTES, PlannedMessage, estimate_size, plan_split
-    from mssc.templates import Rendered, TemplateContextError, TemplateSet, compose_template
+    from mssc.size import (
+        MAX_MESSAGE_BYTES,
+        PlannedMessage,
+        estimate_size,
+        plan_split,
+    )
+    from mssc.templates import (
+        Rendered,
+        TemplateContextError,
+        TemplateSet,
+        compose_template,
+    )
+    from mssc.xdm import (
+        XDM_FILENAME,
+        Document,
+        Submission,
+        XdmPackage,
+        build_xdm,
+        read_xdm,
+    )
 
 __version__ = "0.1.0"
 
@@ -125,20 +180,41 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "sniff_media_type",
         "unique_filenames",
     ),
+    "mssc.cda": (
+        "CdaHeader",
+        "Organisation",
+        "Professional",
+        "read_header",
+        "wrap_pdf",
+    ),
     "mssc.compose": (
         "CLOSURE_SUBJECT",
         "BoxKind",
         "ComposedMessage",
         "Composer",
+        "Draft",
         "Envelope",
         "Sender",
     ),
-    "mssc.conformance": ("Direction", "Finding", "Report", "Rule", "Severity", "check"),
+    "mssc.conformance": (
+        "CATALOGUE_VERSION",
+        "ConformanceReport",
+        "Direction",
+        "Finding",
+        "Report",
+        "Rule",
+        "Severity",
+        "build_report",
+        "check",
+        "report_html",
+    ),
     "mssc.errors": (
         "AccidentalClosure",
         "AttachmentRejected",
         "HeaderInjection",
         "InvalidAddress",
+        "InvalidArchive",
+        "InvalidDocument",
         "InvalidIdentifier",
         "InvalidIns",
         "InvalidMessage",
@@ -146,14 +222,18 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "InvalidSender",
         "MessageTooLarge",
         "MsscError",
+        "PatientMismatch",
         "UnknownOid",
         "UnqualifiedIdentity",
     ),
-    "mssc.headers": ("SequentialMessageIds", "make_message_id"),
+    "mssc.headers": (
+        "SequentialMessageIds",
+        "make_message_id",
+    ),
     "mssc.identifiers": (
-        "IdentifierScheme",
         "IdNat",
         "IdNatKind",
+        "IdentifierScheme",
         "adeli",
         "finess",
         "parse_idnat",
@@ -194,8 +274,26 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "StatusRule",
         "classify",
     ),
-    "mssc.size": ("MAX_MESSAGE_BYTES", "PlannedMessage", "estimate_size", "plan_split"),
-    "mssc.templates": ("Rendered", "TemplateContextError", "TemplateSet", "compose_template"),
+    "mssc.size": (
+        "MAX_MESSAGE_BYTES",
+        "PlannedMessage",
+        "estimate_size",
+        "plan_split",
+    ),
+    "mssc.templates": (
+        "Rendered",
+        "TemplateContextError",
+        "TemplateSet",
+        "compose_template",
+    ),
+    "mssc.xdm": (
+        "XDM_FILENAME",
+        "Document",
+        "Submission",
+        "XdmPackage",
+        "build_xdm",
+        "read_xdm",
+    ),
 }
 
 _MODULE_OF: dict[str, str] = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -219,6 +317,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "CATALOGUE_VERSION",
     "CLOSURE_SUBJECT",
     "DEFAULT_OUTBOUND_POLICY",
     "INBOUND_POLICY",
@@ -230,19 +329,24 @@ __all__ = [
     "MSSANTE_DOMAIN",
     "PATIENT_DOMAIN",
     "TEST_RESPONDER",
+    "XDM_FILENAME",
     "AccidentalClosure",
     "Attachment",
     "AttachmentPolicy",
     "AttachmentRejected",
     "AttachmentVerdict",
     "BoxKind",
+    "CdaHeader",
     "Classification",
     "Classifier",
     "ComposedMessage",
     "Composer",
+    "ConformanceReport",
     "Direction",
     "Disposition",
     "DispositionType",
+    "Document",
+    "Draft",
     "Envelope",
     "Evidence",
     "Finding",
@@ -255,6 +359,8 @@ __all__ = [
     "InsKind",
     "InsProblem",
     "InvalidAddress",
+    "InvalidArchive",
+    "InvalidDocument",
     "InvalidIdentifier",
     "InvalidIns",
     "InvalidMessage",
@@ -263,10 +369,13 @@ __all__ = [
     "MessageTooLarge",
     "MimeLimits",
     "MsscError",
+    "Organisation",
     "PatientIdentity",
     "PatientMessage",
+    "PatientMismatch",
     "PhraseRule",
     "PlannedMessage",
+    "Professional",
     "ReceivedAttachment",
     "RecipientOutcome",
     "Rendered",
@@ -278,12 +387,15 @@ __all__ = [
     "Severity",
     "Sex",
     "StatusRule",
+    "Submission",
     "TemplateContextError",
     "TemplateSet",
     "UnknownOid",
     "UnqualifiedIdentity",
-    "__version__",
+    "XdmPackage",
     "adeli",
+    "build_report",
+    "build_xdm",
     "check",
     "classify",
     "compose_template",
@@ -302,10 +414,15 @@ __all__ = [
     "parse_patient_message",
     "patient_address",
     "plan_split",
+    "read_header",
+    "read_xdm",
+    "report_html",
     "rpps",
     "safe_filename",
     "siren",
     "siret",
     "sniff_media_type",
     "unique_filenames",
+    "wrap_pdf",
+    "__version__",
 ]

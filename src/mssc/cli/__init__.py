@@ -44,7 +44,11 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "demo",
         "_demo",
-        "run the mssc scenario on a public test identity (no network, nothing sent)",
+        "run the whole MSS-C story over SMTP and mutual TLS against a local Mon espace "
+        "santé (loopback only)",
+    ),
+    Command(
+        "sandbox", "_sandbox", "run a local Mon espace santé (SMTP + TLS on loopback) until Ctrl-C"
     ),
     Command("ins", "_identity", "validate matricules INS and show their fields and MSS-C address"),
     Command(
@@ -77,6 +81,25 @@ COMMANDS: tuple[Command, ...] = (
         "render",
         "_templates",
         "render a template with a JSON context and print the subject and body",
+    ),
+    Command(
+        "send",
+        "_send",
+        "submit .eml files to an MSSanté operator (STARTTLS, mutual TLS or XOAUTH2)",
+    ),
+    Command(
+        "returns",
+        "_returns",
+        "process the return box over IMAP: classify, then move to a done folder",
+    ),
+    Command(
+        "credentials",
+        "_credentials",
+        "inspect and check a structure's IGC-Santé certificate (.p12)",
+    ),
+    Command("xdm", "_xdm", "build or inspect IHE_XDM.zip archives of Ségur documents"),
+    Command(
+        "cda", "_cda", "wrap a PDF as a CDA R2 niveau 1 (French header) for a qualified patient"
     ),
 )
 
