@@ -188,3 +188,27 @@ def test_build_usage_shows_the_output_as_required(capsys: pytest.CaptureFixture[
     status, _, err = run(["build", str(FIXTURES / "none.json")], capsys)
     assert status == 2
     assert "-o OUT.eml" in err
+
+
+def test_build_prints_the_size_with_the_shared_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = {
+        "product_reference": "DEV935997",
+        "sender": {
+            "kind": "organisational",
+            "address": "accueil@chu-exemple.mssante.fr",
+            "entity": "CHU Exemple – Accueil",
+        },
+        "patient": "297022A02077878",
+        "subject": "Votre rendez-vous",
+        "text": "Bonjour,\n" + "Une ligne de texte.\n" * 200,
+    }
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out.eml"
+    status, printed, _ = run(["build", str(path), "-o", str(out)], capsys)
+    assert status == 0
+    size = out.stat().st_size
+    assert size >= 1000  # so that the thousands separator shows
+    assert f"{format_size(size)}, Message-ID" in printed

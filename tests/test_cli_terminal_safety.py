@@ -22,6 +22,7 @@ from mssc.cli._common import json_text, safe, safe_lines
 from mssc.headers import BIDI_CONTROLS
 from mssc.inbound import parse_patient_message
 from mssc.replies import classify
+from mssc.templates import example_data
 
 MSSC = str(Path(sys.executable).with_name("mssc"))
 
@@ -211,3 +212,18 @@ def test_safe_leaves_ordinary_text_alone() -> None:
     text = "Dominique ADRTROIS <297022a02077878@patient.mssante.fr> — été, 漢字, emoji 🙂"
     assert safe(text) == text
     assert json_text(text) == json.dumps(text, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("form", [[], ["--html"], ["--json"]], ids=["text", "html", "json"])
+def test_render_escapes_an_override_file(tmp_path: Path, form: list[str]) -> None:
+    """An establishment's template file is not mail, but it may be pasted from anywhere."""
+    overrides = tmp_path / "modeles"
+    overrides.mkdir()
+    (overrides / "rappel.txt").write_text(
+        f"Objet : Rappel {ALL}\n\nBonjour {ALL} ${{visit_when}}\n", encoding="utf-8"
+    )
+    context = tmp_path / "context.json"
+    context.write_text(json.dumps(example_data("rappel"), default=str), encoding="utf-8")
+    status, output = run("render", "rappel", str(context), "--overrides", str(overrides), *form)
+    assert unsafe_chars(output) == []
+    assert status in (0, 2), output  # rendered, or the override refused

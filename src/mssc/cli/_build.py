@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from mssc.addresses import patient_address
 from mssc.attachments import Attachment
-from mssc.cli._common import add_subcommand, print_json
+from mssc.cli._common import add_subcommand, format_size, print_json, safe
 from mssc.compose import ComposedMessage, Composer, Sender
 from mssc.errors import MsscError
 
@@ -261,7 +261,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"mssc build: cannot read {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except MsscError as exc:
-        print(f"mssc build: refused: {exc}", file=sys.stderr)
+        print(safe(f"mssc build: refused: {exc}"), file=sys.stderr)  # may quote reply_to_file
         return 1
     if args.output == "-":
         sys.stdout.buffer.write(sent.to_bytes())
@@ -272,6 +272,6 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"mssc build: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return 2
-        print(f"wrote {args.output}: {sent.size} octets, Message-ID {sent.message_id}")
+        print(f"wrote {args.output}: {format_size(sent.size)}, Message-ID {sent.message_id}")
         print(f"envelope: MAIL FROM {sent.envelope.mail_from} RCPT TO {sent.envelope.rcpt_to}")
     return 0
