@@ -1441,12 +1441,14 @@ def _fast_parse(data: bytes) -> Message | None:
     return msg
 
 
-def _entity(text: str, start: int, end: int, parent: Message | None) -> tuple[Message, Message]:
+def _entity(
+    text: str, start: int, end: int, parent: Message | None, parent_type: str = ""
+) -> tuple[Message, Message]:
     """Parse ``text[start:end]`` as one entity; return it and the message whose trailing line
     end the enclosing multipart removes (the stdlib's ``_last``)."""
     msg = Message()
     if parent is not None:
-        if parent.get_content_type() == "multipart/digest":
+        if parent_type == "multipart/digest":
             msg.set_default_type("message/rfc822")
         parent.attach(msg)
     headers: list[tuple[str, str]] = []
@@ -1471,19 +1473,38 @@ def _entity(text: str, start: int, end: int, parent: Message | None) -> tuple[Me
     msg._headers = headers  # what set_raw() appends, in order
     if body < 0:
         body = end
-    ctype = msg.get_content_type()
+    ctype = _ctype_of(msg, headers)
     if ctype == "message/delivery-status":
         return _delivery_status(text, body, end, msg)
     maintype = ctype.split("/", 1)[0]
     if maintype == "message":
         if body >= end and body > start:
             raise _Unusual
-        _, last = _entity(text, body, end, msg)
+        _, last = _entity(text, body, end, msg, ctype)
         return msg, last
     if maintype == "multipart":
-        return _multipart(text, body, end, msg)
+        return _multipart(text, body, end, msg, ctype, headers)
     msg._payload = text[body:end]
     return msg, msg
+
+
+def _first_value(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (lower-case) in a header list, as stored."""
+    for key, value in headers:
+        if len(key) == len(name) and key.lower() == name:
+            return value
+    return None
+
+
+def _ctype_of(msg: Message, headers: list[tuple[str, str]]) -> str:
+    """``msg.get_content_type()``, read from the header list just parsed."""
+    value = _first_value(headers, "content-type")
+    if value is None:
+        return msg.get_default_type()
+    if not value.isascii():
+        return msg.get_content_type()  # raw 8-bit: the stdlib's own reading
+    ctype = value.partition(";")[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
 
 
 def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Message, Message]:
@@ -1516,12 +1537,14 @@ def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Mess
             return msg, last
 
 
-def _multipart(text: str, body: int, end: int, msg: Message) -> tuple[Message, Message]:
+def _multipart(
+    text: str, body: int, end: int, msg: Message, ctype: str, headers: list[tuple[str, str]]
+) -> tuple[Message, Message]:
     boundary = msg.get_boundary()
     if boundary is None:
         raise _Unusual
-    cte = msg.get("content-transfer-encoding", "8bit")
-    if not isinstance(cte, str) or cte.lower() not in _CLEAN_CTE:
+    cte = _first_value(headers, "content-transfer-encoding")
+    if cte is not None and (not cte.isascii() or cte.lower() not in _CLEAN_CTE):
         raise _Unusual
     needle = "--" + boundary
     # the delimiter lines: (line start, line end after its "\n", closing)
@@ -1554,7 +1577,7 @@ def _multipart(text: str, body: int, end: int, msg: Message) -> tuple[Message, M
     for (_, part_start, _), (next_start, _, _) in zip(lines, lines[1:], strict=False):
         if part_start >= next_start:
             raise _Unusual  # two delimiter lines in a row
-        child, last = _entity(text, part_start, next_start, msg)
+        child, last = _entity(text, part_start, next_start, msg, ctype)
         # the line end before a delimiter belongs to the delimiter (RFC 2046)
         if last.get_content_maintype() == "multipart":
             epilogue = last.epilogue
