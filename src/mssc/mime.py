@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from email.message import Message
 from email.policy import Policy, compat32
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import Final
 
 __all__ = [
@@ -1574,10 +1574,10 @@ def _multipart(
     if first > body:
         preamble = text[body:first]
         msg.preamble = preamble[:-1] if preamble.endswith("\n") else preamble
-    for (_, part_start, _), (next_start, _, _) in zip(lines, lines[1:], strict=False):
+    for (_, part_start, _), (next_start, _, _) in pairwise(lines):
         if part_start >= next_start:
             raise _Unusual  # two delimiter lines in a row
-        child, last = _entity(text, part_start, next_start, msg, ctype)
+        _child, last = _entity(text, part_start, next_start, msg, ctype)
         # the line end before a delimiter belongs to the delimiter (RFC 2046)
         if last.get_content_maintype() == "multipart":
             epilogue = last.epilogue
