@@ -1470,7 +1470,7 @@ def _entity(
         pos = m.end()
     if headers and headers[0][0].startswith("From "):
         raise _Unusual
-    msg._headers = headers  # what set_raw() appends, in order
+    msg.__dict__["_headers"] = headers  # what set_raw() appends, in order
     if body < 0:
         body = end
     ctype = _ctype_of(msg, headers)
@@ -1484,7 +1484,7 @@ def _entity(
         return msg, last
     if maintype == "multipart":
         return _multipart(text, body, end, msg, ctype, headers)
-    msg._payload = text[body:end]
+    msg.__dict__["_payload"] = text[body:end]
     return msg, msg
 
 
@@ -1526,10 +1526,10 @@ def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Mess
                 break
             headers.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
             pos = m.end()
-        block._headers = headers
+        block.__dict__["_headers"] = headers
         if "content-type" in block:
             raise _Unusual  # the stdlib reads the block's body by its type: not reproduced
-        block._payload = ""
+        block.__dict__["_payload"] = ""
         last = block
         if pos < end:
             pos += 1  # the blank line
@@ -1586,9 +1586,9 @@ def _multipart(
             elif epilogue is not None and epilogue.endswith("\n"):
                 last.epilogue = epilogue[:-1]
         else:
-            payload = last._payload
+            payload = last.__dict__["_payload"]
             if isinstance(payload, str) and payload.endswith("\n"):
-                last._payload = payload[:-1]
+                last.__dict__["_payload"] = payload[:-1]
     close_end = lines[-1][1]
     msg.epilogue = text[close_end:end]
     return msg, msg
