@@ -266,6 +266,11 @@ _SKIPPABLE = re.compile(
 )
 
 
+# The line after a header block: one that the stdlib's header pattern does not take
+# (``From ``, ``name:`` with any name, or a continuation), the blank line included.
+_BLOCK_END = re.compile(rb"\n(?!From |[\x21-\x39\x3b-\x7e]*:|[ \t])")
+
+
 class _Scanner:
     """One pass over newline-normalised bytes (``text`` = ``b"\\n" + data``)."""
 
@@ -277,6 +282,8 @@ class _Scanner:
         self.depth = 0
         self.parts = 0
         self.lines = 0
+        #: whether the last header block ended at a blank line
+        self.blank_end = True
         #: with ``drops`` a list: the bodies a reader of text may skip, as data slices
         self.drops: list[tuple[int, int]] | None = None
 
@@ -290,11 +297,27 @@ class _Scanner:
         self.drops.append((block_end + 1, stop - 1))
 
     def block(self, start: int, top: bool = False) -> int:
-        """Check the header block that starts at ``start`` (a ``\\n``); return its end (the
-        offset of the blank line's ``\\n``, or the end of the text)."""
+        """Check the header block that starts at ``start`` (a ``\\n``); return its end: the
+        ``\\n`` before the first line that is no header line (the blank line, or a body line
+        the stdlib parser takes for the body), or the end of the text."""
         text, limits = self.text, self.limits
-        end = text.find(b"\n\n", start)
-        end = len(text) if end < 0 else end
+        blank = text.find(b"\n\n", start)
+        bound = len(text) if blank < 0 else blank + 1
+        # the block ends at the first line that is no header line, at the latest at the blank
+        # line; past max_headers fields it need not be searched further (too many anyway)
+        fields = text.count(b"\n", start, bound) - text.count(b"\n ", start, bound)
+        fields -= text.count(b"\n\t", start, bound)
+        if self.headers + fields > limits.max_headers:
+            n = limits.max_headers - self.headers + 1
+            for i, m in enumerate(_FIELD_START.finditer(text, start, bound)):
+                if i == n:
+                    bound = m.start() + 1
+                    break
+        stop = _BLOCK_END.search(text, start, bound)
+        if stop is not None and _BLOCK_END.match(text, stop.start()) is None:
+            stop = None  # the pattern saw the bound, not the line: search on from there
+        end = (len(text) if blank < 0 else blank) if stop is None else stop.start()
+        self.blank_end = end + 1 < len(text) and text[end + 1] == 10
         block = text[start:end]
         n_lines = block.count(b"\n")
         folded = block.count(b"\n ") + block.count(b"\n\t")
@@ -456,6 +479,8 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             at = block_end + 1
             while at < stop:
                 at = scanner.block(at) + 1
+                if not scanner.blank_end:
+                    break  # a body line: the rest is read as a body
             scanner.charge(pos, stop, len(stack))
             pos = stop
         elif ctype.startswith(b"message/"):
@@ -528,7 +553,20 @@ def _next_delimiter(
     further on reuses it, so that each stretch of text is searched once per boundary.
     """
     best: tuple[int, bytes, bool, int] | None = None
-    for boundary in set(stack):
+    if cache is not None:
+        # no "\n--" left at all: no delimiter of any boundary (one search, whatever the depth)
+        dashes = cache.get(b"")
+        if dashes is None or not (dashes[0] <= pos and (dashes[1] is None or dashes[1][0] >= pos)):
+            found_at = text.find(b"\n--", pos)
+            dashes = (pos, None if found_at < 0 else (found_at, b"", False, found_at))
+            cache[b""] = dashes
+        if dashes[1] is None:
+            return None
+    boundaries = set(stack)
+    if len(boundaries) > 2 and len(text) > _BIG:
+        # deep in a big message: one scan for every open boundary at once, not one per level
+        return _next_of_any(text, pos, sorted(boundaries, key=len, reverse=True), cache)
+    for boundary in boundaries:
         found: tuple[int, bytes, bool, int] | None
         known = cache.get(boundary) if cache is not None else None
         if known is not None and known[0] <= pos and (known[1] is None or known[1][0] >= pos):
@@ -540,6 +578,27 @@ def _next_delimiter(
         if found is not None and (best is None or found[0] < best[0]):
             best = found
     return best
+
+
+_BIG = 1 << 20
+
+
+def _next_of_any(
+    text: bytes,
+    pos: int,
+    boundaries: list[bytes],
+    cache: dict[bytes, tuple[int, tuple[int, bytes, bool, int] | None]] | None,
+) -> tuple[int, bytes, bool, int] | None:
+    key = b"\x00".join(boundaries)
+    known = cache.get(key) if cache is not None else None
+    if known is not None and known[0] <= pos and (known[1] is None or known[1][0] >= pos):
+        return known[1]
+    alternatives = b"|".join(re.escape(b) for b in boundaries)
+    m = re.compile(rb"\n--(" + alternatives + rb")(--)?[ \t]*(?=\n|\Z)").search(text, pos)
+    found = None if m is None else (m.start(), m.group(1), m.group(2) is not None, m.end())
+    if cache is not None:
+        cache[key] = (pos, found)
+    return found
 
 
 def _find_delimiter(text: bytes, pos: int, boundary: bytes) -> tuple[int, bytes, bool, int] | None:
