@@ -162,6 +162,7 @@ def test_a_parser_failure_becomes_a_defect(monkeypatch: pytest.MonkeyPatch) -> N
     def explode(data: bytes, policy: object) -> object:
         raise RecursionError("maximum recursion depth exceeded")
 
+    monkeypatch.setattr(mime, "_fast_parse", lambda data: None)  # the stdlib parses
     monkeypatch.setattr(mime, "_parse_bytes", explode)
     read = read_message(b"From: a@b.fr\nSubject: x\n\nbody\n")
     assert read.codes == ("parse-error",)
@@ -356,3 +357,81 @@ def test_mutated_messages_never_raise_in_check() -> None:
         raw = _mutate(rnd, rnd.choice(seeds))
         for direction in ("incoming", "outgoing"):
             check(raw, direction=direction)
+
+
+# -- the fast parse builds the stdlib's tree --------------------------------------------------
+
+
+def _tree(msg: email.message.Message) -> object:
+    payload = msg.__dict__["_payload"]  # the stored payload, as the parser left it
+    return (
+        type(msg),
+        msg.__dict__["_headers"],
+        msg.preamble,
+        msg.epilogue,
+        msg.get_default_type(),
+        msg.get_unixfrom(),
+        [type(d) for d in msg.defects],
+        [_tree(p) for p in payload] if isinstance(payload, list) else payload,
+    )
+
+
+def _same_as_stdlib(raw: bytes) -> bool:
+    """Whether the fast parse gave up or built exactly the stdlib's tree (None: gave up)."""
+    data = mime._normalised(raw)
+    fast = mime._fast_parse(data)
+    if fast is None:
+        return True
+    try:
+        expected = email.message_from_bytes(data)
+    except RecursionError:
+        return True
+    assert _tree(fast) == _tree(expected)
+    return False
+
+
+def _corpus_files() -> list[Path]:
+    root = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
+    found = sorted(FIXTURES.rglob("*.eml"))
+    if root.is_dir():
+        found += sorted(p for p in root.rglob("*") if p.is_file())
+    return found
+
+
+def test_fast_parse_builds_the_stdlib_tree_on_fixtures_and_corpora() -> None:
+    files = _corpus_files()
+    gave_up = sum(_same_as_stdlib(p.read_bytes()) for p in files)
+    assert gave_up < len(files) // 2  # most mail takes the fast path
+
+
+def test_fast_parse_builds_the_stdlib_tree_on_mutations() -> None:
+    rnd = random.Random(7)
+    seeds = _seeds()
+    for _ in range(3000):
+        _same_as_stdlib(_mutate(rnd, rnd.choice(seeds)))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: a\n",
+        b"From: a\n\n",
+        b"From: a\nX:\n  folded\n\tmore\n\nbody\n\n",
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--",
+        b"Content-Type: multipart/mixed; boundary=b\n\npre\n\n--b\n\nx\n--b--\n\nepi\n",
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b \n\nx\n--b\t\n\ny\n\n--b--  \n",
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n--b--\n",
+        b"Content-Type: multipart/digest; boundary=b\n\n--b\n\nFrom: x\n\nin\n--b--\n",
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/'
+        b'alternative; boundary="c"\n\n--c\n\nx\n--c\n\ny\n--c--\n\n--b2\n--b--\nepi',
+        b"Content-Type: message/rfc822\n\nSubject: in\n\nbody\n",
+        b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-"
+        b"status\n\nReporting-MTA: x\n\nFinal-Recipient: a\nAction: failed\n\n\n--b--\n",
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b--\n",  # no start: gives up
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n",  # no close: gives up
+        b"From x@y Sat\nFrom: a\n\nb\n",  # a From_ line: gives up
+        b"From: a\nno colon\n\nb\n",  # not a header: gives up
+    ],
+)
+def test_fast_parse_corner_cases(raw: bytes) -> None:
+    _same_as_stdlib(raw)

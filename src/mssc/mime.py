@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from email.message import Message
 from email.policy import Policy, compat32
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import Final
 
 __all__ = [
@@ -266,6 +266,11 @@ _SKIPPABLE = re.compile(
 )
 
 
+# The line after a header block: one that the stdlib's header pattern does not take
+# (``From ``, ``name:`` with any name, or a continuation), the blank line included.
+_BLOCK_END = re.compile(rb"\n(?!From |[\x21-\x39\x3b-\x7e]*:|[ \t])")
+
+
 class _Scanner:
     """One pass over newline-normalised bytes (``text`` = ``b"\\n" + data``)."""
 
@@ -277,6 +282,8 @@ class _Scanner:
         self.depth = 0
         self.parts = 0
         self.lines = 0
+        #: whether the last header block ended at a blank line
+        self.blank_end = True
         #: with ``drops`` a list: the bodies a reader of text may skip, as data slices
         self.drops: list[tuple[int, int]] | None = None
 
@@ -290,11 +297,27 @@ class _Scanner:
         self.drops.append((block_end + 1, stop - 1))
 
     def block(self, start: int, top: bool = False) -> int:
-        """Check the header block that starts at ``start`` (a ``\\n``); return its end (the
-        offset of the blank line's ``\\n``, or the end of the text)."""
+        """Check the header block that starts at ``start`` (a ``\\n``); return its end: the
+        ``\\n`` before the first line that is no header line (the blank line, or a body line
+        the stdlib parser takes for the body), or the end of the text."""
         text, limits = self.text, self.limits
-        end = text.find(b"\n\n", start)
-        end = len(text) if end < 0 else end
+        blank = text.find(b"\n\n", start)
+        bound = len(text) if blank < 0 else blank + 1
+        # the block ends at the first line that is no header line, at the latest at the blank
+        # line; past max_headers fields it need not be searched further (too many anyway)
+        fields = text.count(b"\n", start, bound) - text.count(b"\n ", start, bound)
+        fields -= text.count(b"\n\t", start, bound)
+        if self.headers + fields > limits.max_headers:
+            n = limits.max_headers - self.headers + 1
+            for i, m in enumerate(_FIELD_START.finditer(text, start, bound)):
+                if i == n:
+                    bound = m.start() + 1
+                    break
+        stop = _BLOCK_END.search(text, start, bound)
+        if stop is not None and _BLOCK_END.match(text, stop.start()) is None:
+            stop = None  # the pattern saw the bound, not the line: search on from there
+        end = (len(text) if blank < 0 else blank) if stop is None else stop.start()
+        self.blank_end = end + 1 < len(text) and text[end + 1] == 10
         block = text[start:end]
         n_lines = block.count(b"\n")
         folded = block.count(b"\n ") + block.count(b"\n\t")
@@ -435,6 +458,7 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
     text, limits = scanner.text, scanner.limits
     # the open multiparts: (boundary, the nesting level of the multipart part)
     stack: list[tuple[bytes, int]] = []
+    cache: dict[bytes, tuple[int, tuple[int, bytes, bool, int] | None]] = {}
     pos = header_end
     block_start, block_end = 0, header_end
     level = 0  # the nesting level of the part whose header block was just read
@@ -450,11 +474,13 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             # the body is a series of header blocks, up to the next delimiter
             level += 1
             deeper(block_start)
-            nxt = _next_delimiter(text, pos, [b for b, _ in stack])
+            nxt = _next_delimiter(text, pos, [b for b, _ in stack], cache)
             stop = len(text) if nxt is None else nxt[0]
             at = block_end + 1
             while at < stop:
                 at = scanner.block(at) + 1
+                if not scanner.blank_end:
+                    break  # a body line: the rest is read as a body
             scanner.charge(pos, stop, len(stack))
             pos = stop
         elif ctype.startswith(b"message/"):
@@ -466,7 +492,7 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             block_start, block_end = block_end + 1, scanner.block(block_end + 1)
             if scanner.drops is not None and block_end < len(text):
                 # its body ends where the enclosing multipart's next part starts
-                outer = _next_delimiter(text, block_end, [b for b, _ in stack])
+                outer = _next_delimiter(text, block_end, [b for b, _ in stack], cache)
                 stop = len(text) if outer is None else outer[0]
                 if block_end < stop:
                     scanner.drop(block_start, block_end, stop)
@@ -477,7 +503,7 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             level += 1
             deeper(block_start)
             stack.append((boundary, level))
-        nxt = _next_delimiter(text, pos, [b for b, _ in stack])
+        nxt = _next_delimiter(text, pos, [b for b, _ in stack], cache)
         if nxt is None:
             scanner.charge(pos, len(text), len(stack))
             return
@@ -511,28 +537,79 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
         pos = block_end
 
 
-_DELIM_CACHE: dict[tuple[bytes, ...], re.Pattern[bytes]] = {}
+_DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?=\n|\Z)")
 
 
 def _next_delimiter(
-    text: bytes, pos: int, stack: list[bytes]
+    text: bytes,
+    pos: int,
+    stack: list[bytes],
+    cache: dict[bytes, tuple[int, tuple[int, bytes, bool, int] | None]] | None = None,
 ) -> tuple[int, bytes, bool, int] | None:
     """The next delimiter line of an open boundary at or after ``pos``: (offset of its
-    ``\\n``, boundary, closing, offset of the line's end ``\\n``), or None."""
-    if not stack:
-        return None
-    key = tuple(sorted(set(stack), key=len, reverse=True))
-    pattern = _DELIM_CACHE.get(key)
-    if pattern is None:
-        if len(_DELIM_CACHE) > 256:
-            _DELIM_CACHE.clear()
-        alternatives = b"|".join(re.escape(b) for b in key)
-        pattern = re.compile(rb"\n--(" + alternatives + rb")(--)?[ \t]*(?=\n|\Z)")
-        _DELIM_CACHE[key] = pattern
-    m = pattern.search(text, pos)
-    if m is None:
-        return None
-    return m.start(), m.group(1), m.group(2) is not None, m.end()
+    ``\\n``, boundary, closing, offset of the line's end ``\\n``), or None.
+
+    ``cache`` (one per scan) keeps, per boundary, the last search: a later search from
+    further on reuses it, so that each stretch of text is searched once per boundary.
+    """
+    best: tuple[int, bytes, bool, int] | None = None
+    if cache is not None:
+        # no "\n--" left at all: no delimiter of any boundary (one search, whatever the depth)
+        dashes = cache.get(b"")
+        if dashes is None or not (dashes[0] <= pos and (dashes[1] is None or dashes[1][0] >= pos)):
+            found_at = text.find(b"\n--", pos)
+            dashes = (pos, None if found_at < 0 else (found_at, b"", False, found_at))
+            cache[b""] = dashes
+        if dashes[1] is None:
+            return None
+    boundaries = set(stack)
+    if len(boundaries) > 2 and len(text) > _BIG:
+        # deep in a big message: one scan for every open boundary at once, not one per level
+        return _next_of_any(text, pos, sorted(boundaries, key=len, reverse=True), cache)
+    for boundary in boundaries:
+        found: tuple[int, bytes, bool, int] | None
+        known = cache.get(boundary) if cache is not None else None
+        if known is not None and known[0] <= pos and (known[1] is None or known[1][0] >= pos):
+            found = known[1]
+        else:
+            found = _find_delimiter(text, pos, boundary)
+            if cache is not None:
+                cache[boundary] = (pos, found)
+        if found is not None and (best is None or found[0] < best[0]):
+            best = found
+    return best
+
+
+_BIG = 1 << 20
+
+
+def _next_of_any(
+    text: bytes,
+    pos: int,
+    boundaries: list[bytes],
+    cache: dict[bytes, tuple[int, tuple[int, bytes, bool, int] | None]] | None,
+) -> tuple[int, bytes, bool, int] | None:
+    key = b"\x00".join(boundaries)
+    known = cache.get(key) if cache is not None else None
+    if known is not None and known[0] <= pos and (known[1] is None or known[1][0] >= pos):
+        return known[1]
+    alternatives = b"|".join(re.escape(b) for b in boundaries)
+    m = re.compile(rb"\n--(" + alternatives + rb")(--)?[ \t]*(?=\n|\Z)").search(text, pos)
+    found = None if m is None else (m.start(), m.group(1), m.group(2) is not None, m.end())
+    if cache is not None:
+        cache[key] = (pos, found)
+    return found
+
+
+def _find_delimiter(text: bytes, pos: int, boundary: bytes) -> tuple[int, bytes, bool, int] | None:
+    needle = b"\n--" + boundary
+    at = text.find(needle, pos)
+    while at >= 0:
+        tail = _DELIMITER_TAIL.match(text, at + len(needle))
+        if tail is not None:
+            return at, boundary, tail.group(1) is not None, tail.end()
+        at = text.find(needle, at + 1)
+    return None
 
 
 def _normalised(raw: bytes) -> bytes:
@@ -634,7 +711,8 @@ def read_message(
             head = head.replace(b"\n", b"\r\n") if b"\r\n" in raw[: scan.cut + 2] else head
         return ReadMessage(_headers_only(head, policy, defects), tuple(defects), scan)
     try:
-        msg = _parse_bytes(source, policy)
+        fast = _fast_parse(source) if policy is compat32 and normalize_newlines else None
+        msg = fast if fast is not None else _parse_bytes(source, policy)
         if any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]):
             msg = _repair_boundary(source, msg, policy, defects)
     except Exception as exc:  # RecursionError, MemoryError, or a stdlib corner case
@@ -1387,3 +1465,189 @@ def message_ids(value: str) -> list[str]:
     if value and " " not in value and "@" in value and len(value) < 1000:
         return [f"<{value}>"]
     return []
+
+
+# -- a fast parse of plain messages ------------------------------------------------------------
+#
+# The stdlib's feed parser reads line by line through generators, and compiles a regex for
+# every boundary: for the small, well-formed messages that make most of a return box, that is
+# most of the cost of reading them. _fast_parse builds the very same compat32 tree (same
+# headers, payloads, preambles and epilogues) with str.find and one regex per header field, for
+# messages with nothing unusual in them. Anything the stdlib would flag as a defect, or handle
+# in a way that is not reproduced here (a "From " line, a header line without a colon, a
+# boundary that never opens or closes, two delimiter lines in a row ...), gives up: the stdlib
+# parses the message then. tests/test_mime.py compares both trees on every fixture, corpus
+# message and thousands of mutations.
+
+_FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\n]*\n(?:[ \t][^\n]*\n)*)")
+_FIELD_AT_END = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\n]*(?:\n[ \t][^\n]*)*)\Z")
+_LINE_TAIL = re.compile(r"(--)?[ \t]*(?:\n|\Z)")
+_CLEAN_CTE = ("7bit", "8bit", "binary")
+
+
+class _Unusual(Exception):
+    """The message has something the fast parse does not reproduce."""
+
+
+def _fast_parse(data: bytes) -> Message | None:
+    """The compat32 tree ``email.message_from_bytes(data)`` builds, or None when the message
+    has anything unusual (``data`` is newline-normalised)."""
+    text = data.decode("ascii", "surrogateescape")
+    try:
+        msg, _ = _entity(text, 0, len(text), None)
+    except Exception:  # _Unusual, or the stdlib's own failure (the stdlib parse says which)
+        return None
+    return msg
+
+
+def _entity(
+    text: str, start: int, end: int, parent: Message | None, parent_type: str = ""
+) -> tuple[Message, Message]:
+    """Parse ``text[start:end]`` as one entity; return it and the message whose trailing line
+    end the enclosing multipart removes (the stdlib's ``_last``)."""
+    msg = Message()
+    if parent is not None:
+        if parent_type == "multipart/digest":
+            msg.set_default_type("message/rfc822")
+        parent.attach(msg)
+    headers: list[tuple[str, str]] = []
+    pos = start
+    body = -1
+    while pos < end:
+        if text.startswith("\n", pos):
+            body = pos + 1
+            break
+        m = _FIELD.match(text, pos, end)
+        if m is None:
+            tail = _FIELD_AT_END.match(text, pos, end)
+            if tail is None:
+                raise _Unusual
+            headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+            pos = end
+            break
+        headers.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
+        pos = m.end()
+    if headers and headers[0][0].startswith("From "):
+        raise _Unusual
+    msg.__dict__["_headers"] = headers  # what set_raw() appends, in order
+    if body < 0:
+        body = end
+    ctype = _ctype_of(msg, headers)
+    if ctype == "message/delivery-status":
+        return _delivery_status(text, body, end, msg)
+    maintype = ctype.split("/", 1)[0]
+    if maintype == "message":
+        if body >= end and body > start:
+            raise _Unusual
+        _, last = _entity(text, body, end, msg, ctype)
+        return msg, last
+    if maintype == "multipart":
+        return _multipart(text, body, end, msg, ctype, headers)
+    msg.__dict__["_payload"] = text[body:end]
+    return msg, msg
+
+
+def _first_value(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` (lower-case) in a header list, as stored."""
+    for key, value in headers:
+        if len(key) == len(name) and key.lower() == name:
+            return value
+    return None
+
+
+def _ctype_of(msg: Message, headers: list[tuple[str, str]]) -> str:
+    """``msg.get_content_type()``, read from the header list just parsed."""
+    value = _first_value(headers, "content-type")
+    if value is None:
+        return msg.get_default_type()
+    if not value.isascii():
+        return msg.get_content_type()  # raw 8-bit: the stdlib's own reading
+    ctype = value.partition(";")[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
+
+
+def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Message, Message]:
+    """Header blocks separated by blank lines, each a headers-only message (as the stdlib)."""
+    last = msg
+    pos = body
+    while True:
+        block = Message()
+        msg.attach(block)
+        headers: list[tuple[str, str]] = []
+        while pos < end and not text.startswith("\n", pos):
+            m = _FIELD.match(text, pos, end)
+            if m is None:
+                tail = _FIELD_AT_END.match(text, pos, end)
+                if tail is None:
+                    raise _Unusual
+                headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+                pos = end
+                break
+            headers.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
+            pos = m.end()
+        block.__dict__["_headers"] = headers
+        if "content-type" in block:
+            raise _Unusual  # the stdlib reads the block's body by its type: not reproduced
+        block.__dict__["_payload"] = ""
+        last = block
+        if pos < end:
+            pos += 1  # the blank line
+        if pos >= end:
+            return msg, last
+
+
+def _multipart(
+    text: str, body: int, end: int, msg: Message, ctype: str, headers: list[tuple[str, str]]
+) -> tuple[Message, Message]:
+    boundary = msg.get_boundary()
+    if boundary is None:
+        raise _Unusual
+    cte = _first_value(headers, "content-transfer-encoding")
+    if cte is not None and (not cte.isascii() or cte.lower() not in _CLEAN_CTE):
+        raise _Unusual
+    needle = "--" + boundary
+    # the delimiter lines: (line start, line end after its "\n", closing)
+    lines: list[tuple[int, int, bool]] = []
+    pos = body
+    at = body if text.startswith(needle, body, end) else -1
+    while True:
+        if at < 0:
+            found = text.find("\n" + needle, pos, end)
+            if found < 0:
+                break
+            at = found + 1
+        tail = _LINE_TAIL.match(text, at + len(needle), end)
+        if tail is None:
+            pos = at
+        else:
+            closing = tail.group(1) is not None
+            lines.append((at, tail.end(), closing))
+            if closing:
+                break
+            # the next delimiter may be the very next line: search from this line's "\n"
+            pos = tail.end() - 1 if text[tail.end() - 1] == "\n" else tail.end()
+        at = -1
+    if not lines or lines[0][2] or not lines[-1][2]:
+        raise _Unusual  # no start boundary, or no close boundary
+    first = lines[0][0]
+    if first > body:
+        preamble = text[body:first]
+        msg.preamble = preamble[:-1] if preamble.endswith("\n") else preamble
+    for (_, part_start, _), (next_start, _, _) in pairwise(lines):
+        if part_start >= next_start:
+            raise _Unusual  # two delimiter lines in a row
+        _child, last = _entity(text, part_start, next_start, msg, ctype)
+        # the line end before a delimiter belongs to the delimiter (RFC 2046)
+        if last.get_content_maintype() == "multipart":
+            epilogue = last.epilogue
+            if epilogue == "":
+                last.epilogue = None
+            elif epilogue is not None and epilogue.endswith("\n"):
+                last.epilogue = epilogue[:-1]
+        else:
+            payload = last.__dict__["_payload"]
+            if isinstance(payload, str) and payload.endswith("\n"):
+                last.__dict__["_payload"] = payload[:-1]
+    close_end = lines[-1][1]
+    msg.epilogue = text[close_end:end]
+    return msg, msg
