@@ -255,3 +255,16 @@ def test_a_code_has_one_check() -> None:
     with pytest.raises(ValueError, match="reader limit"):
         checks("MSSC050")(lambda facts, rule: ())
     assert (registered_codes(), table("outgoing"), table("incoming")) == before
+
+
+def test_a_message_the_reader_repairs_is_reported_as_broken() -> None:
+    # The declared boundary never occurs: the reader finds the one used, and says so.
+    raw = (
+        HEAD + b'Subject: x\r\nContent-Type: multipart/mixed; boundary="declared"\r\n\r\n'
+        b"--used\r\n" + TEXT + b"--used\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename=cr.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--used--\r\n"
+    )
+    report = check(raw)
+    assert report.codes == ("MSSC034",)
+    assert "boundary-repaired" in report.findings[0].message

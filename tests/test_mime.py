@@ -350,11 +350,6 @@ def test_mutated_messages_never_raise() -> None:
         assert read.message is not None
 
 
-@pytest.mark.xfail(
-    raises=RecursionError,
-    strict=True,
-    reason="check() reads through mssc.mime once branch check-engine is merged: then remove this",
-)
 def test_mutated_messages_never_raise_in_check() -> None:
     rnd = random.Random(11)
     seeds = _seeds()
