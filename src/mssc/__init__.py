@@ -393,6 +393,7 @@ __all__ = [
     "UnknownOid",
     "UnqualifiedIdentity",
     "XdmPackage",
+    "__version__",
     "adeli",
     "build_report",
     "build_xdm",
@@ -424,5 +425,4 @@ __all__ = [
     "sniff_media_type",
     "unique_filenames",
     "wrap_pdf",
-    "__version__",
 ]

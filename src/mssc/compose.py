@@ -972,12 +972,19 @@ class Composer:
             subject: defaults to ``XDM/1.0/DDM+<titre> <NOM> <prénom> <JJ/MM/AAAA>``.
             submission: a :class:`mssc.xdm.Submission` (README lines, ids, times).
             attachments: more files, after the PDFs.
-            html, read_receipt, in_reply_to, extra_headers, close_conversation,
-            allow_fin_word, message_id: as for :meth:`compose`.
+            html: as for :meth:`compose`.
+            read_receipt: as for :meth:`compose`.
+            in_reply_to: as for :meth:`compose`.
+            extra_headers: as for :meth:`compose`.
+            close_conversation: as for :meth:`compose`.
+            allow_fin_word: as for :meth:`compose`.
+            message_id: as for :meth:`compose`.
 
         Raises:
             PatientMismatch: ``patient-mismatch``.
-            InvalidDocument, InvalidArchive, and whatever :meth:`compose` raises.
+            InvalidDocument: a CDA that cannot be read.
+            InvalidArchive: an archive that cannot be built or read back.
+            MsscError: whatever :meth:`compose` raises.
         """
         if isinstance(documents, (bytes, str)) or not isinstance(documents, Sequence):
             raise InvalidMessage("documents must be a sequence of Document", code="bad-argument")
