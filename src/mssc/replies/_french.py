@@ -11,7 +11,7 @@ fermée``, ``fermeture de son espace santé``, ``le patient a clôturé son comp
 free words between them but never a negation (``n'est pas fermée`` is not closed) nor a sentence
 end.
 
-Patterns read *normalised* text (:func:`mssc.replies._mime.normalise`: lower case, accents
+Patterns read *normalised* text (:func:`mssc.mime.normalise`: lower case, accents
 stripped, ’ made ', white space and folded lines collapsed), so accents or their absence, case,
 apostrophes and line breaks inside a phrase do not matter; quoted-printable is decoded before.
 
@@ -22,7 +22,7 @@ Context also decides:
 - a notice that says delivery will be tried again is a delay (:data:`DELAY`), whatever it names.
 
 >>> import re
->>> from mssc.replies._mime import normalise
+>>> from mssc.mime import normalise
 >>> any(re.search(p, normalise("L’espace santé du patient a été CLÔTURÉ.")) for p in CLOSED)
 True
 >>> any(re.search(p, normalise("La messagerie n'est pas fermée.")) for p in CLOSED)
