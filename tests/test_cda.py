@@ -140,7 +140,11 @@ codes = st.builds(
     Code,
     st.from_regex(r"[0-9]{1,6}-[0-9]|[A-Z_]{2,12}", fullmatch=True),
     st.sampled_from([LOINC, "1.2.250.1.213.1.1.4.12"]),
-    st.none() | st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40),
+    # A display name is required to hold a non-space character (Code refuses a blank one).
+    st.none()
+    | st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40).filter(
+        str.split
+    ),
 )
 times = st.datetimes(datetime(2000, 1, 1), datetime(2099, 1, 1)).map(
     lambda t: t.replace(microsecond=0)
