@@ -143,7 +143,7 @@ codes = st.builds(
     # A display name is required to hold a non-space character (Code refuses a blank one).
     st.none()
     | st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40).filter(
-        str.split
+        lambda name: bool(name.split())
     ),
 )
 times = st.datetimes(datetime(2000, 1, 1), datetime(2099, 1, 1)).map(
