@@ -440,3 +440,21 @@ def test_fast_parse_builds_the_stdlib_tree_on_mutations() -> None:
 )
 def test_fast_parse_corner_cases(raw: bytes) -> None:
     _same_as_stdlib(raw)
+
+
+def test_the_quick_check_of_small_messages_never_hides_a_limit() -> None:
+    """When a few global counts clear a small message, the full pre-scan finds no limit."""
+    rnd = random.Random(3)
+    seeds = _seeds()
+    small = MimeLimits(
+        max_depth=3, max_parts=6, max_headers=60, max_encoded_words=3, max_comment_depth=3
+    )
+    cleared = 0
+    for i in range(3000):
+        raw = mime._normalised(_mutate(rnd, rnd.choice(seeds)))
+        limits = small if i % 2 else DEFAULT_LIMITS
+        quick = mime._within_limits(raw, limits)
+        if quick is not None:
+            cleared += 1
+            assert mime._scan(b"\n" + raw, limits).exceeded is None
+    assert cleared > 100

@@ -694,7 +694,9 @@ def read_message(
         )
     normal = _normalised(raw)
     drops: list[tuple[int, int]] | None = [] if text_only and normalize_newlines else None
-    scan = _scan(b"\n" + normal, limits, headers_only=headers_only, drops=drops)
+    scan = None if headers_only else _within_limits(normal, limits)
+    if scan is None:
+        scan = _scan(b"\n" + normal, limits, headers_only=headers_only, drops=drops)
     source = normal if normalize_newlines else raw
     if drops:
         pieces, at = [], 0
@@ -733,6 +735,42 @@ def _parse_bytes(data: bytes, policy: Policy) -> Message:
         parser.feed(bytes(view[i : i + _CHUNK]))
     msg: Message = parser.close()
     return msg
+
+
+_SMALL = 256 * 1024
+
+
+def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
+    """A pre-scan of a small message from a few counts over the whole of it, when they show
+    that no limit can be passed anywhere (every count bounds what the full scan measures);
+    None when the full scan must say."""
+    size = len(data)
+    if size > _SMALL or size > limits.max_header_length:
+        return None
+    lines = data.count(b"\n") + 1
+    lower = data.lower()
+    # every level of nesting is a multipart or message/* content type
+    depth = lower.count(b"multipart/") + lower.count(b"message/")
+    parts = data.count(b"\n--") + 1
+    work = lines * (LINE_COST + depth)
+    if (
+        depth > limits.max_depth
+        or parts > limits.max_parts
+        or lines > limits.max_headers
+        or lines > MANY_LINES
+        or work > limits.max_work
+        or data.count(b"=?") > limits.max_encoded_words
+        or data.count(b"*") > limits.max_rfc2231_sections
+        or (
+            data.count(b"(") > limits.max_comment_depth
+            # the nesting over the whole message bounds the nesting within any one field
+            and _comment_depth(data) > limits.max_comment_depth
+        )
+    ):
+        return None
+    blank = data.find(b"\n\n")
+    header_end = size if blank < 0 else blank + 1
+    return Prescan(size, depth, parts, lines, work, None, header_end, header_end)
 
 
 def _headers_only(head: bytes, policy: Policy, defects: list[MimeDefect]) -> Message:
