@@ -1520,6 +1520,7 @@ def message_ids(value: str) -> list[str]:
 _FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\n]*\n(?:[ \t][^\n]*\n)*)")
 _FIELD_AT_END = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\n]*(?:\n[ \t][^\n]*)*)\Z")
 _LINE_TAIL = re.compile(r"(--)?[ \t]*(?:\n|\Z)")
+_HEADER_RE = re.compile(r"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")  # feedparser.headerRE
 _CLEAN_CTE = ("7bit", "8bit", "binary")
 
 
@@ -1558,15 +1559,18 @@ def _entity(
         m = _FIELD.match(text, pos, end)
         if m is None:
             tail = _FIELD_AT_END.match(text, pos, end)
-            if tail is None:
-                raise _Unusual
-            headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
-            pos = end
+            if tail is not None:
+                headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+                pos = end
+                break
+            if _HEADER_RE.match(text, pos, end) is not None:
+                raise _Unusual  # a From_ line, a nameless field, a first continuation line
+            # a line that is no header: the stdlib notes the defect and reads the body from it
+            msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
+            body = pos
             break
         headers.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
         pos = m.end()
-    if headers and headers[0][0].startswith("From "):
-        raise _Unusual
     msg.__dict__["_headers"] = headers  # what set_raw() appends, in order
     if body < 0:
         body = end
@@ -1665,8 +1669,12 @@ def _multipart(
             # the next delimiter may be the very next line: search from this line's "\n"
             pos = tail.end() - 1 if text[tail.end() - 1] == "\n" else tail.end()
         at = -1
-    if not lines or lines[0][2] or not lines[-1][2]:
-        raise _Unusual  # no start boundary, or no close boundary
+    if not lines or lines[0][2]:
+        raise _Unusual  # no start boundary
+    closed = lines[-1][2]
+    if not closed:
+        # the last part runs to the end, and the stdlib notes the missing close delimiter
+        lines.append((end, end, True))
     first = lines[0][0]
     if first > body:
         preamble = text[body:first]
@@ -1686,6 +1694,8 @@ def _multipart(
             payload = last.__dict__["_payload"]
             if isinstance(payload, str) and payload.endswith("\n"):
                 last.__dict__["_payload"] = payload[:-1]
-    close_end = lines[-1][1]
-    msg.epilogue = text[close_end:end]
+    if closed:
+        msg.epilogue = text[lines[-1][1] : end]
+    else:
+        msg.defects.append(email.errors.CloseBoundaryNotFoundDefect())
     return msg, msg
