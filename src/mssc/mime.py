@@ -1641,7 +1641,10 @@ def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Mess
 def _multipart(
     text: str, body: int, end: int, msg: Message, ctype: str, headers: list[tuple[str, str]]
 ) -> tuple[Message, Message]:
-    boundary = msg.get_boundary()
+    value = _first_value(headers, "content-type")
+    simple = _simple_param(value, "boundary") if value is not None else None
+    # a plain header value: what get_boundary() returns, without the stdlib's general parser
+    boundary = simple.rstrip() if simple is not None else msg.get_boundary()
     if boundary is None:
         raise _Unusual
     cte = _first_value(headers, "content-transfer-encoding")
