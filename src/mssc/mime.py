@@ -168,6 +168,10 @@ class MimeDefect:
 class Prescan:
     """What one linear pass over a message's bytes found (see :func:`prescan`).
 
+    In :attr:`ReadMessage.prescan`, a small message (up to 256 KiB) that a few counts over its
+    whole text show to be within every limit is not scanned part by part: ``depth``,
+    ``parts``, ``headers`` and ``work`` are then those counts, upper bounds of the scan's.
+
     Attributes:
         size: bytes scanned (after newline normalisation and truncation).
         depth: deepest MIME nesting seen (an upper bound: text that looks like a multipart
