@@ -168,6 +168,10 @@ class MimeDefect:
 class Prescan:
     """What one linear pass over a message's bytes found (see :func:`prescan`).
 
+    In :attr:`ReadMessage.prescan`, a small message (up to 256 KiB) that a few counts over its
+    whole text show to be within every limit is not scanned part by part: ``depth``,
+    ``parts``, ``headers`` and ``work`` are then those counts, upper bounds of the scan's.
+
     Attributes:
         size: bytes scanned (after newline normalisation and truncation).
         depth: deepest MIME nesting seen (an upper bound: text that looks like a multipart
@@ -694,7 +698,9 @@ def read_message(
         )
     normal = _normalised(raw)
     drops: list[tuple[int, int]] | None = [] if text_only and normalize_newlines else None
-    scan = _scan(b"\n" + normal, limits, headers_only=headers_only, drops=drops)
+    scan = None if headers_only else _within_limits(normal, limits)
+    if scan is None:
+        scan = _scan(b"\n" + normal, limits, headers_only=headers_only, drops=drops)
     source = normal if normalize_newlines else raw
     if drops:
         pieces, at = [], 0
@@ -733,6 +739,42 @@ def _parse_bytes(data: bytes, policy: Policy) -> Message:
         parser.feed(bytes(view[i : i + _CHUNK]))
     msg: Message = parser.close()
     return msg
+
+
+_SMALL = 256 * 1024
+
+
+def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
+    """A pre-scan of a small message from a few counts over the whole of it, when they show
+    that no limit can be passed anywhere (every count bounds what the full scan measures);
+    None when the full scan must say."""
+    size = len(data)
+    if size > _SMALL or size > limits.max_header_length:
+        return None
+    lines = data.count(b"\n") + 1
+    lower = data.lower()
+    # every level of nesting is a multipart or message/* content type
+    depth = lower.count(b"multipart/") + lower.count(b"message/")
+    parts = data.count(b"\n--") + 1
+    work = lines * (LINE_COST + depth)
+    if (
+        depth > limits.max_depth
+        or parts > limits.max_parts
+        or lines > limits.max_headers
+        or lines > MANY_LINES
+        or work > limits.max_work
+        or data.count(b"=?") > limits.max_encoded_words
+        or data.count(b"*") > limits.max_rfc2231_sections
+        or (
+            data.count(b"(") > limits.max_comment_depth
+            # the nesting over the whole message bounds the nesting within any one field
+            and _comment_depth(data) > limits.max_comment_depth
+        )
+    ):
+        return None
+    blank = data.find(b"\n\n")
+    header_end = size if blank < 0 else blank + 1
+    return Prescan(size, depth, parts, lines, work, None, header_end, header_end)
 
 
 def _headers_only(head: bytes, policy: Policy, defects: list[MimeDefect]) -> Message:
@@ -1482,6 +1524,7 @@ def message_ids(value: str) -> list[str]:
 _FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\n]*\n(?:[ \t][^\n]*\n)*)")
 _FIELD_AT_END = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\n]*(?:\n[ \t][^\n]*)*)\Z")
 _LINE_TAIL = re.compile(r"(--)?[ \t]*(?:\n|\Z)")
+_HEADER_RE = re.compile(r"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")  # feedparser.headerRE
 _CLEAN_CTE = ("7bit", "8bit", "binary")
 
 
@@ -1520,15 +1563,18 @@ def _entity(
         m = _FIELD.match(text, pos, end)
         if m is None:
             tail = _FIELD_AT_END.match(text, pos, end)
-            if tail is None:
-                raise _Unusual
-            headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
-            pos = end
+            if tail is not None:
+                headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+                pos = end
+                break
+            if _HEADER_RE.match(text, pos, end) is not None:
+                raise _Unusual  # a From_ line, a nameless field, a first continuation line
+            # a line that is no header: the stdlib notes the defect and reads the body from it
+            msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
+            body = pos
             break
         headers.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
         pos = m.end()
-    if headers and headers[0][0].startswith("From "):
-        raise _Unusual
     msg.__dict__["_headers"] = headers  # what set_raw() appends, in order
     if body < 0:
         body = end
@@ -1599,7 +1645,10 @@ def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Mess
 def _multipart(
     text: str, body: int, end: int, msg: Message, ctype: str, headers: list[tuple[str, str]]
 ) -> tuple[Message, Message]:
-    boundary = msg.get_boundary()
+    value = _first_value(headers, "content-type")
+    simple = _simple_param(value, "boundary") if value is not None else None
+    # a plain header value: what get_boundary() returns, without the stdlib's general parser
+    boundary = simple.rstrip() if simple is not None else msg.get_boundary()
     if boundary is None:
         raise _Unusual
     cte = _first_value(headers, "content-transfer-encoding")
@@ -1627,8 +1676,12 @@ def _multipart(
             # the next delimiter may be the very next line: search from this line's "\n"
             pos = tail.end() - 1 if text[tail.end() - 1] == "\n" else tail.end()
         at = -1
-    if not lines or lines[0][2] or not lines[-1][2]:
-        raise _Unusual  # no start boundary, or no close boundary
+    if not lines or lines[0][2]:
+        raise _Unusual  # no start boundary
+    closed = lines[-1][2]
+    if not closed:
+        # the last part runs to the end, and the stdlib notes the missing close delimiter
+        lines.append((end, end, True))
     first = lines[0][0]
     if first > body:
         preamble = text[body:first]
@@ -1648,6 +1701,8 @@ def _multipart(
             payload = last.__dict__["_payload"]
             if isinstance(payload, str) and payload.endswith("\n"):
                 last.__dict__["_payload"] = payload[:-1]
-    close_end = lines[-1][1]
-    msg.epilogue = text[close_end:end]
+    if closed:
+        msg.epilogue = text[lines[-1][1] : end]
+    else:
+        msg.defects.append(email.errors.CloseBoundaryNotFoundDefect())
     return msg, msg
