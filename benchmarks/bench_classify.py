@@ -7,10 +7,10 @@ Both start from the raw bytes of each ``.eml`` of the corpus (default:
 parses with ``email.message_from_bytes`` as its documentation shows. mssc also returns a kind,
 per-recipient reasons and evidence; flufl returns two sets of addresses.
 
-Target (issue 4): mssc's messages/s >= 1x flufl's. Each round runs one pass of each, back to
-back; the run prints the ratio of the best times and the median (with quartiles) of the rounds'
-ratios, which is steadier on a machine whose load comes in bursts. It also prints how many failed
-recipients each finds over the corpus.
+Target (issue 10): mssc's messages/s >= 2x flufl's (issue 4 asked for 1x). Each round runs
+one pass of each, back to back; the run prints the ratio of the best times and the median
+(with quartiles) of the rounds' ratios, which is steadier on a machine whose load comes in
+bursts. It also prints how many failed recipients each finds over the corpus.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def main() -> int:
     print(f"ratio of best times mssc/flufl: {mssc_rate / flufl_rate:.2f}x")
     print(
         f"ratio mssc/flufl, median of {len(pairs)} paired rounds: {median:.2f}x "
-        f"(quartiles {q1:.2f}-{q3:.2f}; target >= 1x) -> {'OK' if median >= 1 else 'MISSED'}"
+        f"(quartiles {q1:.2f}-{q3:.2f}; target >= 2x) -> {'OK' if median >= 2 else 'MISSED'}"
     )
     return 0
 
