@@ -809,3 +809,38 @@ def test_an_attachment_with_names_that_disagree(
     assert (incoming in inbound) if incoming else not set(inbound) - {"MSSC040"}
     if outgoing:
         assert "named both" in check(raw).findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Disposition_Notification_To": "marie.martin@chu-exemple.mssante.fr"}, ()),
+        ({"Disposition_Notification_To": "Accueil <accueil@chu-exemple.mssante.fr>"}, ()),
+        # the structure's return box on another domain of the structure
+        (
+            {
+                "Reply_To": "accueil@ght-exemple.mssante.fr",
+                "Disposition_Notification_To": "accueil@ght-exemple.mssante.fr",
+            },
+            (),
+        ),
+        (
+            {
+                "Sender": "dpi@ght-exemple.mssante.fr",
+                "Disposition_Notification_To": "suivi@ght-exemple.mssante.fr",
+            },
+            (),
+        ),
+        # a patient box is no professional box, even on mssante.fr
+        ({"Disposition_Notification_To": PATIENT}, ("MSSC036",)),
+        # a non-MSSanté Reply-To does not widen the structure
+        (
+            {"Reply_To": "accueil@exemple.fr", "Disposition_Notification_To": "a@exemple.fr"},
+            ("MSSC028", "MSSC036"),
+        ),
+    ],
+)
+def test_receipt_address_of_the_sending_structure(
+    headers: dict[str, str], expected: tuple[str, ...]
+) -> None:
+    assert check(good_outgoing(**headers)).codes == expected

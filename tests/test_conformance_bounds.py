@@ -7,6 +7,8 @@ time: speed lives in ``benchmarks/``.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import subprocess
 import sys
 from collections.abc import Callable
@@ -268,3 +270,18 @@ def test_a_message_the_reader_repairs_is_reported_as_broken() -> None:
     report = check(raw)
     assert report.codes == ("MSSC034",)
     assert "boundary-repaired" in report.findings[0].message
+
+
+def test_a_parsed_message_the_generator_cannot_write_is_still_checked() -> None:
+    # policy.default re-parses the To header to write it, and recurses once per "(".
+    raw = HEAD.replace(b"To: ", b"To: " + b"(" * 1_000) + b"Subject: x\r\n" + TEXT
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert check(parsed).codes == (_limit_code("limit-comment-depth"),)
+
+
+def test_the_address_budget_fits_a_long_list_of_professionals() -> None:
+    copied = ",\r\n ".join(
+        f"Dr_Prenom{i}_NOM{i}_Service <prenom{i}.nom{i}@chu-exemple.mssante.fr>" for i in range(60)
+    )
+    raw = HEAD.replace(b"To: ", b"Cc: " + copied.encode() + b"\r\nTo: ") + b"Subject: x\r\n" + TEXT
+    assert check(raw).codes == ()

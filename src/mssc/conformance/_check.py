@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from email.generator import BytesGenerator
 from email.message import Message
+from email.policy import compat32
 from io import BytesIO
 from typing import Protocol, runtime_checkable
 
@@ -175,7 +176,13 @@ def check(
     if isinstance(message, (bytes, bytearray, memoryview)):
         raw = bytes(message)
     elif isinstance(message, Message):
-        raw = _to_bytes(message)
+        try:
+            raw = _to_bytes(message)
+        except Exception:  # a header the generator cannot refold: judge the bytes as stored
+            try:
+                raw = message.as_bytes(policy=compat32.clone(linesep="\r\n"))
+            except Exception:
+                raw = b""
     elif isinstance(message, _Composed):
         raw = message.to_bytes()
         if not isinstance(raw, bytes):

@@ -290,7 +290,12 @@ def _domain(address: str) -> str:
 @checks("MSSC017", "MSSC036")
 def _receipt(m: Facts, not_one: Rule, outside: Rule) -> Iterator[Finding]:
     where = "header:Disposition-Notification-To"
+    # The sending structure: the domains of From and Sender, and of an MSSanté Reply-To (the
+    # return box, where Composer(read_receipt=True) asks for the receipt).
     senders = {_domain(a.addr_spec) for n in ("From", "Sender") for a in m.addresses(n)}
+    senders.update(
+        _domain(a.addr_spec) for a in m.addresses("Reply-To") if is_mssante_address(a.addr_spec)
+    )
     for value in m.raw_values("Disposition-Notification-To"):
         shown = decode_words(value)
         addrs = m.addresses_in(value, "Disposition-Notification-To")
@@ -321,8 +326,8 @@ def _receipt(m: Facts, not_one: Rule, outside: Rule) -> Iterator[Finding]:
             yield outside.finding(
                 f"the read receipt would go to {spec!r}, outside the sending structure "
                 f"({', '.join(sorted(senders))})",
-                hint="ask for the receipt at a box of the structure that sends (the From "
-                "address, or a box on its domain)",
+                hint="ask for the receipt at a box of the structure that sends (the From or "
+                "Reply-To address, or a box on their domain)",
                 where=where,
             )
 

@@ -93,7 +93,7 @@ _CATALOGUE: Final = (
          "unreadable"),
     Rule("MSSC036", _E, "MES-RECEIPT", _OUT, "read receipt asked outside the sender's structure",
          "MES sends the patient's read receipt to Disposition-Notification-To: it must be an "
-         "MSSanté box of the sending structure (the domain of From or Sender)"),
+         "MSSanté box of the sending structure (the domain of From, Sender or Reply-To)"),
     Rule("MSSC040", _E, "ECO.2.2.6", _IN, "sender not a patient address",
          "a patient's message comes from a valid INS address at patient.mssante.fr"),
     Rule("MSSC041", _E, "MES-ATTACHMENTS", _IN, "inbound attachment type not allowed",
