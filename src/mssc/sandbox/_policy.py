@@ -7,6 +7,7 @@ carries them out (deliver, send a notice back).
 from __future__ import annotations
 
 import email.utils
+import functools
 import re
 from dataclasses import dataclass
 from email.message import Message
@@ -61,6 +62,7 @@ class Facts:
     fin: bool
 
 
+@functools.lru_cache(maxsize=4096)
 def accepts_recipient(address: str) -> bool:
     """Whether MES's MX takes ``address`` at RCPT: patient.mssante.fr or an MSSanté domain."""
     domain = address.rpartition("@")[2].lower().rstrip(".")
@@ -79,11 +81,11 @@ def read_facts(data: bytes) -> Facts:
     """Read the identifying headers of a received message. Never raises on content."""
     end = data.find(b"\r\n\r\n")
     head = data[: end + 2 if end >= 0 else 256 * 1024]
-    info = parent_info(head + b"\r\n")
-    try:
+    try:  # one cheap parse (compat32: values stay strings), read by parent_info's rules
         msg = BytesParser(policy=compat32).parsebytes(head + b"\r\n", headersonly=True)
     except Exception:  # the stdlib parser is meant never to raise; a sandbox must not either
         msg = Message()
+    info = parent_info(msg)
     flag = " ".join(str(msg.get("X-MSS-MES", "")).split())
     subject = " ".join(info.subject.split())
     sender = info.from_address.lower() if info.from_address else None
@@ -112,6 +114,20 @@ def _is_test(data: bytes, subject: str) -> bool:
     return isinstance(text, str) and _TEST_WORD.search(text) is not None
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_professional(address: str) -> bool:
+    return is_mssante_address(address)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matricule(address: str) -> str | None:
+    """The INS of a patient address, or None when it is not a valid one (cached)."""
+    try:
+        return parse_patient_address(address).matricule
+    except InvalidAddress:
+        return None
+
+
 def route(
     recipient: str,
     data: bytes,
@@ -122,7 +138,7 @@ def route(
 ) -> Route:
     """MES's rules for one recipient of an accepted message."""
     address = recipient.lower()
-    if is_mssante_address(address):
+    if _is_professional(address):
         return Route(RouteKind.DELIVER_PROFESSIONAL, address)
     if len(data) > max_size:
         return Route(RouteKind.NOTICE, address, cause=NoticeCause.TOO_LARGE)
@@ -130,11 +146,10 @@ def route(
         if _is_test(data, facts.subject):
             return Route(RouteKind.TEST_ACK, address)
         return Route(RouteKind.IGNORE, address)
-    try:
-        ins = parse_patient_address(address)
-    except InvalidAddress:
+    matricule = _matricule(address)
+    if matricule is None:
         return Route(RouteKind.NOTICE, address, cause=NoticeCause.INVALID_INS)
-    patient = patients.get(ins.matricule)
+    patient = patients.get(matricule)
     if patient is None:
         return Route(RouteKind.NOTICE, address, cause=NoticeCause.UNKNOWN_INS)
     causes = {
