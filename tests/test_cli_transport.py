@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,7 +135,9 @@ def test_returns_prints_one_line_per_message(
     argv += ["--cafile", str(tmp_path / "ca.pem"), "--token-env", "PSC_TOKEN"]
     argv += ["--state", str(tmp_path / "state.json")]
     assert main(argv) == 0
-    lines = capsys.readouterr().out.splitlines()
+    captured = capsys.readouterr()
+    assert "#" not in captured.err  # no progress bar when stderr is not a terminal
+    lines = captured.out.splitlines()
     assert len(lines) == 3
     for line, original in zip(lines, sent, strict=True):
         assert "MAILBOX_CLOSED" in line
@@ -143,3 +147,30 @@ def test_returns_prints_one_line_per_message(
     # a second run finds nothing left; JSON lines
     assert main([*argv, "--json"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_returns_draws_a_progress_bar_on_a_terminal(
+    dovecot: Dovecot,
+    pki: TestPki,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    user = "cli-progress@ch-test.mssante.fr"
+    for n in range(2):
+        dovecot.deliver(user, make_bounce(compose(n), "RECIPIENT_NOT_FOUND"), n)
+    (tmp_path / "ca.pem").write_bytes(pki.ca_pem)
+    monkeypatch.setenv("PSC_TOKEN", dovecot.token)
+    argv = ["returns", "--host", "127.0.0.1", "--port", str(dovecot.port), "--user", user]
+    argv += ["--cafile", str(tmp_path / "ca.pem"), "--token-env", "PSC_TOKEN"]
+    master, slave = os.openpty()
+    try:
+        with open(slave, "w", encoding="utf-8") as terminal:
+            monkeypatch.setattr(sys, "stderr", terminal)
+            assert main(argv) == 0
+        drawn = os.read(master, 65536).decode()
+    finally:
+        os.close(master)
+    assert "2/2" in drawn
+    assert "#" * 30 in drawn
+    assert len(capsys.readouterr().out.splitlines()) == 2

@@ -24,6 +24,7 @@ from mssc.transport import (
     load_pkcs12,
 )
 from transport_servers import (
+    MUTUAL_TLS,
     SENDER,
     Dovecot,
     compose,
@@ -288,3 +289,20 @@ def test_limits_size_and_progress(dovecot: Dovecot, pki: TestPki) -> None:
     assert len(rest.processed) == 3
     assert [s.reason for s in rest.skipped] == ["too-large"]  # still there, never deleted
     assert _folder_counts(dovecot, user) == {"INBOX": 1, "mssc-traites": 4}
+
+
+def test_mutual_tls_on_imap(pki: TestPki) -> None:
+    creds = load_pkcs12(pki.client_pkcs12(SENDER), None)
+    stranger = load_pkcs12(TestPki().client_pkcs12(SENDER), None)
+    for dovecot in start_dovecot(pki, extra=MUTUAL_TLS):
+        user = "returns-7@ch-test.mssante.fr"
+        dovecot.deliver(user, _returns(1)[0], 1)
+        with _box(dovecot, pki, user, credentials=creds) as box:
+            assert [u for u, _ in box.fetch_new()] == [1]
+        for who in (None, stranger):
+            with (
+                _box(dovecot, pki, user, credentials=who) as box,
+                pytest.raises(TransportError) as info,
+            ):
+                box.connect()
+            assert info.value.code in {"tls-failed", "auth-failed"}

@@ -347,8 +347,20 @@ service stats {{
 """
 
 
+#: Extra configuration for mutual TLS: a client certificate from the test CA is required.
+MUTUAL_TLS = """\
+ssl_ca = <{root}/tls/ca.pem
+ssl_verify_client_cert = yes
+auth_ssl_require_client_cert = yes
+ssl_require_crl = no
+"""
+
+
 def start_dovecot(pki: TestPki, extra: str = "") -> Iterator[Dovecot]:
-    """Run a private Dovecot on a free loopback port until the generator is closed."""
+    """Run a private Dovecot on a free loopback port until the generator is closed.
+
+    ``extra`` is added to the configuration; ``{root}`` in it is the server's folder.
+    """
     binary = shutil.which("dovecot") or (
         "/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None
     )
@@ -370,6 +382,7 @@ def start_dovecot(pki: TestPki, extra: str = "") -> Iterator[Dovecot]:
     (root / "tls" / "server.pem").write_bytes(pki.server_cert_pem)
     (root / "tls" / "server.key").write_bytes(pki.server_key_pem)
     (root / "tls" / "server.key").chmod(0o600)
+    (root / "tls" / "ca.pem").write_bytes(pki.ca_pem)
     port, tls_port = _free_port(), _free_port()
     config = root / "dovecot.conf"
     box = Dovecot(
@@ -389,7 +402,7 @@ def start_dovecot(pki: TestPki, extra: str = "") -> Iterator[Dovecot]:
             gid=user.pw_gid,
             port=port,
             tls_port=tls_port,
-            extra=extra,
+            extra=extra.replace("{root}", str(root)),
             password=box.password,
             token=box.token,
         )

@@ -407,7 +407,8 @@ class ReturnBox:
             raise TransportError(
                 f"IMAP authentication refused: {exc}",
                 code="auth-failed",
-                hint="get a fresh Pro Santé Connect token for this box",
+                hint="check the token (a fresh Pro Santé Connect token for this box), the "
+                "password, or the client certificate",
                 reply_text=str(exc),
             ) from None
         except (OSError, imaplib.IMAP4.abort) as exc:
