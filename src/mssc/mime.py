@@ -1497,6 +1497,9 @@ def _fast_parse(data: bytes) -> Message | None:
         msg, _ = _entity(text, 0, len(text), None)
     except Exception:  # _Unusual, or the stdlib's own failure (the stdlib parse says which)
         return None
+    if msg.get_content_maintype() == "multipart" and not msg.is_multipart():
+        # a top-level multipart read as text (no start boundary): the stdlib's final check
+        msg.defects.append(email.errors.MultipartInvariantViolationDefect())
     return msg
 
 
@@ -1513,6 +1516,13 @@ def _entity(
     headers: list[tuple[str, str]] = []
     pos = start
     body = -1
+    if text.startswith("From ", start, end):
+        # an mbox "From " envelope line opens the block: the stdlib keeps it as the unixfrom
+        line_end = text.find("\n", start, end)
+        if line_end < 0:
+            raise _Unusual
+        msg.set_unixfrom(text[start:line_end])
+        pos = line_end + 1
     while pos < end:
         if text.startswith("\n", pos):
             body = pos + 1
@@ -1627,8 +1637,17 @@ def _multipart(
             # the next delimiter may be the very next line: search from this line's "\n"
             pos = tail.end() - 1 if text[tail.end() - 1] == "\n" else tail.end()
         at = -1
-    if not lines or lines[0][2] or not lines[-1][2]:
-        raise _Unusual  # no start boundary, or no close boundary
+    if not lines or lines[0][2]:
+        # no start boundary: the stdlib keeps the text up to a close boundary (or the end) as
+        # the payload, with an empty epilogue, and notes a defect
+        msg.__dict__["_payload"] = text[body : lines[0][0] if lines else end]
+        msg.epilogue = ""
+        msg.defects.append(email.errors.StartBoundaryNotFoundDefect())
+        return msg, msg
+    closed = lines[-1][2]
+    if not closed:
+        # no close boundary: the last part runs to the end, and the stdlib notes a defect
+        lines.append((end, end, True))
     first = lines[0][0]
     if first > body:
         preamble = text[body:first]
@@ -1648,6 +1667,8 @@ def _multipart(
             payload = last.__dict__["_payload"]
             if isinstance(payload, str) and payload.endswith("\n"):
                 last.__dict__["_payload"] = payload[:-1]
-    close_end = lines[-1][1]
-    msg.epilogue = text[close_end:end]
+    if closed:
+        msg.epilogue = text[lines[-1][1] : end]
+    else:
+        msg.defects.append(email.errors.CloseBoundaryNotFoundDefect())
     return msg, msg
