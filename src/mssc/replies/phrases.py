@@ -209,7 +209,7 @@ class WordFinder:
     __slots__ = ("_groups", "_singles")
 
     _KEY = 4
-    _MIN_GROUP = 4
+    _MIN_GROUP = 2
 
     def __init__(self, words: Iterable[str]) -> None:
         uncovered = set(words)
