@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from mssc.addresses import parse_patient_address
 from mssc.mime import Headers, param
 from mssc.replies import Classifier, ReplyKind, classify
+from mssc.replies.classifier import _ADDRESS_WORD, _blank_address_words
 from mssc.replies.dsn import (
     _COMMAND_PHRASES,
     _CUTS,
@@ -393,6 +394,14 @@ def test_searcher_split_cases(pattern: str, splits: bool) -> None:
         expected = regex.search(text)
         found = Searcher(regex).search(text)
         assert (found and found.span()) == (expected and expected.span())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text("a@.é<>_", min_size=1, max_size=6), max_size=12))
+def test_blank_address_words_is_the_regex_substitution(words: list[str]) -> None:
+    text = " ".join(words)
+    expected = _ADDRESS_WORD.sub("<address>", text)
+    assert _blank_address_words(text) == expected
 
 
 def test_rule_table_runs_patterns_without_words_and_ignores_extra_present_words() -> None:
