@@ -22,7 +22,7 @@ Context also decides:
 - a notice that says delivery will be tried again is a delay (:data:`DELAY`), whatever it names.
 
 >>> import re
->>> from mssc.replies._mime import normalise
+>>> from mssc.mime import normalise
 >>> any(re.search(p, normalise("L’espace santé du patient a été CLÔTURÉ.")) for p in CLOSED)
 True
 >>> any(re.search(p, normalise("La messagerie n'est pas fermée.")) for p in CLOSED)
