@@ -427,9 +427,23 @@ def test_fast_parse_builds_the_stdlib_tree_on_mutations() -> None:
         b"Content-Type: message/rfc822\n\nSubject: in\n\nbody\n",
         b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-"
         b"status\n\nReporting-MTA: x\n\nFinal-Recipient: a\nAction: failed\n\n\n--b--\n",
-        b"Content-Type: multipart/mixed; boundary=b\n\n--b--\n",  # no start: gives up
-        b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n",  # no close: gives up
-        b"From x@y Sat\nFrom: a\n\nb\n",  # a From_ line: gives up
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b--\n",  # no start boundary
+        b"Content-Type: multipart/mixed; boundary=b\n\npre\n--b--\nepi\n",
+        b"Content-Type: multipart/mixed; boundary=b\n\nno boundary at all\n",
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n",  # no close boundary
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b\n\ny",
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b\n",
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/'
+        b'alternative; boundary="c"\n\n--c\n\nx\n--b\n\ny\n--b--\n',  # inner: no close
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/'
+        b'alternative; boundary="c"\n\nx\n--c--\n--b\n\ny\n--b--\n',  # inner: no start
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: message/rfc822'
+        b'\n\nContent-Type: multipart/alternative; boundary="c"\n\ncut\n',
+        b"From x@y Sat\nFrom: a\n\nb\n",  # a From_ line
+        b"From x@y Sat\n\nb\n",
+        b"From x@y Sat",  # gives up
+        b"From x@y Sat\n folded\nFrom: a\n\nb\n",  # gives up
+        b"Content-Type: multipart/digest; boundary=b\n\n--b\nFrom x\nFrom: y\n\nin\n--b--\n",
         b"From: a\nno colon\n\nb\n",  # not a header: gives up
     ],
 )

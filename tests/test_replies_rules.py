@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from mssc.addresses import parse_patient_address
 from mssc.mime import Headers, param
 from mssc.replies import Classifier, ReplyKind, classify
+from mssc.replies.classifier import _ADDRESS_WORD, _blank_address_words
 from mssc.replies.dsn import (
     _COMMAND_PHRASES,
     _CUTS,
@@ -28,11 +29,18 @@ from mssc.replies.dsn import (
     split_notice,
 )
 from mssc.replies.phrases import (
+    ABSENCE_RULE,
+    AUTO_REPLY_RULE,
     BUILTIN_RULES,
+    DELAY_RULE,
+    NOTICE_RULE,
+    READ_NOTICE_RULE,
     PhraseRule,
     RuleTable,
+    Searcher,
     WordFinder,
     _required_sets,
+    _split_assertions,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "replies"
@@ -326,6 +334,74 @@ def test_rule_table_gives_the_first_rule_in_order(text: str, per_recipient: bool
     expected = next(((r, hit) for r in rules if (hit := r.search(text)) is not None), None)
     found = RuleTable(rules).first(text, WordFinder(_ALL_WORDS).find(text))
     assert found == expected
+
+
+_ALL_PATTERNS = sorted(
+    {
+        p
+        for r in (*BUILTIN_RULES, NOTICE_RULE, DELAY_RULE, ABSENCE_RULE, AUTO_REPLY_RULE)
+        for p in r.patterns
+    }
+    | set(READ_NOTICE_RULE.patterns)
+)
+# the pieces, glued to word characters, apostrophes and spaces, so that the opening
+# assertions (\b, lookbehinds) both hold and fail in front of the patterns' words
+_GLUED = st.lists(
+    st.sampled_from([*_PIECES, "a", "_", "9", "'", "’", "é", "aucune ", "pas de "]), max_size=14
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_GLUED)
+def test_searcher_finds_what_the_regex_finds(text: str) -> None:
+    for pattern in _ALL_PATTERNS:
+        regex = re.compile(pattern)
+        expected = regex.search(text)
+        found = Searcher(regex).search(text)
+        if expected is None:
+            assert found is None, pattern
+        else:
+            assert found is not None, pattern
+            assert (found.span(), found.groups()) == (expected.span(), expected.groups()), pattern
+
+
+def test_searcher_splits_most_built_in_patterns() -> None:
+    split = sum(_split_assertions(re.compile(p)) is not None for p in _ALL_PATTERNS)
+    assert split * 2 > len(_ALL_PATTERNS)  # the speed-up applies to most of them
+
+
+@pytest.mark.parametrize(
+    ("pattern", "splits"),
+    [
+        (r"\bfoo", True),
+        (r"\b(a|b)c", True),
+        (r"(?<![^ '])foo", True),
+        (r"(?<!x)(?<=y)\bfoo", True),
+        (r"(?<=[)])a", True),  # a ")" inside a class does not close the lookbehind
+        (r"\ba|b", False),  # a top-level alternation: the \b covers only its first branch
+        (r"(?<=(x))a", False),  # a group in the assertion: group numbers would differ
+        (r"(?<![^ '])(?:a|b)", False),  # a group after a lookbehind: not faster alone
+        (r"foo", False),
+        (r"\b", False),
+        (r"(?i)\bfoo", False),
+        (r"\b.foo", False),
+    ],
+)
+def test_searcher_split_cases(pattern: str, splits: bool) -> None:
+    regex = re.compile(pattern)
+    assert (_split_assertions(regex) is not None) is splits
+    for text in ("foo", "xfoo", " foo", "yfoo", "a", "ba", "b", ")a", "xa", "c a|b"):
+        expected = regex.search(text)
+        found = Searcher(regex).search(text)
+        assert (found and found.span()) == (expected and expected.span())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text("a@.é<>_", min_size=1, max_size=6), max_size=12))
+def test_blank_address_words_is_the_regex_substitution(words: list[str]) -> None:
+    text = " ".join(words)
+    expected = _ADDRESS_WORD.sub("<address>", text)
+    assert _blank_address_words(text) == expected
 
 
 def test_rule_table_runs_patterns_without_words_and_ignores_extra_present_words() -> None:

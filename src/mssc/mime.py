@@ -1540,6 +1540,9 @@ def _fast_parse(data: bytes) -> Message | None:
         msg, _ = _entity(text, 0, len(text), None)
     except Exception:  # _Unusual, or the stdlib's own failure (the stdlib parse says which)
         return None
+    if msg.get_content_maintype() == "multipart" and not msg.is_multipart():
+        # a top-level multipart read as text (no start boundary): the stdlib's final check
+        msg.defects.append(email.errors.MultipartInvariantViolationDefect())
     return msg
 
 
@@ -1556,6 +1559,13 @@ def _entity(
     headers: list[tuple[str, str]] = []
     pos = start
     body = -1
+    if text.startswith("From ", start, end):
+        # an mbox "From " envelope line opens the block: the stdlib keeps it as the unixfrom
+        line_end = text.find("\n", start, end)
+        if line_end < 0:
+            raise _Unusual
+        msg.set_unixfrom(text[start:line_end])
+        pos = line_end + 1
     while pos < end:
         if text.startswith("\n", pos):
             body = pos + 1
@@ -1677,10 +1687,15 @@ def _multipart(
             pos = tail.end() - 1 if text[tail.end() - 1] == "\n" else tail.end()
         at = -1
     if not lines or lines[0][2]:
-        raise _Unusual  # no start boundary
+        # no start boundary: the stdlib keeps the text up to a close boundary (or the end) as
+        # the payload, with an empty epilogue, and notes a defect
+        msg.__dict__["_payload"] = text[body : lines[0][0] if lines else end]
+        msg.epilogue = ""
+        msg.defects.append(email.errors.StartBoundaryNotFoundDefect())
+        return msg, msg
     closed = lines[-1][2]
     if not closed:
-        # the last part runs to the end, and the stdlib notes the missing close delimiter
+        # no close boundary: the last part runs to the end, and the stdlib notes a defect
         lines.append((end, end, True))
     first = lines[0][0]
     if first > body:

@@ -1056,8 +1056,28 @@ def _unaddressed(text: str) -> str:
     if text.isascii():
         # what normalise() gives, with the words that hold an "@" replaced: the words are
         # joined by single spaces and hold no white space, so [^ ]* spans one word
-        return _ADDRESS_WORD.sub("<address>", " ".join(text.lower().split()))
-    return normalise(_ADDRESS_WORD.sub("<address>", " ".join(text.split())))
+        return _blank_address_words(" ".join(text.lower().split()))
+    return normalise(_blank_address_words(" ".join(text.split())))
+
+
+def _blank_address_words(text: str) -> str:
+    """``_ADDRESS_WORD.sub("<address>", text)`` for words joined by single spaces: each word
+    that holds an "@" becomes ``<address>`` (found from each "@", not tried at every word)."""
+    at = text.find("@")
+    if at < 0:
+        return text
+    out: list[str] = []
+    pos = 0
+    while at >= 0:
+        start = text.rfind(" ", 0, at) + 1
+        end = text.find(" ", at)
+        end = len(text) if end < 0 else end
+        out.append(text[pos:start])
+        out.append("<address>")
+        pos = end
+        at = text.find("@", end)
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _block_about(notice: str, address: str, lower: str | None = None) -> str:

@@ -130,6 +130,107 @@ def _sets_in(items: list[tuple[object, object]], found: list[frozenset[str]]) ->
     keep({run} if run else None)
 
 
+def _closing_paren(source: str, start: int) -> int:
+    """The index of the ``)`` that closes the group opened at ``source[start]``, or -1."""
+    depth = 0
+    i = start
+    in_class = False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if source.startswith("]", i + 1) or source.startswith("^]", i + 1):
+                i += 2 if source[i + 1] == "]" else 3  # a "]" first in a class is a literal
+                continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+class Searcher:
+    """``regex.search`` with the same result, faster for patterns that open with assertions.
+
+    A pattern that opens with ``\\b`` or lookbehinds (``\\bmessage non ...``,
+    ``(?<![^ '])(?:taille|poids ...)``) gives the regular-expression engine no literal to skip
+    ahead to, so it tries every position of the text. The rest of the pattern often has one:
+    it is searched alone, and each place it matches is kept only when the opening assertions
+    hold there too (they are zero-width, and look before the position, so they are checked in
+    the whole text). The first such place is where the whole pattern first matches, with the
+    same span and groups. Patterns that do not split so exactly are searched as they are.
+    """
+
+    __slots__ = ("_body", "_guard", "regex")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self._guard: re.Pattern[str] | None = None
+        self._body: re.Pattern[str] = regex
+        split = _split_assertions(regex)
+        if split is not None:
+            self._guard, self._body = split
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """``self.regex.search(text)``."""
+        guard = self._guard
+        if guard is None:
+            return self._body.search(text)
+        body = self._body
+        pos = 0
+        while True:
+            m = body.search(text, pos)
+            if m is None or guard.match(text, m.start()) is not None:
+                return m
+            pos = m.start() + 1
+
+
+def _split_assertions(regex: re.Pattern[str]) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """(the opening assertions, the rest) of ``regex``, when the whole is exactly the one
+    followed by the other; else None."""
+    source = regex.pattern
+    if not isinstance(source, str) or _INLINE_FLAGS.search(source):
+        return None
+    i = 0
+    while True:
+        if source.startswith("\\b", i):
+            i += 2
+        elif source.startswith(("(?<!", "(?<="), i):
+            end = _closing_paren(source, i)
+            if end < 0:
+                return None
+            i = end + 1
+        else:
+            break
+    if i == 0 or i >= len(source):
+        return None
+    first = source[i]
+    if not (first.isascii() and first.isalnum()) and not (first == "(" and source[:i] == "\\b"):
+        # nothing for the engine to skip ahead to (after a lookbehind, a group of alternatives
+        # is slower searched alone: it matches inside words that the lookbehind rejects)
+        return None
+    head, rest = source[:i], source[i:]
+    try:
+        flags = regex.flags
+        whole = _sre_parse.parse(source, flags)
+        parts = list(_sre_parse.parse(head, flags)) + list(_sre_parse.parse(rest, flags))
+        # the same parse, group numbers included: the pattern is the assertions, then the rest
+        if repr(list(whole)) != repr(parts) or _sre_parse.parse(head, flags).state.groups != 1:
+            return None
+        return re.compile(head, flags), re.compile(rest, flags)
+    except Exception:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseRule:
     """A rule that gives ``kind`` when one of ``patterns`` matches a normalised text.
@@ -151,6 +252,9 @@ class PhraseRule:
     _compiled: tuple[tuple[frozenset[str] | None, re.Pattern[str]], ...] = field(
         init=False, repr=False, compare=False
     )
+    _searchers: tuple[tuple[frozenset[str] | None, Searcher], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         patterns: object = self.patterns
@@ -160,6 +264,7 @@ class PhraseRule:
             raise ValueError("a PhraseRule needs a name and at least one pattern")
         compiled = tuple((_required_words(p), re.compile(p)) for p in self.patterns)
         object.__setattr__(self, "_compiled", compiled)
+        object.__setattr__(self, "_searchers", tuple((w, Searcher(r)) for w, r in compiled))
 
     @property
     def words(self) -> frozenset[str]:
@@ -174,14 +279,14 @@ class PhraseRule:
         :attr:`words` known to occur in ``text`` (a caller that tries many rules on one text
         computes it once).
         """
-        for words, regex in self._compiled:
+        for words, searcher in self._searchers:
             if words is not None:
                 if present is not None:
                     if words.isdisjoint(present):
                         continue
                 elif not any(w in text for w in words):
                     continue
-            m = regex.search(text)
+            m = searcher.search(text)
             if m is not None:
                 return _excerpt(text, m)
         return None
@@ -209,7 +314,7 @@ class WordFinder:
     __slots__ = ("_groups", "_singles")
 
     _KEY = 4
-    _MIN_GROUP = 4
+    _MIN_GROUP = 2
 
     def __init__(self, words: Iterable[str]) -> None:
         uncovered = set(words)
@@ -249,16 +354,16 @@ class RuleTable:
     __slots__ = ("_always", "_entries", "_index", "finder", "words")
 
     def __init__(self, rules: tuple[PhraseRule, ...]) -> None:
-        entries: list[tuple[PhraseRule, re.Pattern[str], tuple[tuple[str, ...], ...]]] = []
+        entries: list[tuple[PhraseRule, Searcher, tuple[tuple[str, ...], ...]]] = []
         index: dict[str, list[int]] = {}
         always: list[int] = []
         for rule in rules:
-            for words, regex in rule.compiled:
+            for (words, regex), (_, searcher) in zip(rule.compiled, rule._searchers, strict=True):
                 i = len(entries)
                 # further sets of strings that any match contains one of: checked (only on
                 # the patterns that the index selects) before the regex is run
                 also = tuple(tuple(sorted(s)) for s in _required_sets(regex.pattern) if s != words)
-                entries.append((rule, regex, also))
+                entries.append((rule, searcher, also))
                 if words is None:
                     always.append(i)
                 else:
@@ -288,10 +393,10 @@ class RuleTable:
             return None
         entries = self._entries
         for i in sorted(candidates):
-            rule, regex, also = entries[i]
+            rule, searcher, also = entries[i]
             if also and not all(any(w in text for w in ws) for ws in also):
                 continue
-            m = regex.search(text)
+            m = searcher.search(text)
             if m is not None:
                 return rule, _excerpt(text, m)
         return None
