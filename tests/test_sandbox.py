@@ -32,6 +32,7 @@ def _require_aiosmtpd() -> None:
 
 _require_aiosmtpd()
 
+from mssc.conformance import check  # noqa: E402
 from mssc.errors import AttachmentRejected  # noqa: E402
 from mssc.headers import make_message_id  # noqa: E402
 from mssc.inbound import parse_patient_message  # noqa: E402
@@ -363,6 +364,30 @@ def test_every_notice_wording_classifies_without_a_sandbox_rule(
     assert verdict.kind is cause.kind
     assert verdict.original_message_id == mid
     assert verdict.kind is not ReplyKind.PATIENT_MESSAGE
+
+
+@pytest.mark.parametrize(("cause", "form", "variant"), list(_all_notices()))
+def test_every_notice_has_a_well_formed_header_section(
+    cause: NoticeCause, form: str, variant: int
+) -> None:
+    """CRLF line ends only, and the sender's address outside any encoded word (RFC 2047 §5)."""
+    _, original = message(_address(ACTIVE), subject="Résultats d'examen " + "é" * 80)
+    notice = build_notice(
+        original,
+        cause,
+        recipient=_address(ACTIVE),
+        return_path=RETURN_PATH,
+        form=form,  # type: ignore[arg-type]
+        variant=variant,
+        message_id=make_message_id("mx.patient.mssante.fr"),
+    )
+    head = notice.split(b"\r\n\r\n", 1)[0]
+    assert b"\n" not in head.replace(b"\r\n", b"")
+    assert b"\r" not in head.replace(b"\r\n", b"")
+    parsed = BytesParser(policy=default).parsebytes(notice)
+    (sender,) = parsed["From"].addresses
+    assert sender.addr_spec.lower().endswith("patient.mssante.fr")
+    assert "MSSC029" not in check(notice).codes
 
 
 def test_the_notices_vary_in_form_across_a_run(mes: Sandbox) -> None:

@@ -143,9 +143,20 @@ def _header_block(original: bytes) -> str:
 
 
 def _encoded(name: str, value: str) -> str:
+    """One header line, RFC 2047-encoded where needed and folded with CRLF.
+
+    In an address field (``From``), only the display name is encoded: the address stays
+    outside the encoded words, as RFC 2047 §5 requires.
+    """
+    if name == "From":
+        display, address = email.utils.parseaddr(value)
+        if not display.isascii():
+            words = Header(display, "utf-8", header_name=name).encode(linesep="\r\n")
+            return f"{name}: {words} <{address}>"
     if value.isascii():
         return f"{name}: {value}"
-    return f"{name}: {Header(value, 'utf-8', header_name=name).encode()}"
+    words = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+    return f"{name}: {words}"
 
 
 def _crlf(lines: list[str]) -> bytes:
