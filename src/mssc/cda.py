@@ -139,6 +139,17 @@ class CdaId:
         return self.root if self.extension is None else f"{self.root}^{self.extension}"
 
 
+def _idnat(value: str, scope: Literal["structure", "ps"], what: str, hint: str) -> str:
+    """``value`` checked as an idNat of ``scope`` (check digits included), as a str."""
+    text = _text(value, what)
+    try:
+        return str(parse_idnat(text, scope=scope))
+    except InvalidIdentifier as exc:
+        raise InvalidDocument(
+            f"{text!r} is not an {what}: {exc.message}", code="bad-value", hint=hint
+        ) from None
+
+
 @dataclass(frozen=True, slots=True)
 class Code:
     """A coded value: the code, its system (OID) and an optional display name.
@@ -171,15 +182,16 @@ class Organisation:
     """The structure's name."""
 
     def __post_init__(self) -> None:
-        value = _text(self.idnat, "idNat_Struct")
-        try:
-            _set(self, "idnat", str(parse_idnat(value, scope="structure")))
-        except InvalidIdentifier as exc:
-            raise InvalidDocument(
-                f"{value!r} is not an idNat_Struct: {exc.message}",
-                code="bad-value",
-                hint="1 + FINESS, 2 + SIREN, 3 + SIRET, 4 + RPPS-rang, 0 + ADELI cabinet",
-            ) from None
+        _set(
+            self,
+            "idnat",
+            _idnat(
+                self.idnat,
+                "structure",
+                "idNat_Struct",
+                "1 + FINESS, 2 + SIREN, 3 + SIRET, 4 + RPPS-rang, 0 + ADELI cabinet",
+            ),
+        )
         _set(self, "name", _optional(self.name, "organisation name"))
 
 
@@ -201,15 +213,16 @@ class Professional:
     """The profession or specialty (``assignedAuthor/code``, TRE_G15 / R38…)."""
 
     def __post_init__(self) -> None:
-        value = _text(self.idnat, "idNat_PS")
-        try:
-            _set(self, "idnat", str(parse_idnat(value, scope="ps")))
-        except InvalidIdentifier as exc:
-            raise InvalidDocument(
-                f"{value!r} is not an idNat_PS: {exc.message}",
-                code="bad-value",
-                hint="8 + RPPS (11 digits), 0 + ADELI, 3 + FINESS/local id…",
-            ) from None
+        _set(
+            self,
+            "idnat",
+            _idnat(
+                self.idnat,
+                "ps",
+                "idNat_PS",
+                "8 + RPPS (11 digits), 0 + ADELI, 3 + FINESS/local id…",
+            ),
+        )
         _set(self, "family", _text(self.family, "family name"))
         _set(self, "given", _optional(self.given, "given name"))
 
