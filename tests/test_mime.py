@@ -467,3 +467,28 @@ def test_the_quick_check_of_small_messages_never_hides_a_limit() -> None:
             cleared += 1
             assert mime._scan(b"\n" + raw, limits).exceeded is None
     assert cleared > 100
+
+
+@given(
+    st.one_of(
+        st.text(st.characters(min_codepoint=0, max_codepoint=0x10FF), max_size=200),
+        st.text("=0A9fG \n\t\rxé", max_size=60),
+    ),
+    st.sampled_from(
+        ["", "7bit", "8BIT", "binary", "quoted-printable", "Quoted-Printable", "base64"]
+    ),
+)
+def test_payload_bytes_is_the_stdlib_decode(body: str, cte: str) -> None:
+    """mime.payload_bytes gives get_payload(decode=True)'s bytes, whether or not its ASCII
+    shortcut applies (quoted-printable soft breaks and escapes included)."""
+    raw = (
+        "Content-Type: text/plain; charset=utf-8\n"
+        + (f"Content-Transfer-Encoding: {cte}\n" if cte else "")
+        + "\n"
+        + body
+    ).encode("utf-8", "surrogateescape")
+    part = email.message_from_bytes(raw)
+    defects: list[str] = []
+    expected = part.get_payload(decode=True)
+    assert mime.payload_bytes(part, DEFAULT_LIMITS, defects) == expected
+    assert defects == []

@@ -836,3 +836,30 @@ def test_an_action_failed_record_is_evidence_of_not_found(
     evidence of not found, unless something says otherwise (stage, policy, status kind)."""
     raw = _dsn(diagnostic, status) if status else _dsn(diagnostic, "").replace(b"Status: \n", b"")
     assert classify(raw).recipients[0].kind is expected
+
+
+_ADDR_CHARS = st.text("abcXYZ019.-_+'=!#", min_size=0, max_size=8)
+_NAME_CHARS = st.text('ab <>@,;:.()"\\\t-éZ', max_size=12)
+
+
+@given(_NAME_CHARS, _ADDR_CHARS, _ADDR_CHARS, st.sampled_from(["quoted", "comment"]))
+def test_sender_address_fast_path_agrees_with_parseaddr(
+    name: str, local: str, domain: str, shape: str
+) -> None:
+    """The sender's address is what email.utils.parseaddr reads, with or without the fast
+    path for ``"Name" <addr>`` and ``addr (Name)``."""
+    from email.utils import parseaddr
+
+    from mssc.replies.classifier import _address_of
+
+    address = f"{local}@{domain}"
+    value = f'"{name}" <{address}>' if shape == "quoted" else f"{address} ({name})"
+    expected = parseaddr(value)[1]
+    assert _address_of(value) == (expected.lower() if expected else _address_of_slow(value))
+
+
+def _address_of_slow(value: str) -> str:
+    """What _address_of gives when parseaddr finds no address (its fallback)."""
+    from mssc.mime import bare_address
+
+    return bare_address(value).lower()

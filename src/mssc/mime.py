@@ -1304,7 +1304,8 @@ def payload_bytes(part: Message, limits: MimeLimits, defects: list[str]) -> byte
         payload = payload[: limits.max_part_bytes * 2]
         part = _clone_with_payload(part, payload)
     try:
-        data = part.get_payload(decode=True)
+        shortcut = _decoded_ascii(part, payload)
+        data = part.get_payload(decode=True) if shortcut is None else shortcut
     except Exception:
         defects.append("payload-undecodable")
         data = payload.encode("latin-1", "replace")
@@ -1315,6 +1316,22 @@ def payload_bytes(part: Message, limits: MimeLimits, defects: list[str]) -> byte
             defects.append("part-too-large")
         data = data[: limits.max_part_bytes]
     return data
+
+
+_NOT_SHORTCUT_CTES = frozenset({"base64", "x-uuencode", "uuencode", "uue", "x-uue"})
+
+
+def _decoded_ascii(part: Message, payload: str) -> bytes | None:
+    """``part.get_payload(decode=True)`` for an ASCII payload in 7bit, 8bit, binary or
+    quoted-printable, by the same steps without the stdlib's general path; None otherwise."""
+    if not payload.isascii() or type(part).get_payload is not Message.get_payload:
+        return None
+    cte = str(part.get("content-transfer-encoding", "")).lower()
+    if cte == "quoted-printable":
+        return binascii.a2b_qp(payload.encode("ascii"))  # what quopri.decodestring calls
+    if cte in _NOT_SHORTCUT_CTES:
+        return None
+    return payload.encode("ascii")
 
 
 def _clone_with_payload(part: Message, payload: str) -> Message:

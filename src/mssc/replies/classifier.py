@@ -160,11 +160,26 @@ def _identity_values(msg: _mime.Headers) -> list[tuple[str, str]]:
     return out
 
 
+# A dot-atom addr-spec (RFC 5322 3.4.1, no quoted local part, no domain literal).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM_ADDR = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
+#: The two common shapes that need parseaddr otherwise: ``"Name" <addr>`` and
+#: ``addr (Name)``, with no escape, nested quote or comment: parseaddr's own answer is the
+#: addr-spec (tests/test_replies_rules.py compares both on generated values).
+_QUOTED_NAME_ADDR = re.compile(
+    rf'[ \t]*"[^"\\\r\n]*"[ \t]*<({_DOT_ATOM_ADDR})>[ \t]*'
+    rf"|[ \t]*({_DOT_ATOM_ADDR})[ \t]*\([^()\\\r\n]*\)[ \t]*"
+)
+
+
 def _address_of(value: str) -> str:
     """The lower-case addr-spec of a raw address header (a quoted display name is skipped)."""
     if not value:
         return ""
     if '"' in value or "(" in value:
+        simple = _QUOTED_NAME_ADDR.fullmatch(value)
+        if simple is not None:
+            return (simple.group(1) or simple.group(2)).lower()
         try:
             address = email.utils.parseaddr(value)[1]
         except Exception:
