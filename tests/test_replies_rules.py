@@ -863,3 +863,35 @@ def _address_of_slow(value: str) -> str:
     from mssc.mime import bare_address
 
     return bare_address(value).lower()
+
+
+@given(st.text("0123456789245.. x\n", max_size=40))
+def test_status_code_pattern_is_the_plain_lookbehind_form(text: str) -> None:
+    """STATUS_CODE (guard after the first digit, for speed) finds exactly what the plain form
+    with the lookbehind first finds: same spans, same groups."""
+    from mssc.replies.dsn import STATUS_CODE
+
+    plain = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+    fast = [(m.span(), m.groups()) for m in STATUS_CODE.finditer(text)]
+    assert fast == [(m.span(), m.groups()) for m in plain.finditer(text)]
+    assert [m.span() for m in STATUS_CODE.finditer(text, 1)] == [
+        m.span() for m in plain.finditer(text, 1)
+    ]
+
+
+@given(st.text("0124559 ;:(#'x\n-kmo.", max_size=40), st.sampled_from(["245", "45"]))
+def test_reply_code_pattern_is_the_plain_lookbehind_form(text: str, classes: str) -> None:
+    """The reply-code pattern (its guards written after the digits, for speed) finds exactly
+    what the form that tests the characters before the code first finds."""
+    from mssc.replies.dsn import _reply_code_pattern
+
+    tail = _reply_code_pattern(classes).split(r"(?=[ ,-]|:\s|$)", 1)[1]
+    plain = re.compile(
+        rf"(?:^|(?<=[\s;:(\[\"'#]))(?<!\d\s)([{classes}][0-5]\d)(?=[ ,-]|:\s|$)" + tail,
+        re.I | re.M,
+    )
+    fast = re.compile(_reply_code_pattern(classes), re.I | re.M)
+    for pos in (0, 1, 3):
+        assert [(m.span(), m.groups()) for m in fast.finditer(text, pos)] == [
+            (m.span(), m.groups()) for m in plain.finditer(text, pos)
+        ]

@@ -834,7 +834,8 @@ class Classifier:
         texts = [ev.excerpt, diagnostic[:4000]]
         if address and reader.notice:
             texts.append(reader.block_about(address))
-        if any(_ADDRESSING_IN_TEXT.search(text) for text in texts):
+        # every match holds ".1." (x.1.x): most texts are ruled out without the regex
+        if any(".1." in text and _ADDRESSING_IN_TEXT.search(text) for text in texts):
             return None
         if _ADDRESSING_STATUS.fullmatch(status) and not any(status in text for text in texts):
             return None  # an x.1.x Status field (not a number read from the words above)
@@ -971,7 +972,13 @@ def _quoted_reply(text: str, rule: PhraseRule, *, normalised: bool) -> bool:
     if not text:
         return False
     norm = text if normalised else _unaddressed(text)
-    starts = [m.start() for _, regex in rule.compiled if (m := regex.search(norm)) is not None]
+    # a pattern none of whose required words is in the text cannot match there: skipped
+    starts = [
+        m.start()
+        for words, searcher in rule.searchers
+        if (words is None or any(w in norm for w in words))
+        and (m := searcher.search(norm)) is not None
+    ]
     if not starts:
         return False
     start = min(starts)

@@ -46,16 +46,28 @@ class DsnRecord:
 
 
 #: An enhanced status code (RFC 3463): class, subject and detail as groups 1-3.
-STATUS_CODE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+#: An enhanced status code (``5.1.1``) not inside a longer dotted number. The guard on the
+#: character before it comes after the first digit (``(?<![\d.][245])``: the same test, one
+#: character later) so that the search can skip ahead to the digits 2, 4 and 5 instead of
+#: trying the lookbehind at every position (tests/test_replies_rules.py compares it with the
+#: plain form).
+STATUS_CODE = re.compile(r"([245])(?<![\d.][245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 
 
 def _reply_code_pattern(classes: str) -> str:
     """An SMTP reply code of one of ``classes`` (first digit) as reports quote it: "said: 550 ",
     "550-", "550: ", "smtp;550 ", "ERROR_CODE :550,". RFC 5321 codes have a second digit 0-5 (so
     ports such as 587 or 465 are none); a number followed by a unit, a street word or another
-    group of digits (an INS written in groups, a size, "500 rue ...") is not a code either."""
+    group of digits (an INS written in groups, a size, "500 rue ...") is not a code either.
+
+    The code must open the text or follow white space or ``;:([\"'#``, and not follow a digit
+    and a space. Both tests look at the characters before the code; they are written as
+    lookbehinds after its three digits (the same characters, three positions later) so that the
+    search can skip ahead to the code's first digit (tests/test_replies_rules.py compares the
+    pattern with the form that tests first).
+    """
     return (
-        rf"(?:^|(?<=[\s;:(\[\"'#]))(?<!\d\s)([{classes}][0-5]\d)(?=[ ,-]|:\s|$)"
+        rf"([{classes}][0-5]\d)(?<![^\s;:(\[\"'#]...)(?<!\d\s...)(?=[ ,-]|:\s|$)"
         r"(?![ ,-]*(?:k|kb|ko|kib|m|mb|mo|mib|bytes?|octets?|rue|avenue|av|bd|boulevard|chemin"
         r"|route|place|allee|impasse|street|st|road)\b)(?! \d+(?:\s|$))"
     )
