@@ -895,3 +895,71 @@ def test_reply_code_pattern_is_the_plain_lookbehind_form(text: str, classes: str
         assert [(m.span(), m.groups()) for m in fast.finditer(text, pos)] == [
             (m.span(), m.groups()) for m in plain.finditer(text, pos)
         ]
+
+
+_NOTICE_PIECES = st.sampled_from(
+    [
+        "\n",
+        " ",
+        "\t",
+        "-- ",
+        "==",
+        "the ",
+        "here is ",
+        "(",
+        "original message",
+        "Original Message",
+        "copy of your message",
+        "message headers follow",
+        "Received: x",
+        "received :",
+        "MIME-Version:",
+        "message-id",
+        "x",
+        "é",
+        "unknown user",
+    ]
+)
+
+
+@given(st.lists(_NOTICE_PIECES, max_size=30))
+def test_split_notice_is_the_plain_search(pieces: list[str]) -> None:
+    """split_notice cuts where searching its two patterns with the regular-expression engine
+    cuts (it only tries the lines that hold one of their words)."""
+    from mssc.replies.dsn import _HEADER_LINE, _ORIGINAL_START, split_notice
+
+    text = "".join(pieces)
+    first_eol = text.find("\n")
+    cut = len(text)
+    if first_eol >= 0:
+        for pattern in (_ORIGINAL_START, _HEADER_LINE):
+            m = pattern.search(text, first_eol + 1, cut)
+            if m:
+                cut = m.start()
+    assert split_notice(text) == (text[:cut], text[cut:])
+
+
+@given(st.text("ab.@ <>\n-x1", max_size=200), st.integers(0, 80))
+def test_loose_address_search_is_finditer(text: str, pad: int) -> None:
+    """The addresses found around each "@" are _LOOSE.finditer's, match for match (long local
+    parts and domains included)."""
+    from mssc.replies.dsn import _LOOSE, _loose_matches
+
+    text = text.replace("x", "x" * pad)
+    assert [m.span() for m in _loose_matches(text)] == [m.span() for m in _LOOSE.finditer(text)]
+
+
+@given(
+    st.lists(
+        st.sampled_from(["\n", "To:", "cc: a", "Message-ID: <x@y>", " ", "\n\t", "x", "é"]),
+        max_size=20,
+    )
+)
+def test_line_search_is_the_plain_search(pieces: list[str]) -> None:
+    """The classifier's line-start search gives the regular-expression engine's match."""
+    from mssc.replies.classifier import _MSGID_LINE, _TO_LINE, _line_search
+
+    text = "".join(pieces)
+    for regex, words in ((_TO_LINE, ("to:", "cc:")), (_MSGID_LINE, ("message-id:",))):
+        fast, plain = _line_search(regex, text, words), regex.search(text)
+        assert (fast and (fast.span(), fast.groups())) == (plain and (plain.span(), plain.groups()))

@@ -631,7 +631,7 @@ class Classifier:
             addrs = [a for v in values if v for a in _mime.find_addresses(v)]
             if addrs:
                 return addrs[:_MAX_RECIPIENTS]
-        m = _TO_LINE.search(reader.tail[:100000])
+        m = _line_search(_TO_LINE, reader.tail[:100000], ("to:", "cc:"))
         return _mime.find_addresses(m.group(1))[:_MAX_RECIPIENTS] if m else []
 
     def _outcomes(
@@ -901,7 +901,7 @@ class Classifier:
             if isinstance(original, Message):
                 ids = _mime.message_ids(_mime.header(original, "Message-ID"))
             else:
-                m = _MSGID_LINE.search(original[:200000])
+                m = _line_search(_MSGID_LINE, original[:200000], ("message-id:",))
                 if m:
                     ids = _mime.message_ids(m.group(1))
             if ids:
@@ -912,7 +912,7 @@ class Classifier:
                 return ids[0] if name == "In-Reply-To" else ids[-1]
         if kind.is_failure or kind in (ReplyKind.DELIVERY_DELAYED, ReplyKind.DELIVERED):
             for text in [reader.tail, *reader.texts[1:]]:
-                m = _MSGID_LINE.search(text[:200000])
+                m = _line_search(_MSGID_LINE, text[:200000], ("message-id:",))
                 if m:
                     ids = _mime.message_ids(m.group(1))
                     if ids:
@@ -1066,6 +1066,25 @@ def _forwarded_body(text: str) -> str:
 
 _Result = tuple[ReplyKind, list[RecipientOutcome], Disposition | None, float, bool]
 _MSGID_LINE = re.compile(r"(?im)^message-id:[ \t]*((?:.*)(?:\n[ \t]+.*)?)")
+
+
+def _line_search(regex: re.Pattern[str], text: str, words: tuple[str, ...]) -> re.Match[str] | None:
+    """``regex.search(text)`` for a ``(?im)`` pattern that opens with ``^`` and then one of
+    ``words`` (lower case): only the line starts where a word occurs are tried, instead of
+    every position of the text (non-ASCII text, whose lower case may move offsets, is searched
+    as it is)."""
+    if not text.isascii():
+        return regex.search(text)
+    low = text.lower()
+    best = -1
+    for word in words:
+        i = low.find(word)
+        while i >= 0 and (best < 0 or i < best):
+            if (i == 0 or low[i - 1] == "\n") and regex.match(text, i) is not None:
+                best = i
+                break
+            i = low.find(word, i + 1)
+    return regex.match(text, best) if best >= 0 else None
 
 
 _ADDRESS_WORD = re.compile(r"(?<![^ ])[^ ]*@[^ ]*")  # a whole word (from its start) with an "@"

@@ -13,6 +13,7 @@ Two readers, both bounded and never raising:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 from email.policy import Compat32
@@ -386,15 +387,49 @@ def split_notice(text: str) -> tuple[str, str]:
     lower = text.lower()
     ascii_only = text.isascii()  # then ``lower`` has the same positions as ``text``
     for pattern, lowered, words in _CUTS:
-        if words is not None and not any(w in lower for w in words):
-            continue
+        if words is not None:
+            for w in words:
+                if w in lower:
+                    break
+            else:
+                continue  # no word that every match holds: the pattern cannot match
         if ascii_only and lowered is not None:
+            if words is not None:
+                at = _first_line_match(lower, lowered, words, first_eol + 1, cut)
+                if at >= 0:
+                    cut = at
+                continue
             m = lowered.search(lower, first_eol + 1, cut)
         else:
             m = pattern.search(text, first_eol + 1, cut)
         if m:
             cut = m.start()
     return text[:cut], text[cut:]
+
+
+def _first_line_match(
+    text: str, regex: re.Pattern[str], words: frozenset[str], start: int, end: int
+) -> int:
+    """``regex.search(text, start, end).start()`` (or -1) for a ``re.M`` pattern that opens
+    with ``^`` and matches within one line, every match of which holds one of ``words``;
+    ``start`` is a line start.
+
+    A match holds one of the words on its own line, and starts at that line's start: so only
+    the lines where a word occurs are tried (``regex.match`` there), from the left, instead of
+    every position of the text.
+    """
+    best = -1
+    for word in words:
+        i = text.find(word, start, end)
+        while i >= 0:
+            line = text.rfind("\n", start, i) + 1 or start
+            if best >= 0 and line >= best:
+                break
+            if regex.match(text, line, end) is not None:
+                best = line
+                break
+            i = text.find(word, i + 1, end)
+    return best
 
 
 _ADDR = r"[^\s<>()\[\]\",;:@]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}[A-Za-z0-9]"
@@ -457,14 +492,38 @@ _LOOSE = re.compile(_ADDR)
 
 
 def _find_loose(text: str) -> list[str]:
+    """Up to 20 distinct addresses of the text's first 20,000 characters, in order."""
     out: list[str] = []
-    for m in _LOOSE.finditer(text[:20000]):
+    seen: set[str] = set()
+    for m in _loose_matches(text[:20000]):
         addr = m.group(0).strip(".")
-        if addr.lower() not in (o.lower() for o in out):
+        if addr.lower() not in seen:
+            seen.add(addr.lower())
             out.append(addr)
         if len(out) >= 20:
             break
     return out
+
+
+def _loose_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_LOOSE.finditer(text)``, searched only around each "@".
+
+    Every match holds one "@" (its local part cannot), at most 64 characters after the match's
+    start. So the next match after ``pos`` is found by searching from 64 characters before the
+    next "@" (not before ``pos``); when the match found is not about that "@" (it failed there),
+    the search moves on to the next "@".
+    """
+    pos = 0
+    while True:
+        at = text.find("@", pos)
+        if at < 0:
+            return
+        m = _LOOSE.search(text, max(pos, at - 64), at + 256)
+        if m is None or m.start() > at:
+            pos = at + 1  # no match holds this "@": the next one starts after it
+            continue
+        yield m
+        pos = m.end()
 
 
 def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str, str]]:

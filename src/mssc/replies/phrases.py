@@ -284,8 +284,13 @@ class PhraseRule:
                 if present is not None:
                     if words.isdisjoint(present):
                         continue
-                elif not any(w in text for w in words):
-                    continue
+                else:
+                    # a plain loop: no generator to build for each pattern
+                    for w in words:
+                        if w in text:
+                            break
+                    else:
+                        continue
             m = searcher.search(text)
             if m is not None:
                 return _excerpt(text, m)
@@ -400,12 +405,23 @@ class RuleTable:
         entries = self._entries
         for i in sorted(candidates):
             rule, searcher, also = entries[i]
-            if also and not all(any(w in text for w in ws) for ws in also):
+            if also and not _holds_one_of_each(text, also):
                 continue
             m = searcher.search(text)
             if m is not None:
                 return rule, _excerpt(text, m)
         return None
+
+
+def _holds_one_of_each(text: str, sets: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``text`` holds one string of each of ``sets`` (plain loops: no generators)."""
+    for strings in sets:
+        for w in strings:
+            if w in text:
+                break
+        else:
+            return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
