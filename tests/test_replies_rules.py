@@ -963,3 +963,38 @@ def test_line_search_is_the_plain_search(pieces: list[str]) -> None:
     for regex, words in ((_TO_LINE, ("to:", "cc:")), (_MSGID_LINE, ("message-id:",))):
         fast, plain = _line_search(regex, text, words), regex.search(text)
         assert (fast and (fast.span(), fast.groups())) == (plain and (plain.span(), plain.groups()))
+
+
+_LINE_PIECES = st.sampled_from(
+    [
+        "a@b.fr",
+        "<",
+        ">",
+        "...",
+        ":",
+        " ",
+        " on Mon, ",
+        "to",
+        "TO",
+        "RCPT TO",
+        "recipient",
+        "Destinataire",
+        "550 ",
+        "5.1.1 ",
+        "mailto:",
+        "x",
+        "\t",
+    ]
+)
+
+
+@given(st.lists(_LINE_PIECES, max_size=12))
+def test_text_bounce_marker_gates_are_necessary(pieces: list[str]) -> None:
+    """A recipient-line marker matches an ASCII line only if the line holds one of its gate
+    strings: skipping the marker otherwise changes nothing."""
+    from mssc.replies.dsn import _GATED_MARKERS
+
+    line = "".join(pieces)
+    for gates, pattern in _GATED_MARKERS:
+        if gates and pattern.match(line):
+            assert any(g in line.lower() for g in gates)

@@ -46,8 +46,8 @@ class DsnRecord:
     status_comment: str = ""
 
 
-#: An enhanced status code (RFC 3463): class, subject and detail as groups 1-3.
-#: An enhanced status code (``5.1.1``) not inside a longer dotted number. The guard on the
+#: An enhanced status code (RFC 3463: ``5.1.1``): class, subject and detail as groups 1-3,
+#: not inside a longer dotted number. The guard on the
 #: character before it comes after the first digit (``(?<![\d.][245])``: the same test, one
 #: character later) so that the search can skip ahead to the digits 2, 4 and 5 instead of
 #: trying the lookbehind at every position (tests/test_replies_rules.py compares it with the
@@ -158,7 +158,12 @@ def smtp_command_in(text: str, address: str = "") -> str:
     if address:
         return _transcript_command(head, address) if ">>>" in head else ""
     low = head.lower()
-    if any(w in low for w in _COMMAND_HINTS):
+    for hint in _COMMAND_HINTS:
+        if hint in low:
+            break
+    else:
+        low = ""  # no hint: no wording below can match
+    if low:
         low = " ".join(low.split())  # folded lines
         m = _first_command_phrase(low)
         if m is not None:
@@ -172,8 +177,11 @@ def _first_command_phrase(low: str) -> re.Match[str] | None:
     """The match :data:`_COMMAND_PHRASES` would give in ``low``, found branch by branch."""
     best: re.Match[str] | None = None
     for gates, regex in _COMMAND_BRANCHES:
-        if not any(gate in low for gate in gates):
-            continue
+        for gate in gates:
+            if gate in low:
+                break
+        else:
+            continue  # none of the strings every match of the branch holds
         m = regex.search(low)
         if m is not None and (best is None or m.start() < best.start()):
             best = m
@@ -387,6 +395,12 @@ def split_notice(text: str) -> tuple[str, str]:
     lower = text.lower()
     ascii_only = text.isascii()  # then ``lower`` has the same positions as ``text``
     for pattern, lowered, words in _CUTS:
+        if ascii_only and lowered is not None and words is not None:
+            # only the lines that hold one of the words can match
+            at = _first_line_match(lower, lowered, words, first_eol + 1, cut)
+            if at >= 0:
+                cut = at
+            continue
         if words is not None:
             for w in words:
                 if w in lower:
@@ -394,11 +408,6 @@ def split_notice(text: str) -> tuple[str, str]:
             else:
                 continue  # no word that every match holds: the pattern cannot match
         if ascii_only and lowered is not None:
-            if words is not None:
-                at = _first_line_match(lower, lowered, words, first_eol + 1, cut)
-                if at >= 0:
-                    cut = at
-                continue
             m = lowered.search(lower, first_eol + 1, cut)
         else:
             m = pattern.search(text, first_eol + 1, cut)
@@ -457,6 +466,20 @@ _MARKERS = (
         rf"(?i)^.{{0,80}}(?:rcpt to|recipient|destinataire)\s*:?\s*<?({_ADDR})>?[:\s]*(.*)$"
     ),
 )
+#: Each marker with strings (lower case) of which every line it matches holds one; None:
+#: no such string. tests/test_replies_rules.py checks the gates on generated lines.
+_GATES: tuple[tuple[str, ...] | None, ...] = (
+    ("<",),
+    ("...",),
+    None,
+    ("on",),
+    (":",),
+    (">...",),
+    (":",),
+    ("to",),
+    ("rcpt to", "recipient", "destinataire"),
+)
+_GATED_MARKERS = tuple(zip(_GATES, _MARKERS, strict=True))
 #: Lines that end the explanation of the address above them: Sendmail's per-host lines
 #: ("550 example.org (smtp)... 550 Host unknown") and session transcript headers
 #: ("... while talking to mx.example.org.:").
@@ -541,7 +564,16 @@ def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str
             continue
         marker = None
         if "@" in line:
-            for pattern in _MARKERS:
+            # on ASCII lines, a marker whose gate string is absent cannot match (skipped);
+            # other lines are tried against every marker (case folding beyond ASCII)
+            low = line.lower() if line.isascii() else ""
+            for gates, pattern in _GATED_MARKERS:
+                if low and gates:
+                    for gate in gates:
+                        if gate in low:
+                            break
+                    else:
+                        continue
                 m = pattern.match(line)
                 if m:
                     marker = m
