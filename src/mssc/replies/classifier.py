@@ -252,6 +252,14 @@ class _Reader:
         self._notice_lower: str | None = None
         self._norm_subject: str | None = None
         self._blocks: dict[str, str] = {}
+        self._unaddressed_memo: dict[str, str] = {}
+
+    def unaddressed(self, text: str) -> str:
+        """:func:`_unaddressed` of ``text`` (computed once per text)."""
+        done = self._unaddressed_memo.get(text)
+        if done is None:
+            done = self._unaddressed_memo[text] = _unaddressed(text)
+        return done
 
     @property
     def norm_notice(self) -> str:
@@ -846,38 +854,46 @@ class Classifier:
     def _phrases(
         self, diagnostic: str, address: str, reader: _Reader, whole: bool, comment: str = ""
     ) -> tuple[ReplyKind | None, Evidence | None, float]:
-        # (source, text, the text is still to be normalised by _unaddressed, per recipient,
-        # confidence): a text is normalised only when the rules come to read it
-        sources: list[tuple[str, str, bool, bool, float]] = []
+        # (source, what to read, per recipient, confidence), in order; each text is only made
+        # (the recipient's block cut out, the notice normalised) when the rules come to it
+        sources: list[tuple[str, str, bool, float]] = []
         if diagnostic:
-            sources.append(("diagnostic", diagnostic[:4000], True, True, 0.95))
+            sources.append(("diagnostic", "diagnostic", True, 0.95))
         if comment:
-            sources.append(("Status", comment, True, True, 0.9))
+            sources.append(("Status", "comment", True, 0.9))
         if address and reader.notice:
-            block = reader.block_about(address)
-            if block:
-                sources.append(("body", block, True, True, 0.9))
+            sources.append(("body", "block", True, 0.9))
         if reader.notice and whole:
-            sources.append(("body", reader.norm_notice, False, False, 0.85))
+            sources.append(("body", "notice", False, 0.85))
         if reader.subject and whole:
-            sources.append(("header:Subject", reader.norm_subject, False, False, 0.8))
-        for i, (source, text, raw, per_recipient, conf) in enumerate(sources):
-            found = self._memo_rule(
-                reader, _unaddressed(text) if raw else text, per_recipient, closed_only=False
-            )
+            sources.append(("header:Subject", "subject", False, 0.8))
+
+        def text_of(what: str) -> str:
+            if what == "diagnostic":
+                return reader.unaddressed(diagnostic[:4000])
+            if what == "comment":
+                return reader.unaddressed(comment)
+            if what == "block":
+                block = reader.block_about(address)
+                return reader.unaddressed(block) if block else ""
+            return reader.norm_notice if what == "notice" else reader.norm_subject
+
+        for i, (source, what, per_recipient, conf) in enumerate(sources):
+            text = text_of(what)
+            if not text and what == "block":
+                continue  # the notice says nothing of this recipient
+            found = self._memo_rule(reader, text, per_recipient, closed_only=False)
             if found is None:
                 continue
             rule, hit = found
             if rule.kind is ReplyKind.RECIPIENT_NOT_FOUND:
                 # a closed/disabled/suspended account outranks "unknown" anywhere this
                 # recipient is spoken of: disabled accounts often answer "user unknown"
-                for source2, text2, raw2, per_recipient2, conf2 in sources[i + 1 :]:
-                    closed = self._memo_rule(
-                        reader,
-                        _unaddressed(text2) if raw2 else text2,
-                        per_recipient2,
-                        closed_only=True,
-                    )
+                for source2, what2, per_recipient2, conf2 in sources[i + 1 :]:
+                    text2 = text_of(what2)
+                    if not text2 and what2 == "block":
+                        continue
+                    closed = self._memo_rule(reader, text2, per_recipient2, closed_only=True)
                     if closed is not None:
                         rule2, hit2 = closed
                         return rule2.kind, Evidence(f"phrase.{rule2.name}", source2, hit2), conf2
