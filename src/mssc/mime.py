@@ -742,6 +742,13 @@ def _parse_bytes(data: bytes, policy: Policy) -> Message:
 
 
 _SMALL = 256 * 1024
+# Every byte but the ones _within_limits counts one by one (line ends, RFC 2231 stars,
+# comment parentheses, and the two bytes of "=?"): deleting them leaves a short string that
+# several counts read for the price of one pass over the message.
+# A "/" after "multipart" or "message", in any case: as many as data.lower() holds of
+# b"multipart/" and b"message/" (no two share their "/"), without lower-casing a copy.
+_NESTING_TYPE = re.compile(rb"/(?<=(?i:multipart/))|/(?<=(?i:message/))")
+_NOT_COUNTED = bytes(b for b in range(256) if b not in b"\n*(=?")
 
 
 def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
@@ -751,10 +758,10 @@ def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
     size = len(data)
     if size > _SMALL or size > limits.max_header_length:
         return None
-    lines = data.count(b"\n") + 1
-    lower = data.lower()
+    counted = data.translate(None, _NOT_COUNTED)
+    lines = counted.count(b"\n") + 1
     # every level of nesting is a multipart or message/* content type
-    depth = lower.count(b"multipart/") + lower.count(b"message/")
+    depth = len(_NESTING_TYPE.findall(data))
     parts = data.count(b"\n--") + 1
     work = lines * (LINE_COST + depth)
     if (
@@ -763,10 +770,15 @@ def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
         or lines > limits.max_headers
         or lines > MANY_LINES
         or work > limits.max_work
-        or data.count(b"=?") > limits.max_encoded_words
-        or data.count(b"*") > limits.max_rfc2231_sections
+        # "=?" in what is left bounds "=?" in the message (deleting bytes never parts two
+        # adjacent ones); past the limit, the message itself is counted
         or (
-            data.count(b"(") > limits.max_comment_depth
+            counted.count(b"=?") > limits.max_encoded_words
+            and data.count(b"=?") > limits.max_encoded_words
+        )
+        or counted.count(b"*") > limits.max_rfc2231_sections
+        or (
+            counted.count(b"(") > limits.max_comment_depth
             # the nesting over the whole message bounds the nesting within any one field
             and _comment_depth(data) > limits.max_comment_depth
         )
