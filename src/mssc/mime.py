@@ -889,6 +889,15 @@ def walk(
 def content_type(part: Message) -> str:
     """The lower-case content type, defaulting like the stdlib (never raises)."""
     try:
+        if type(part) is Message and part.policy is compat32:
+            # what get_content_type() computes, read from the stored headers: compat32's get()
+            # returns a str value without surrogates (all ASCII) as it is stored
+            value = _first_value(part.__dict__["_headers"], "content-type")
+            if value is None:
+                return part.get_default_type()
+            if type(value) is str and value.isascii():
+                ctype = value.partition(";")[0].strip().lower()
+                return ctype if ctype.count("/") == 1 else "text/plain"
         return part.get_content_type()
     except Exception:
         return "text/plain"
