@@ -492,3 +492,23 @@ def test_payload_bytes_is_the_stdlib_decode(body: str, cte: str) -> None:
     expected = part.get_payload(decode=True)
     assert mime.payload_bytes(part, DEFAULT_LIMITS, defects) == expected
     assert defects == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: a\n\nx\n",
+        b"Content-Type: TEXT/HTML; charset=utf-8\n\nx\n",
+        b"Content-type:  multipart/Mixed ;boundary=b\n\n--b\n\nx\n--b--\n",
+        b"Content-Type: text\n\nx\n",
+        b"Content-Type: a/b/c\n\nx\n",
+        b"Content-Type: \n\nx\n",
+        b"Content-Type: text/pl\xc3\xa9in\n\nx\n",
+        b"CONTENT-TYPE: image/png\nContent-Type: text/html\n\nx\n",
+        b"Content-Type: multipart/digest; boundary=b\n\n--b\n\nSubject: x\n\ny\n--b--\n",
+    ],
+)
+def test_content_type_is_get_content_type(raw: bytes) -> None:
+    """mime.content_type reads the stored headers as Message.get_content_type does."""
+    for part in email.message_from_bytes(raw).walk():
+        assert mime.content_type(part) == part.get_content_type()

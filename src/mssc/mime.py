@@ -742,6 +742,13 @@ def _parse_bytes(data: bytes, policy: Policy) -> Message:
 
 
 _SMALL = 256 * 1024
+# Every byte but the ones _within_limits counts one by one (line ends, RFC 2231 stars,
+# comment parentheses, and the two bytes of "=?"): deleting them leaves a short string that
+# several counts read for the price of one pass over the message.
+# A "/" after "multipart" or "message", in any case: as many as data.lower() holds of
+# b"multipart/" and b"message/" (no two share their "/"), without lower-casing a copy.
+_NESTING_TYPE = re.compile(rb"/(?<=(?i:multipart/))|/(?<=(?i:message/))")
+_NOT_COUNTED = bytes(b for b in range(256) if b not in b"\n*(=?")
 
 
 def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
@@ -751,10 +758,10 @@ def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
     size = len(data)
     if size > _SMALL or size > limits.max_header_length:
         return None
-    lines = data.count(b"\n") + 1
-    lower = data.lower()
+    counted = data.translate(None, _NOT_COUNTED)
+    lines = counted.count(b"\n") + 1
     # every level of nesting is a multipart or message/* content type
-    depth = lower.count(b"multipart/") + lower.count(b"message/")
+    depth = len(_NESTING_TYPE.findall(data))
     parts = data.count(b"\n--") + 1
     work = lines * (LINE_COST + depth)
     if (
@@ -763,10 +770,15 @@ def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
         or lines > limits.max_headers
         or lines > MANY_LINES
         or work > limits.max_work
-        or data.count(b"=?") > limits.max_encoded_words
-        or data.count(b"*") > limits.max_rfc2231_sections
+        # "=?" in what is left bounds "=?" in the message (deleting bytes never parts two
+        # adjacent ones); past the limit, the message itself is counted
         or (
-            data.count(b"(") > limits.max_comment_depth
+            counted.count(b"=?") > limits.max_encoded_words
+            and data.count(b"=?") > limits.max_encoded_words
+        )
+        or counted.count(b"*") > limits.max_rfc2231_sections
+        or (
+            counted.count(b"(") > limits.max_comment_depth
             # the nesting over the whole message bounds the nesting within any one field
             and _comment_depth(data) > limits.max_comment_depth
         )
@@ -877,6 +889,15 @@ def walk(
 def content_type(part: Message) -> str:
     """The lower-case content type, defaulting like the stdlib (never raises)."""
     try:
+        if type(part) is Message and part.policy is compat32:
+            # what get_content_type() computes, read from the stored headers: compat32's get()
+            # returns a str value without surrogates (all ASCII) as it is stored
+            value = _first_value(part.__dict__["_headers"], "content-type")
+            if value is None:
+                return part.get_default_type()
+            if type(value) is str and value.isascii():
+                ctype = value.partition(";")[0].strip().lower()
+                return ctype if ctype.count("/") == 1 else "text/plain"
         return part.get_content_type()
     except Exception:
         return "text/plain"
@@ -1538,7 +1559,13 @@ def message_ids(value: str) -> list[str]:
 # parses the message then. tests/test_mime.py compares both trees on every fixture, corpus
 # message and thousands of mutations.
 
-_FIELD = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\n]*\n(?:[ \t][^\n]*\n)*)")
+# One header field and its line end: the name (up to the first colon), then the value as
+# compat32 stores it (blanks after the colon dropped, inner line ends kept, the last one
+# dropped). On newline-normalised text, what ``value.lstrip(" \t").rstrip("\r\n")`` leaves.
+_FIELDS = re.compile(r"([\x21-\x39\x3b-\x7e]+):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)\n")
+# A run of whole header fields (each with its continuation lines): where it ends is where the
+# field-by-field reading of the stdlib's feed parser stops taking fields with a line end.
+_BLOCK = re.compile(r"(?:[\x21-\x39\x3b-\x7e]+:[^\n]*\n(?:[ \t][^\n]*\n)*)*")
 _FIELD_AT_END = re.compile(r"([\x21-\x39\x3b-\x7e]+):([^\n]*(?:\n[ \t][^\n]*)*)\Z")
 _LINE_TAIL = re.compile(r"(--)?[ \t]*(?:\n|\Z)")
 _HEADER_RE = re.compile(r"From |[\x21-\x39\x3b-\x7e]*:|[\t ]")  # feedparser.headerRE
@@ -1552,30 +1579,44 @@ class _Unusual(Exception):
 def _fast_parse(data: bytes) -> Message | None:
     """The compat32 tree ``email.message_from_bytes(data)`` builds, or None when the message
     has anything unusual (``data`` is newline-normalised)."""
+    if b"\r" in data:
+        return None  # a lone CR ends a line for the stdlib, not for the patterns here
     text = data.decode("ascii", "surrogateescape")
     try:
-        msg, _ = _entity(text, 0, len(text), None)
+        msg, last, last_type = _entity(text, 0, len(text), None)
     except Exception:  # _Unusual, or the stdlib's own failure (the stdlib parse says which)
         return None
-    if msg.get_content_maintype() == "multipart" and not msg.is_multipart():
+    if last is msg and last_type.startswith("multipart/") and not msg.is_multipart():
         # a top-level multipart read as text (no start boundary): the stdlib's final check
         msg.defects.append(email.errors.MultipartInvariantViolationDefect())
     return msg
 
 
+def _header_block(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int]:
+    """The header fields that start at ``pos`` (each ended by a line end), as compat32 stores
+    them, and where they stop: one pass of :data:`_BLOCK` over the block, then one of
+    :data:`_FIELDS` over the same span (every match starts where the one before ended)."""
+    run = _BLOCK.match(text, pos, end)
+    stop = pos if run is None else run.end()
+    if stop == pos:
+        return [], pos
+    return _FIELDS.findall(text, pos, stop), stop
+
+
 def _entity(
     text: str, start: int, end: int, parent: Message | None, parent_type: str = ""
-) -> tuple[Message, Message]:
-    """Parse ``text[start:end]`` as one entity; return it and the message whose trailing line
-    end the enclosing multipart removes (the stdlib's ``_last``)."""
+) -> tuple[Message, Message, str]:
+    """Parse ``text[start:end]`` as one entity; return it, the message whose trailing line
+    end the enclosing multipart removes (the stdlib's ``_last``), and that message's content
+    type (what its ``get_content_type()`` returns)."""
     msg = Message()
+    default = "text/plain"
     if parent is not None:
         if parent_type == "multipart/digest":
-            msg.set_default_type("message/rfc822")
+            default = "message/rfc822"
+            msg.set_default_type(default)
         parent.attach(msg)
-    headers: list[tuple[str, str]] = []
     pos = start
-    body = -1
     if text.startswith("From ", start, end):
         # an mbox "From " envelope line opens the block: the stdlib keeps it as the unixfrom
         line_end = text.find("\n", start, end)
@@ -1583,96 +1624,91 @@ def _entity(
             raise _Unusual
         msg.set_unixfrom(text[start:line_end])
         pos = line_end + 1
-    while pos < end:
-        if text.startswith("\n", pos):
-            body = pos + 1
-            break
-        m = _FIELD.match(text, pos, end)
-        if m is None:
-            tail = _FIELD_AT_END.match(text, pos, end)
-            if tail is not None:
-                headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
-                pos = end
-                break
-            if _HEADER_RE.match(text, pos, end) is not None:
-                raise _Unusual  # a From_ line, a nameless field, a first continuation line
+    headers, pos = _header_block(text, pos, end)
+    if pos >= end:
+        body = end
+    elif text[pos] == "\n":
+        body = pos + 1
+    else:
+        tail = _FIELD_AT_END.match(text, pos, end)
+        if tail is not None:
+            # a last field without a line end: the stdlib keeps it with its inner line ends
+            headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+            body = end
+        elif _HEADER_RE.match(text, pos, end) is not None:
+            raise _Unusual  # a From_ line, a nameless field, a first continuation line
+        else:
             # a line that is no header: the stdlib notes the defect and reads the body from it
             msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
             body = pos
-            break
-        headers.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
-        pos = m.end()
     msg.__dict__["_headers"] = headers  # what set_raw() appends, in order
-    if body < 0:
-        body = end
-    ctype = _ctype_of(msg, headers)
+    value = _first_value(headers, "content-type")
+    ctype = default if value is None else _ctype_of(msg, value)
     if ctype == "message/delivery-status":
         return _delivery_status(text, body, end, msg)
-    maintype = ctype.split("/", 1)[0]
-    if maintype == "message":
+    if ctype.startswith("message/"):
         if body >= end and body > start:
             raise _Unusual
-        _, last = _entity(text, body, end, msg, ctype)
-        return msg, last
-    if maintype == "multipart":
-        return _multipart(text, body, end, msg, ctype, headers)
+        _, last, last_type = _entity(text, body, end, msg, ctype)
+        return msg, last, last_type
+    if ctype.startswith("multipart/"):
+        return _multipart(text, body, end, msg, ctype, headers, value)
     msg.__dict__["_payload"] = text[body:end]
-    return msg, msg
+    return msg, msg, ctype
 
 
 def _first_value(headers: list[tuple[str, str]], name: str) -> str | None:
     """The first value of header ``name`` (lower-case) in a header list, as stored."""
+    size = len(name)
     for key, value in headers:
-        if len(key) == len(name) and key.lower() == name:
+        if len(key) == size and key.lower() == name:
             return value
     return None
 
 
-def _ctype_of(msg: Message, headers: list[tuple[str, str]]) -> str:
-    """``msg.get_content_type()``, read from the header list just parsed."""
-    value = _first_value(headers, "content-type")
-    if value is None:
-        return msg.get_default_type()
+def _ctype_of(msg: Message, value: str) -> str:
+    """``msg.get_content_type()`` for the first Content-Type value ``value`` of ``msg``."""
     if not value.isascii():
         return msg.get_content_type()  # raw 8-bit: the stdlib's own reading
     ctype = value.partition(";")[0].strip().lower()
     return ctype if ctype.count("/") == 1 else "text/plain"
 
 
-def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Message, Message]:
+def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Message, Message, str]:
     """Header blocks separated by blank lines, each a headers-only message (as the stdlib)."""
-    last = msg
     pos = body
     while True:
         block = Message()
         msg.attach(block)
-        headers: list[tuple[str, str]] = []
-        while pos < end and not text.startswith("\n", pos):
-            m = _FIELD.match(text, pos, end)
-            if m is None:
-                tail = _FIELD_AT_END.match(text, pos, end)
-                if tail is None:
-                    raise _Unusual
-                headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
-                pos = end
-                break
-            headers.append((m.group(1), m.group(2).lstrip(" \t").rstrip("\r\n")))
-            pos = m.end()
-        block.__dict__["_headers"] = headers
-        if "content-type" in block:
+        headers, pos = _header_block(text, pos, end)
+        if pos < end and text[pos] != "\n":
+            tail = _FIELD_AT_END.match(text, pos, end)
+            if tail is None:
+                raise _Unusual
+            headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+            pos = end
+        if _first_value(headers, "content-type") is not None:
             raise _Unusual  # the stdlib reads the block's body by its type: not reproduced
+        block.__dict__["_headers"] = headers
         block.__dict__["_payload"] = ""
-        last = block
         if pos < end:
             pos += 1  # the blank line
         if pos >= end:
-            return msg, last
+            # the last block has no Content-Type and the default default type
+            return msg, block, "text/plain"
 
 
 def _multipart(
-    text: str, body: int, end: int, msg: Message, ctype: str, headers: list[tuple[str, str]]
-) -> tuple[Message, Message]:
-    value = _first_value(headers, "content-type")
+    text: str,
+    body: int,
+    end: int,
+    msg: Message,
+    ctype: str,
+    headers: list[tuple[str, str]],
+    value: str | None,
+) -> tuple[Message, Message, str]:
+    """The parts of a multipart ``msg`` whose body is ``text[body:end]`` (``value``: its
+    first Content-Type value); returns as :func:`_entity` does."""
     simple = _simple_param(value, "boundary") if value is not None else None
     # a plain header value: what get_boundary() returns, without the stdlib's general parser
     boundary = simple.rstrip() if simple is not None else msg.get_boundary()
@@ -1709,7 +1745,7 @@ def _multipart(
         msg.__dict__["_payload"] = text[body : lines[0][0] if lines else end]
         msg.epilogue = ""
         msg.defects.append(email.errors.StartBoundaryNotFoundDefect())
-        return msg, msg
+        return msg, msg, ctype
     closed = lines[-1][2]
     if not closed:
         # no close boundary: the last part runs to the end, and the stdlib notes a defect
@@ -1721,9 +1757,9 @@ def _multipart(
     for (_, part_start, _), (next_start, _, _) in pairwise(lines):
         if part_start >= next_start:
             raise _Unusual  # two delimiter lines in a row
-        _child, last = _entity(text, part_start, next_start, msg, ctype)
+        _child, last, last_type = _entity(text, part_start, next_start, msg, ctype)
         # the line end before a delimiter belongs to the delimiter (RFC 2046)
-        if last.get_content_maintype() == "multipart":
+        if last_type.startswith("multipart/"):
             epilogue = last.epilogue
             if epilogue == "":
                 last.epilogue = None
@@ -1737,4 +1773,4 @@ def _multipart(
         msg.epilogue = text[lines[-1][1] : end]
     else:
         msg.defects.append(email.errors.CloseBoundaryNotFoundDefect())
-    return msg, msg
+    return msg, msg, ctype
