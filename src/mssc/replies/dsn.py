@@ -381,9 +381,15 @@ def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     return re.compile(source.lower(), pattern.flags & ~re.I)
 
 
+#: The header-line pattern comes first: the other is then searched only before the first
+#: header line it finds (both match within one line, from its start, so the earlier of the
+#: two first matches is the same in either order).
 _CUTS = tuple(
-    (p, _lowered(p), _required_words(p.pattern.lower())) for p in (_ORIGINAL_START, _HEADER_LINE)
+    (p, _lowered(p), _required_words(p.pattern.lower())) for p in (_HEADER_LINE, _ORIGINAL_START)
 )
+#: The cut patterns whose words open the line they match on (``^(?:received|...)``): only the
+#: words found just after a line end are tried.
+_WORDS_OPEN_LINE = frozenset({_HEADER_LINE.pattern})
 
 
 def split_notice(text: str) -> tuple[str, str]:
@@ -397,7 +403,9 @@ def split_notice(text: str) -> tuple[str, str]:
     for pattern, lowered, words in _CUTS:
         if ascii_only and lowered is not None and words is not None:
             # only the lines that hold one of the words can match
-            at = _first_line_match(lower, lowered, words, first_eol + 1, cut)
+            at = _first_line_match(
+                lower, lowered, words, first_eol + 1, cut, pattern.pattern in _WORDS_OPEN_LINE
+            )
             if at >= 0:
                 cut = at
             continue
@@ -417,11 +425,16 @@ def split_notice(text: str) -> tuple[str, str]:
 
 
 def _first_line_match(
-    text: str, regex: re.Pattern[str], words: frozenset[str], start: int, end: int
+    text: str,
+    regex: re.Pattern[str],
+    words: frozenset[str],
+    start: int,
+    end: int,
+    words_open_line: bool = False,
 ) -> int:
     """``regex.search(text, start, end).start()`` (or -1) for a ``re.M`` pattern that opens
     with ``^`` and matches within one line, every match of which holds one of ``words``;
-    ``start`` is a line start.
+    ``start`` is a line start. With ``words_open_line``, every match also opens with the word.
 
     A match holds one of the words on its own line, and starts at that line's start: so only
     the lines where a word occurs are tried (``regex.match`` there), from the left, instead of
@@ -429,6 +442,15 @@ def _first_line_match(
     """
     best = -1
     for word in words:
+        if words_open_line:
+            # only the places just after a line end ("start" is one: text[start - 1] is "\n")
+            i = text.find("\n" + word, start - 1, end)
+            while i >= 0 and (best < 0 or i + 1 < best):
+                if regex.match(text, i + 1, end) is not None:
+                    best = i + 1
+                    break
+                i = text.find("\n" + word, i + 1, end)
+            continue
         i = text.find(word, start, end)
         while i >= 0:
             line = text.rfind("\n", start, i) + 1 or start

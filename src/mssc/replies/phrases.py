@@ -317,14 +317,14 @@ def _excerpt(text: str, m: re.Match[str]) -> str:
 class WordFinder:
     """Finds which of a fixed set of strings occur in a text, with fewer scans of the text.
 
-    Strings that share a 4-character piece are grouped under it: a group's strings are only
+    Strings that share a 3-character piece are grouped under it: a group's strings are only
     looked for when the piece itself occurs (a string cannot occur without its piece).
     :meth:`find` returns exactly the strings that occur in the text.
     """
 
     __slots__ = ("_groups", "_singles")
 
-    _KEY = 4
+    _KEY = 3
     _MIN_GROUP = 2
 
     def __init__(self, words: Iterable[str]) -> None:
