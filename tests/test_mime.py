@@ -512,3 +512,116 @@ def test_content_type_is_get_content_type(raw: bytes) -> None:
     """mime.content_type reads the stored headers as Message.get_content_type does."""
     for part in email.message_from_bytes(raw).walk():
         assert mime.content_type(part) == part.get_content_type()
+
+
+# -- text_only: the fast parse leaves out what the pre-scan's drops leave out -----------------
+
+
+def _dropped_parse(raw: bytes) -> email.message.Message | None:
+    """The scan path of ``read_message(raw, text_only=True)``: the pre-scan's drops cut out of
+    the text, then the parse (None when a limit is passed, or the stdlib recurses too deep)."""
+    data = mime._normalised(raw)
+    drops: list[tuple[int, int]] = []
+    if mime._scan(b"\n" + data, DEFAULT_LIMITS, drops=drops).exceeded is not None:
+        return None
+    source = mime._without(data, drops)
+    parsed = mime._fast_parse(source)
+    if parsed is None:
+        try:
+            parsed = email.message_from_bytes(source)
+        except RecursionError:
+            return None
+    return parsed
+
+
+def _text_only_is_the_drops(raw: bytes) -> bool:
+    """Whether the text-only fast parse gave up; if not, it built the scan path's tree."""
+    fast = mime._fast_parse(mime._normalised(raw), text_only=True)
+    if fast is None:
+        return True
+    expected = _dropped_parse(raw)
+    if expected is not None:
+        assert _tree(fast) == _tree(expected)
+    return False
+
+
+def test_text_only_fast_parse_is_the_scan_paths_tree_on_fixtures_and_corpora(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = _corpus_files()
+    gave_up = sum(_text_only_is_the_drops(p.read_bytes()) for p in files)
+    assert gave_up < len(files) // 10
+    # and through read_message: the quick path (small messages) and the scan path agree
+    quick = [read_message(p.read_bytes(), text_only=True) for p in files]
+    monkeypatch.setattr(mime, "_within_limits", lambda data, limits: None)
+    for path, read in zip(files, quick, strict=True):
+        scanned = read_message(path.read_bytes(), text_only=True)
+        assert _tree(read.message) == _tree(scanned.message), path
+        assert read.codes == scanned.codes
+
+
+def test_text_only_fast_parse_is_the_scan_paths_tree_on_mutations() -> None:
+    rnd = random.Random(17)
+    seeds = _seeds()
+    for _ in range(3000):
+        _text_only_is_the_drops(_mutate(rnd, rnd.choice(seeds)))
+
+
+_ATTACHED = (
+    b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nhi\n'
+    b"--b\nContent-Type: message/rfc822\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        _ATTACHED + b"Subject: in\n\nbody\nmore\n--b--\n",
+        _ATTACHED + b"Subject: in\n\n\n--b--\n",
+        _ATTACHED + b"Subject: in\n\n--b--\n",
+        _ATTACHED + b"Subject: in\n--b--\n",
+        _ATTACHED + b"\nbody\n--b--\n",
+        _ATTACHED + b"REDACTED\n\n--b--\n",  # no header block: the body goes all the same
+        _ATTACHED + b"Subject: in\nnot a header\nmore\n--b--\n",
+        _ATTACHED + b"From x@y Sat\nSubject: in\n\nbody\n--b--\n",  # kept: no plain header block
+        _ATTACHED + b'Content-Type: multipart/mixed; boundary="c"\n\n--c\n\nt\n--c\n'
+        b"Content-Type: image/png\n\npng\n--c--\n\n--b--\n",  # a drop within a drop
+        _ATTACHED + b"Content-Type: message/rfc822\n\nSubject: deeper\n\nx\n--b--\n",
+        _ATTACHED + b'Content-Type: multipart/mixed; boundary="b"\n\n--b\n\nx\n--b--\n'
+        b"--b\nContent-Type: image/png\n\npng\n--b--\n",  # the same boundary inside
+        _ATTACHED + b"Content-Type: message/delivery-status\n\nAction: failed\n--b--\n",
+        b"Content-Type: message/rfc822\n\nSubject: in\n\nbody\n",
+        b"Content-Type: message/rfc822\n\nSubject: in\n",
+        b"Content-Type: image/png\n\npng\n",  # the top level is never dropped
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: image/png\n\npng\n'
+        b"--b\nContent-Type: application/pdf\n\n\n--b\nContent-Type: image/gif\n\n--b\n"
+        b"Content-Type: image/jpeg\nno separator\n--b\nContent-Type: image/x\n\nlast",
+        b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: garbage\n'
+        b"Content-Type: image/png\n\npng\n--b--\n",  # read as text by the parse
+        b'Content-Type: multipart/mixed; boundary="a:b"\n\n--a:b\nContent-Type: image/png\n'
+        b"\npng\n--a:b--\n",
+        b'Content-Type: multipart/mixed; boundary="x"\n\n--x\nContent-Type: multipart/mixed;'
+        b' boundary="x--"\n\n--x--\n\n--x\nContent-Type: image/png\n\npng\n--x--\n',
+        b"Content-Type: multipart/digest; boundary=b\n\n--b\n\nSubject: x\n\ny\n--b--\n",
+        b'Content-Type: multipart/report; boundary="b"; xboundary=c\n\n--b\n\nx\n--b--\n',
+        b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/png\n\npng\n",
+    ],
+)
+def test_text_only_corner_cases(raw: bytes) -> None:
+    _text_only_is_the_drops(raw)
+    assert _tree(read_message(raw, text_only=True).message) == _tree(_dropped_parse(raw))
+
+
+def test_a_drop_within_a_drop_is_cut_once() -> None:
+    data = bytes(range(48, 68))
+    assert mime._without(data, [(2, 10), (4, 8), (12, 14)]) == data[:2] + data[10:12] + data[14:]
+
+
+def test_the_fast_parses_messages_are_messages() -> None:
+    """The fast parse's Message objects have exactly the attributes Message() sets."""
+    made = mime._message([("A", "b")], "message/rfc822")
+    plain = email.message.Message()
+    plain.__dict__["_headers"] = [("A", "b")]
+    plain.set_default_type("message/rfc822")
+    assert vars(made) == vars(plain)
+    assert list(vars(made)) == list(vars(plain))

@@ -294,11 +294,16 @@ class _Scanner:
     def drop(self, block_start: int, block_end: int, stop: int) -> None:
         """Note that the body after the header block ``[block_start, block_end)`` up to the
         delimiter line at ``stop`` may be skipped, when the block is plainly headers."""
-        if self.drops is None or not block_end + 1 < stop - 1:
+        if self.drops is None or not block_end < stop - 1:
+            return
+        # after a blank line, the body follows it; without one, the body is the line that ended
+        # the block and the ones after it (all of it goes: no first byte of it is kept)
+        body = block_end + 1 if self.text[block_end + 1] == 10 else block_end
+        if not body < stop - 1:
             return
         if _CLEAN_BLOCK.fullmatch(self.text, block_start, block_end) is None:
             return
-        self.drops.append((block_end + 1, stop - 1))
+        self.drops.append((body, stop - 1))
 
     def block(self, start: int, top: bool = False) -> int:
         """Check the header block that starts at ``start`` (a ``\\n``); return its end: the
@@ -699,16 +704,25 @@ def read_message(
     normal = _normalised(raw)
     drops: list[tuple[int, int]] | None = [] if text_only and normalize_newlines else None
     scan = None if headers_only else _within_limits(normal, limits)
+    parsed: Message | None = None
+    retry = True  # whether the fast parse of the source is worth trying below
+    if scan is not None and drops is not None and policy is compat32:
+        # within every limit: the text-only fast parse leaves out the bodies the drops would
+        # (the same tree). A top-level multipart whose start boundary it does not find has
+        # no part the drops could leave out either (the same boundary, checked).
+        parsed = _fast_parse(normal, text_only=True)
+        if parsed is None:
+            # the pre-scan finds the drops; nothing dropped: the fast parse of the same text
+            # would mostly give up too (the stdlib builds the same tree)
+            rescan = _scan(b"\n" + normal, limits, drops=drops)
+            if rescan.exceeded is not None:
+                scan = rescan  # never the case (the quick counts bound the scan's): kept safe
+            retry = bool(drops)
     if scan is None:
         scan = _scan(b"\n" + normal, limits, headers_only=headers_only, drops=drops)
     source = normal if normalize_newlines else raw
     if drops:
-        pieces, at = [], 0
-        for start, end in drops:
-            pieces.append(normal[at:start])
-            at = end
-        pieces.append(normal[at:])
-        source = b"".join(pieces)
+        source = _without(normal, drops)
     if scan.exceeded is not None or headers_only:
         if scan.exceeded is not None:
             defects.append(scan.exceeded)
@@ -717,7 +731,9 @@ def read_message(
             head = head.replace(b"\n", b"\r\n") if b"\r\n" in raw[: scan.cut + 2] else head
         return ReadMessage(_headers_only(head, policy, defects), tuple(defects), scan)
     try:
-        fast = _fast_parse(source) if policy is compat32 and normalize_newlines else None
+        fast = parsed
+        if fast is None and retry and policy is compat32 and normalize_newlines:
+            fast = _fast_parse(source)
         msg = fast if fast is not None else _parse_bytes(source, policy)
         if any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]):
             msg = _repair_boundary(source, msg, policy, defects)
@@ -725,6 +741,20 @@ def read_message(
         defects.append(MimeDefect("parse-error", type(exc).__name__))
         msg = _headers_only(source[: scan.header_end], policy, defects)
     return ReadMessage(msg, tuple(defects), scan)
+
+
+def _without(data: bytes, drops: list[tuple[int, int]]) -> bytes:
+    """``data`` without the slices ``drops`` (in the order the pre-scan found them). A drop
+    within an earlier one (a part of an attached message whose body is dropped) is in it
+    already: cutting it again would put back the text between the two ends."""
+    pieces, at = [], 0
+    for start, end in drops:
+        if start < at:
+            continue
+        pieces.append(data[at:start])
+        at = end
+    pieces.append(data[at:])
+    return b"".join(pieces)
 
 
 _CHUNK = 1 << 20
@@ -1576,14 +1606,39 @@ class _Unusual(Exception):
     """The message has something the fast parse does not reproduce."""
 
 
-def _fast_parse(data: bytes) -> Message | None:
+def _message(headers: list[tuple[str, str]], default: str = "text/plain") -> Message:
+    """``Message()`` with ``headers`` stored and ``default`` as its default type."""
+    msg = Message()
+    state = msg.__dict__
+    state["_headers"] = headers  # what set_raw() appends, in order
+    if default != "text/plain":
+        state["_default_type"] = default
+    return msg
+
+
+def _attach(parent: Message, child: Message) -> None:
+    """``parent.attach(child)`` on a message of the fast parse (its payload None or a list)."""
+    state = parent.__dict__
+    payload = state["_payload"]
+    if payload is None:
+        state["_payload"] = [child]
+    else:
+        payload.append(child)
+
+
+def _fast_parse(data: bytes, text_only: bool = False) -> Message | None:
     """The compat32 tree ``email.message_from_bytes(data)`` builds, or None when the message
-    has anything unusual (``data`` is newline-normalised)."""
+    has anything unusual (``data`` is newline-normalised).
+
+    With ``text_only``: the tree of the same parse of ``data`` without the bodies that the
+    pre-scan's drops leave out (see :func:`_scanner_kind`), or None also when the pre-scan
+    might read the structure otherwise.
+    """
     if b"\r" in data:
         return None  # a lone CR ends a line for the stdlib, not for the patterns here
     text = data.decode("ascii", "surrogateescape")
     try:
-        msg, last, last_type = _entity(text, 0, len(text), None)
+        msg, last, last_type = _entity(text, 0, len(text), None, "", text_only)
     except Exception:  # _Unusual, or the stdlib's own failure (the stdlib parse says which)
         return None
     if last is msg and last_type.startswith("multipart/") and not msg.is_multipart():
@@ -1603,28 +1658,134 @@ def _header_block(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]],
     return _FIELDS.findall(text, pos, stop), stop
 
 
+# The pre-scan's reading of a Content-Type value (_CT_HEADER after the name and the blanks, and
+# _BOUNDARY_PARAM), for str text decoded with surrogateescape: its only non-ASCII characters
+# are surrogates, which neither lower() nor these classes treat otherwise than bytes.
+_SCAN_CT_VALUE = re.compile(r"(?:\n[ \t]+)*([a-z0-9!#$&^_.+-]+/[^\n;]*)")
+_SCAN_BOUNDARY = re.compile(
+    r'boundary[ \t\n\r\f\v]*=[ \t\n\r\f\v]*(?:"([^"\n]*)"|([^ \t\n\r\f\v;"]+))', re.I | re.A
+)
+_SCAN_SKIPPABLE = re.compile(_SKIPPABLE.pattern.decode("ascii"))
+_BYTES_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
+_DSN = "message/delivery-status"
+
+
+# Per content type of the plain form (a type/subtype of token characters): whether the
+# pre-scan skips such a leaf. Bounded: hostile input cannot grow it past a few hundred types.
+_KINDS: dict[str, bool] = {}
+_TOKEN_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]*")
+
+
+def _scanner_kind(
+    headers: list[tuple[str, str]], value: str | None, ctype: str
+) -> tuple[bool, str]:
+    """Check that the pre-scan reads an entity's kind as the parse does; return whether it
+    skips the body of such a leaf (:data:`_SKIPPABLE`), and its boundary (``""``: none).
+
+    The pre-scan's drops follow its own reading of the first Content-Type field that looks
+    like ``type/subtype``; the parse follows the first one. Where they could differ in what
+    they make of the entity (a delivery status, an attached message, a multipart with a
+    boundary, a leaf), the message is left to the pre-scan (:class:`_Unusual`).
+    """
+    if value is None:
+        if ctype != "text/plain":
+            raise _Unusual  # a digest's part: the pre-scan does not read it as a message
+        return False, ""
+    if value.startswith(ctype) and value[len(ctype) : len(ctype) + 1] in ("", ";"):
+        # the common case: the value is the content type as the parse reads it, then ";" or
+        # nothing; when that type is of the plain form, the pre-scan reads the same one
+        skippable = _KINDS.get(ctype)
+        if skippable is None and _TOKEN_TYPE.fullmatch(ctype) is not None:
+            skippable = _SCAN_SKIPPABLE.fullmatch(ctype) is not None
+            if len(_KINDS) < 512:
+                _KINDS[ctype] = skippable
+        if skippable is not None:
+            if not ctype.startswith("multipart/"):
+                return skippable, ""
+            p = _SCAN_BOUNDARY.search(value)
+            if p is None:
+                raise _Unusual
+            return False, p.group(1) if p.group(1) is not None else p.group(2)
+    return _scanner_kind_read(headers, value, ctype)
+
+
+def _scanner_kind_read(
+    headers: list[tuple[str, str]], value: str | None, ctype: str
+) -> tuple[bool, str]:
+    """:func:`_scanner_kind` for any header block: the pre-scan's reading of its first
+    Content-Type field of the ``type/subtype`` form, compared with the parse's."""
+    scanned = ""
+    boundary = ""
+    if value is not None:
+        found = None
+        m = _SCAN_CT_VALUE.match(value.lower())
+        if m is not None:
+            found = value
+        else:
+            for key, other in headers:
+                if len(key) == 12 and key.lower() == "content-type":
+                    m = _SCAN_CT_VALUE.match(other.lower())
+                    if m is not None:
+                        found = other
+                        break
+        if m is not None and found is not None:
+            scanned = m.group(1).strip(_BYTES_SPACE)
+            if scanned.startswith("multipart/"):
+                p = _SCAN_BOUNDARY.search(found)
+                if p is not None:
+                    boundary = p.group(1) if p.group(1) is not None else p.group(2)
+    report = scanned == _DSN
+    if (
+        (ctype == _DSN) != report
+        or (ctype.startswith("message/") and ctype != _DSN)
+        != (scanned.startswith("message/") and not report)
+        or ctype.startswith("multipart/") != (scanned.startswith("multipart/") and boundary != "")
+    ):
+        raise _Unusual
+    return _SCAN_SKIPPABLE.fullmatch(scanned) is not None, boundary
+
+
 def _entity(
-    text: str, start: int, end: int, parent: Message | None, parent_type: str = ""
+    text: str,
+    start: int,
+    end: int,
+    parent: Message | None,
+    parent_type: str = "",
+    text_only: bool = False,
+    dropped: bool = False,
 ) -> tuple[Message, Message, str]:
     """Parse ``text[start:end]`` as one entity; return it, the message whose trailing line
     end the enclosing multipart removes (the stdlib's ``_last``), and that message's content
-    type (what its ``get_content_type()`` returns)."""
-    msg = Message()
-    default = "text/plain"
-    if parent is not None:
-        if parent_type == "multipart/digest":
-            default = "message/rfc822"
-            msg.set_default_type(default)
-        parent.attach(msg)
+    type (what its ``get_content_type()`` returns).
+
+    ``dropped``: the entity is an attached message whose body the pre-scan's drops leave
+    out, when its header block is plain; what is left of its body is read instead.
+
+    With ``text_only``, the bodies the pre-scan drops for readers of text (a skippable leaf's,
+    an attached message's) are read as what is left of them once dropped.
+    """
+    default = "message/rfc822" if parent_type == "multipart/digest" else "text/plain"
     pos = start
+    unixfrom = None
     if text.startswith("From ", start, end):
         # an mbox "From " envelope line opens the block: the stdlib keeps it as the unixfrom
         line_end = text.find("\n", start, end)
         if line_end < 0:
             raise _Unusual
-        msg.set_unixfrom(text[start:line_end])
+        unixfrom = text[start:line_end]
         pos = line_end + 1
     headers, pos = _header_block(text, pos, end)
+    msg = Message()
+    state = msg.__dict__
+    state["_headers"] = headers  # what set_raw() appends, in order
+    if parent is not None:
+        state["_default_type"] = default
+        if unixfrom is not None:
+            state["_unixfrom"] = unixfrom
+        _attach(parent, msg)
+    elif unixfrom is not None:
+        state["_unixfrom"] = unixfrom
+    separated = True
     if pos >= end:
         body = end
     elif text[pos] == "\n":
@@ -1641,19 +1802,58 @@ def _entity(
             # a line that is no header: the stdlib notes the defect and reads the body from it
             msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
             body = pos
-    msg.__dict__["_headers"] = headers  # what set_raw() appends, in order
+            separated = False
+    if dropped and unixfrom is None and pos < end:
+        nonempty = separated or pos > start
+        if text[pos] == "\n":
+            # after the blank line, the line end before the next delimiter is left
+            kept = "\n" if end < len(text) and body < end else ""
+        elif not separated:
+            # all of the body goes from the line that ended the block, and the line end
+            # before the next delimiter then ends the block
+            kept = "\n" if end < len(text) else ""
+            msg.defects.clear()
+        else:
+            raise _Unusual  # a last field without a line end: read otherwise by the pre-scan
+        # the rest is read in ``kept`` (start: whether anything came before the body)
+        text, start, body, end, text_only = kept, -1 if nonempty else 0, 0, len(kept), False
     value = _first_value(headers, "content-type")
     ctype = default if value is None else _ctype_of(msg, value)
-    if ctype == "message/delivery-status":
+    skippable, boundary = False, ""
+    if text_only:
+        if (
+            value is not None
+            and value.startswith(ctype)
+            and value[len(ctype) : len(ctype) + 1] in ("", ";")
+            and not ctype.startswith("multipart/")
+            and ctype in _KINDS
+        ):
+            skippable = _KINDS[ctype]  # the common case of _scanner_kind, without the call
+        else:
+            skippable, boundary = _scanner_kind(headers, value, ctype)
+    if ctype == _DSN:
         return _delivery_status(text, body, end, msg)
     if ctype.startswith("message/"):
         if body >= end and body > start:
             raise _Unusual
-        _, last, last_type = _entity(text, body, end, msg, ctype)
+        if text_only and not separated:
+            raise _Unusual  # the pre-scan reads the attached message from elsewhere
+        _, last, last_type = _entity(text, body, end, msg, ctype, text_only, text_only)
         return msg, last, last_type
     if ctype.startswith("multipart/"):
-        return _multipart(text, body, end, msg, ctype, headers, value)
-    msg.__dict__["_payload"] = text[body:end]
+        return _multipart(
+            text, body, end, msg, ctype, headers, value, boundary if text_only else None
+        )
+    if skippable and parent is not None and unixfrom is None and pos < end < len(text):
+        # a part the pre-scan drops: only the line end before the delimiter is left of it,
+        # which ends the header block when no blank line did
+        if separated:
+            msg.__dict__["_payload"] = "\n" if body < end else ""
+        else:
+            msg.__dict__["_payload"] = ""
+            msg.defects.clear()
+    else:
+        msg.__dict__["_payload"] = text[body:end]
     return msg, msg, ctype
 
 
@@ -1678,8 +1878,6 @@ def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Mess
     """Header blocks separated by blank lines, each a headers-only message (as the stdlib)."""
     pos = body
     while True:
-        block = Message()
-        msg.attach(block)
         headers, pos = _header_block(text, pos, end)
         if pos < end and text[pos] != "\n":
             tail = _FIELD_AT_END.match(text, pos, end)
@@ -1689,8 +1887,9 @@ def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Mess
             pos = end
         if _first_value(headers, "content-type") is not None:
             raise _Unusual  # the stdlib reads the block's body by its type: not reproduced
-        block.__dict__["_headers"] = headers
+        block = _message(headers)
         block.__dict__["_payload"] = ""
+        _attach(msg, block)
         if pos < end:
             pos += 1  # the blank line
         if pos >= end:
@@ -1706,13 +1905,25 @@ def _multipart(
     ctype: str,
     headers: list[tuple[str, str]],
     value: str | None,
+    scanned: str | None = None,
 ) -> tuple[Message, Message, str]:
     """The parts of a multipart ``msg`` whose body is ``text[body:end]`` (``value``: its
-    first Content-Type value); returns as :func:`_entity` does."""
+    first Content-Type value); returns as :func:`_entity` does.
+
+    ``scanned``: in a text-only parse, the boundary the pre-scan reads (its parts are then
+    parsed text-only too); None otherwise.
+    """
     simple = _simple_param(value, "boundary") if value is not None else None
     # a plain header value: what get_boundary() returns, without the stdlib's general parser
     boundary = simple.rstrip() if simple is not None else msg.get_boundary()
     if boundary is None:
+        raise _Unusual
+    text_only = scanned is not None
+    if text_only and (
+        boundary != scanned or not boundary or ":" in boundary or boundary.endswith("--")
+    ):
+        # the pre-scan would look for other delimiter lines, or take one for a header field
+        # ("--a:b"), or one delimiter for another's close ("--x--" with "x" and "x--" open)
         raise _Unusual
     cte = _first_value(headers, "content-transfer-encoding")
     if cte is not None and (not cte.isascii() or cte.lower() not in _CLEAN_CTE):
@@ -1747,6 +1958,10 @@ def _multipart(
         msg.defects.append(email.errors.StartBoundaryNotFoundDefect())
         return msg, msg, ctype
     closed = lines[-1][2]
+    if closed and text_only and text.find("\n" + needle, lines[-1][1] - 1, end) >= 0:
+        # a delimiter-like line after the close: where an attached message that the drops
+        # leave out declared the same boundary, the pre-scan would read it as a delimiter
+        raise _Unusual
     if not closed:
         # no close boundary: the last part runs to the end, and the stdlib notes a defect
         lines.append((end, end, True))
@@ -1757,7 +1972,7 @@ def _multipart(
     for (_, part_start, _), (next_start, _, _) in pairwise(lines):
         if part_start >= next_start:
             raise _Unusual  # two delimiter lines in a row
-        _child, last, last_type = _entity(text, part_start, next_start, msg, ctype)
+        _child, last, last_type = _entity(text, part_start, next_start, msg, ctype, text_only)
         # the line end before a delimiter belongs to the delimiter (RFC 2046)
         if last_type.startswith("multipart/"):
             epilogue = last.epilogue
