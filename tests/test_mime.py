@@ -609,7 +609,9 @@ _ATTACHED = (
 )
 def test_text_only_corner_cases(raw: bytes) -> None:
     _text_only_is_the_drops(raw)
-    assert _tree(read_message(raw, text_only=True).message) == _tree(_dropped_parse(raw))
+    dropped = _dropped_parse(raw)
+    assert dropped is not None
+    assert _tree(read_message(raw, text_only=True).message) == _tree(dropped)
 
 
 def test_a_drop_within_a_drop_is_cut_once() -> None:
