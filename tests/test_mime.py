@@ -627,3 +627,47 @@ def test_the_fast_parses_messages_are_messages() -> None:
     plain.set_default_type("message/rfc822")
     assert vars(made) == vars(plain)
     assert list(vars(made)) == list(vars(plain))
+
+
+class _OtherMessage(email.message.Message):
+    """A Message subclass: mime.part_text reads it by its general path."""
+
+
+@given(
+    st.one_of(
+        st.text(st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=120),
+        st.text("ab \r\n\t=é", max_size=40),
+    ),
+    st.sampled_from(["", "7bit", "8bit ", "binary", "quoted-printable", "base64", "x-uue"]),
+    st.sampled_from(
+        [
+            "",
+            "utf-8",
+            "US-ASCII",
+            '"iso-8859-1"',
+            "windows-1252",
+            "utf-16",
+            "utf-7",
+            "x-unknown",
+            "bogus-cs",
+            "iso-2022-jp",
+            "koi8-r",
+        ]
+    ),
+)
+def test_part_text_ascii_shortcut_is_the_general_path(body: str, cte: str, charset: str) -> None:
+    """part_text's shortcut for ASCII bodies gives what decoding through bytes gives."""
+    raw = (
+        "Content-Type: text/plain"
+        + (f"; charset={charset}" if charset else "")
+        + "\n"
+        + (f"Content-Transfer-Encoding: {cte}\n" if cte else "")
+        + "\n"
+        + body
+    ).encode("utf-8", "surrogateescape")
+    fast = email.message_from_bytes(raw)
+    general = email.message_from_bytes(raw, _class=_OtherMessage)
+    defects: list[str] = []
+    assert mime.part_text(fast, DEFAULT_LIMITS, defects) == mime.part_text(
+        general, DEFAULT_LIMITS, []
+    )

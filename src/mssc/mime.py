@@ -28,6 +28,7 @@ keeps broken input readable).
 from __future__ import annotations
 
 import binascii
+import codecs
 import email
 import email.base64mime
 import email.errors
@@ -1395,6 +1396,9 @@ def _clone_with_payload(part: Message, payload: str) -> Message:
 
 def part_text(part: Message, limits: MimeLimits, defects: list[str]) -> str:
     """The decoded text of a ``text/*`` leaf part, cut at ``max_text_chars``. Never raises."""
+    ascii_text = _ascii_part_text(part, limits)
+    if ascii_text is not None:
+        return ascii_text
     data = payload_bytes(part, limits, defects)
     if len(data) > limits.max_text_chars * 4:
         data = data[: limits.max_text_chars * 4]
@@ -1403,6 +1407,84 @@ def part_text(part: Message, limits: MimeLimits, defects: list[str]) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text[: limits.max_text_chars]
 
+
+#: Codecs that decode every ASCII byte string to the same text (looked up by codec name).
+_ASCII_IDENTITY_CODECS = frozenset(
+    {
+        "ascii",
+        "utf-8",
+        "latin-1",
+        "cp1250",
+        "cp1251",
+        "cp1252",
+        "cp1253",
+        "cp1254",
+        "cp1255",
+        "cp1256",
+        "cp1257",
+        "cp1258",
+        "koi8-r",
+        "koi8-u",
+    }
+    | {f"iso8859-{n}" for n in (*range(1, 12), 13, 14, 15, 16)}
+)
+_IDENTITY_BY_CHARSET: dict[str, bool] = {}
+
+
+def _ascii_identity(charset: str | None) -> bool:
+    """Whether :func:`bytes_to_str` gives ASCII bytes back as the same text for ``charset``
+    (a charset it does not know falls back to UTF-8, which does)."""
+    cs = (charset or "").strip().lower() or "ascii"
+    known = _IDENTITY_BY_CHARSET.get(cs)
+    if known is None:
+        try:
+            known = codecs.lookup(cs).name in _ASCII_IDENTITY_CODECS
+        except LookupError:
+            known = True  # bytes_to_str decodes as UTF-8 then
+        if len(_IDENTITY_BY_CHARSET) < 256:
+            _IDENTITY_BY_CHARSET[cs] = known
+    return known
+
+
+def _ascii_part_text(part: Message, limits: MimeLimits) -> str | None:
+    """:func:`part_text` of a plain compat32 part whose body is ASCII, needs no decoding
+    (7bit, 8bit, binary or no transfer encoding) and is within ``max_part_bytes``, in a charset
+    in which ASCII reads as itself: the body as it is, without the round trip through bytes.
+    None for any other part (part_text then takes the general path)."""
+    if type(part) is not Message or part.policy is not compat32:
+        return None
+    state = part.__dict__
+    payload = state.get("_payload")
+    if type(payload) is not str or len(payload) > limits.max_part_bytes:
+        return None
+    if not payload.isascii():
+        return None
+    headers = state["_headers"]
+    cte = _first_value(headers, "content-transfer-encoding")
+    if cte is not None:
+        if type(cte) is not str or not cte.isascii():
+            return None
+        if cte.lower() in _DECODED_CTES:  # what get_payload(decode=True) decodes
+            return None
+    ctype = _first_value(headers, "content-type")
+    charset: str | None = None
+    if ctype is not None:
+        if type(ctype) is not str or not ctype.isascii():
+            return None
+        if "charset" in ctype.lower():
+            simple = _simple_param(ctype, "charset")
+            if simple is None:
+                return None
+            charset = _unescape(simple)
+    if not _ascii_identity(charset):
+        return None
+    text = payload[: limits.max_text_chars * 4]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text[: limits.max_text_chars]
+
+
+_DECODED_CTES = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
 
 _TAG_NAME = re.compile(r"(script|style)\b", re.I)
 _ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
