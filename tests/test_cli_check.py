@@ -109,3 +109,15 @@ def test_help_ends_with_an_example() -> None:
     assert result.returncode == 0
     assert result.stdout.rstrip().splitlines()[-2:][0].strip() == "example:"
     assert result.stdout.rstrip().splitlines()[-1].strip().startswith("mssc check ")
+
+
+def test_a_directory_with_no_message_is_an_input_error(tmp_path: Path) -> None:
+    """A gate that checked nothing does not pass: an empty directory says so and exits 2."""
+    empty = tmp_path / "outbox"
+    empty.mkdir()
+    proc = mssc("check", str(empty))
+    assert proc.returncode == 2
+    assert "no message found" in proc.stderr
+    assert proc.stdout == ""
+    (empty / "a.eml").write_bytes(OK.read_bytes())
+    assert mssc("check", str(empty)).returncode == 0

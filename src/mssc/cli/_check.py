@@ -73,7 +73,9 @@ def _run(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     status = 0
     writer = ReportWriter(args)
+    seen = 0
     for name, raw in read_inputs(args.files):
+        seen += 1
         if isinstance(raw, OSError):
             exc = raw
             print(safe(f"mssc check: cannot read {name}: {exc.strerror or exc}"), file=sys.stderr)
@@ -89,6 +91,11 @@ def _run(args: argparse.Namespace) -> int:
             results.append({"file": name, **report.to_dict()})
         else:
             _print_report(name, report, args.strict)
+    if not seen:
+        # only directories, and no message in them: a gate that checked nothing must not pass
+        names = ", ".join(args.files)
+        print(safe(f"mssc check: no message found in {names}"), file=sys.stderr)
+        status = 2
     if args.json:
         print_json(results)
     return max(status, writer.finish())
