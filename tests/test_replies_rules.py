@@ -472,6 +472,12 @@ def test_headers_answer_as_the_message(name: str) -> None:
     assert headers.get_all(name, []) == msg.get_all(name, [])
     assert (name in headers) == (name in msg)
     assert str(headers.get("X-Raw")) == str(msg.get("X-Raw"))
+    # the same types too: a raw 8-bit value comes back as the policy's Header object
+    assert type(headers.get(name)) is type(msg.get(name))
+    assert type(headers.get("X-Raw")) is type(msg.get("X-Raw"))
+    assert [type(v) for v in headers.get_all("X-Raw", [])] == [
+        type(v) for v in msg.get_all("X-Raw", [])
+    ]
 
 
 @settings(max_examples=300, deadline=None)

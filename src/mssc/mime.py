@@ -42,7 +42,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from email.message import Message
-from email.policy import Policy, compat32
+from email.policy import Compat32, Policy, compat32
 from itertools import accumulate, pairwise
 from typing import Final
 
@@ -1114,11 +1114,12 @@ class Headers:
     is asked directly.
     """
 
-    __slots__ = ("_index", "_msg", "_policy")
+    __slots__ = ("_index", "_msg", "_plain", "_policy")
 
     def __init__(self, msg: Message) -> None:
         self._msg = msg
         self._index: dict[str, list[tuple[str, str]]] | None = None
+        self._plain = False
         cls = type(msg)
         if (
             cls.get is Message.get
@@ -1131,6 +1132,8 @@ class Headers:
                     index.setdefault(k.lower(), []).append((k, v))
                 self._policy = msg.policy
                 self._index = index
+                # compat32 gives a str value without surrogates (ASCII) back as it is stored
+                self._plain = type(self._policy).header_fetch_parse is Compat32.header_fetch_parse
             except Exception:  # anything odd: ask the message itself
                 self._index = None
 
@@ -1142,6 +1145,8 @@ class Headers:
         if not pairs:
             return None
         k, v = pairs[0]
+        if self._plain and type(v) is str and v.isascii():
+            return v
         return self._policy.header_fetch_parse(k, v)
 
     def get_all(self, name: str, failobj: list[object]) -> list[object]:
@@ -1153,6 +1158,8 @@ class Headers:
         if not pairs:
             return failobj
         fetch = self._policy.header_fetch_parse
+        if self._plain:
+            return [v if type(v) is str and v.isascii() else fetch(k, v) for k, v in pairs]
         return [fetch(k, v) for k, v in pairs]
 
     def __contains__(self, name: str) -> bool:

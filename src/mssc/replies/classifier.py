@@ -989,12 +989,17 @@ def _quoted_reply(text: str, rule: PhraseRule, *, normalised: bool) -> bool:
         return False
     norm = text if normalised else _unaddressed(text)
     # a pattern none of whose required words is in the text cannot match there: skipped
-    starts = [
-        m.start()
-        for words, searcher in rule.searchers
-        if (words is None or any(w in norm for w in words))
-        and (m := searcher.search(norm)) is not None
-    ]
+    starts: list[int] = []
+    for words, searcher in rule.searchers:
+        if words is not None:
+            for w in words:
+                if w in norm:
+                    break
+            else:
+                continue
+        m = searcher.search(norm)
+        if m is not None:
+            starts.append(m.start())
     if not starts:
         return False
     start = min(starts)
