@@ -445,6 +445,14 @@ def test_fast_parse_builds_the_stdlib_tree_on_mutations() -> None:
         b"From x@y Sat\n folded\nFrom: a\n\nb\n",  # gives up
         b"Content-Type: multipart/digest; boundary=b\n\n--b\nFrom x\nFrom: y\n\nin\n--b--\n",
         b"From: a\nno colon\n\nb\n",  # not a header: gives up
+        # a returned original cut away after its part's blank line (a truncated bounce)
+        b"Content-Type: multipart/report; boundary=b\n\n--b\n\nx\n--b\n"
+        b"Content-Type: message/rfc822\n\n",
+        b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/rfc822\n",
+        b"Content-Type: message/rfc822\n\n",
+        b"Content-Type: message/rfc822\n",
+        b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/rfc822"
+        b"\n\n--b--\n",
     ],
 )
 def test_fast_parse_corner_cases(raw: bytes) -> None:
@@ -605,6 +613,10 @@ _ATTACHED = (
         b"Content-Type: multipart/digest; boundary=b\n\n--b\n\nSubject: x\n\ny\n--b--\n",
         b'Content-Type: multipart/report; boundary="b"; xboundary=c\n\n--b\n\nx\n--b--\n',
         b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/png\n\npng\n",
+        b"Content-Type: multipart/report; boundary=b\n\n--b\n\nx\n--b\n"
+        b"Content-Type: message/rfc822\n\n",
+        b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/rfc822"
+        b"\n\n--b--\n",
     ],
 )
 def test_text_only_corner_cases(raw: bytes) -> None:

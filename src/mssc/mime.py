@@ -1923,7 +1923,9 @@ def _entity(
     if ctype == _DSN:
         return _delivery_status(text, body, end, msg)
     if ctype.startswith("message/"):
-        if body >= end and body > start:
+        if body >= end and body > start and not (pos < end and text[pos] == "\n"):
+            # no blank line before the end: the stdlib's reading is not reproduced (after a
+            # blank line, an empty attached message is an empty, headerless message)
             raise _Unusual
         if text_only and not separated:
             raise _Unusual  # the pre-scan reads the attached message from elsewhere
