@@ -19,7 +19,7 @@ import mssc
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 #: Pages whose snippets are self-contained (no file or message of the reader's own).
-PAGES = ("ins.md", "identifiers.md")
+PAGES = ("ins.md", "identifiers.md", "addresses.md", "sandbox.md")
 _BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 
 
