@@ -963,7 +963,8 @@ def test_loose_address_search_is_finditer(text: str, pad: int) -> None:
 )
 def test_line_search_is_the_plain_search(pieces: list[str]) -> None:
     """The classifier's line-start search gives the regular-expression engine's match."""
-    from mssc.replies.classifier import _MSGID_LINE, _TO_LINE, _line_search
+    from mssc.replies.classifier import _MSGID_LINE, _TO_LINE
+    from mssc.replies.dsn import _line_search
 
     text = "".join(pieces)
     for regex, words in ((_TO_LINE, ("to:", "cc:")), (_MSGID_LINE, ("message-id:",))):

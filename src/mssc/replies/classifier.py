@@ -32,6 +32,7 @@ from mssc.replies.dsn import (
     FAILURE_REPLY_CODE,
     STATUS_CODE,
     DsnRecord,
+    _line_search,
     fields_in_text,
     read_delivery_status,
     read_text_bounce,
@@ -1087,25 +1088,6 @@ def _forwarded_body(text: str) -> str:
 
 _Result = tuple[ReplyKind, list[RecipientOutcome], Disposition | None, float, bool]
 _MSGID_LINE = re.compile(r"(?im)^message-id:[ \t]*((?:.*)(?:\n[ \t]+.*)?)")
-
-
-def _line_search(regex: re.Pattern[str], text: str, words: tuple[str, ...]) -> re.Match[str] | None:
-    """``regex.search(text)`` for a ``(?im)`` pattern that opens with ``^`` and then one of
-    ``words`` (lower case): only the line starts where a word occurs are tried, instead of
-    every position of the text (non-ASCII text, whose lower case may move offsets, is searched
-    as it is)."""
-    if not text.isascii():
-        return regex.search(text)
-    low = text.lower()
-    best = -1
-    for word in words:
-        i = low.find(word)
-        while i >= 0 and (best < 0 or i < best):
-            if (i == 0 or low[i - 1] == "\n") and regex.match(text, i) is not None:
-                best = i
-                break
-            i = low.find(word, i + 1)
-    return regex.match(text, best) if best >= 0 else None
 
 
 _ADDRESS_WORD = re.compile(r"(?<![^ ])[^ ]*@[^ ]*")  # a whole word (from its start) with an "@"

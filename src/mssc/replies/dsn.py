@@ -13,7 +13,7 @@ Two readers, both bounded and never raising:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.message import Message
 from email.policy import Compat32
@@ -404,7 +404,12 @@ def split_notice(text: str) -> tuple[str, str]:
         if ascii_only and lowered is not None and words is not None:
             # only the lines that hold one of the words can match
             at = _first_line_match(
-                lower, lowered, words, first_eol + 1, cut, pattern.pattern in _WORDS_OPEN_LINE
+                lower,
+                lowered,
+                words,
+                first_eol + 1,
+                cut,
+                words_open_line=pattern.pattern in _WORDS_OPEN_LINE,
             )
             if at >= 0:
                 cut = at
@@ -427,9 +432,10 @@ def split_notice(text: str) -> tuple[str, str]:
 def _first_line_match(
     text: str,
     regex: re.Pattern[str],
-    words: frozenset[str],
+    words: Iterable[str],
     start: int,
     end: int,
+    *,
     words_open_line: bool = False,
 ) -> int:
     """``regex.search(text, start, end).start()`` (or -1) for a ``re.M`` pattern that opens
@@ -443,8 +449,10 @@ def _first_line_match(
     best = -1
     for word in words:
         if words_open_line:
-            # only the places just after a line end ("start" is one: text[start - 1] is "\n")
-            i = text.find("\n" + word, start - 1, end)
+            # only the line starts: ``start`` itself, then the places just after a line end
+            if text.startswith(word, start, end) and regex.match(text, start, end) is not None:
+                return start  # no line start comes before it
+            i = text.find("\n" + word, start, end)
             while i >= 0 and (best < 0 or i + 1 < best):
                 if regex.match(text, i + 1, end) is not None:
                     best = i + 1
@@ -461,6 +469,17 @@ def _first_line_match(
                 break
             i = text.find(word, i + 1, end)
     return best
+
+
+def _line_search(regex: re.Pattern[str], text: str, words: Iterable[str]) -> re.Match[str] | None:
+    """``regex.search(text)`` for a ``(?im)`` pattern that opens with ``^`` and then one of
+    ``words`` (lower case), and matches within one line: only the line starts where a word
+    occurs are tried, instead of every position of the text. Non-ASCII text, whose lower case
+    may move offsets, is searched as it is."""
+    if not text.isascii():
+        return regex.search(text)
+    at = _first_line_match(text.lower(), regex, words, 0, len(text), words_open_line=True)
+    return regex.match(text, at) if at >= 0 else None
 
 
 _ADDR = r"[^\s<>()\[\]\",;:@]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}[A-Za-z0-9]"
