@@ -3,7 +3,9 @@
 Each ```python block of a page listed here runs in a fresh namespace (a reader copies one block
 at a time, so each imports what it uses). A line ``expression  # value`` is a claim: when the
 comment starts with a Python value (``'89'``, ``False``, ``InsKind.NIR``, a tuple), the
-expression must give it.
+expression must give it. The pages whose snippets follow one another from the reader's own
+message or file (:data:`SEQUENTIAL_PAGES`) run block after block in one namespace, from the
+values :func:`_reader_values` gives them.
 """
 
 from __future__ import annotations
@@ -39,9 +41,10 @@ def claimed(comment: str) -> tuple[bool, Any]:
     return False, None
 
 
-def run_block(source: str) -> int:
-    """Run one snippet statement by statement; check each claim; return how many were checked."""
-    namespace: dict[str, Any] = {}
+def run_block(source: str, namespace: dict[str, Any] | None = None) -> int:
+    """Run one snippet statement by statement (in ``namespace``, a fresh one by default); check
+    each claim; return how many were checked."""
+    namespace = {} if namespace is None else namespace
     lines = source.splitlines()
     checked = 0
     for statement in ast.parse(source).body:
@@ -72,6 +75,87 @@ def test_the_claims_are_checked() -> None:
     """Not vacuous: most commented lines of these pages state a value that is compared."""
     total = sum(run_block(block) for page in PAGES for block in blocks(page))
     assert total >= 15
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _reader_values(page: str, tmp_path: Path) -> dict[str, Any]:
+    """What a reader of ``page`` brings: the message or file the page's snippets start from."""
+    if page == "replies.md":
+        raw = (FIXTURES / "replies" / "dsn-closed-fr.eml").read_bytes()
+        return {"raw_bytes": raw, "raw": raw}
+    if page == "patient-messages.md":
+        kept: list[tuple[str, bytes, str]] = []
+        refused: list[tuple[str, str, str]] = []
+        return {
+            "raw_bytes": (FIXTURES / "inbound" / "reply-attachments.eml").read_bytes(),
+            "store": lambda name, content, media_type: kept.append((name, content, media_type)),
+            "log": lambda name, code, reason: refused.append((name, code, reason)),
+            "kept": kept,
+            "refused": refused,
+        }
+    if page == "documents.md":
+        pdf = tmp_path / "bilan.pdf"
+        pdf.write_bytes(b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+        return {"pdf": pdf.read_bytes()}
+    if page == "templates.md":
+        from mssc.templates import example_context
+
+        namespace: dict[str, Any] = {"context": example_context("preadmission")}
+        exec(blocks("documents.md")[0], namespace)  # the identity of documents.md's step 1
+        namespace["patient_identity"] = namespace.pop("patient")
+        return namespace
+    return {}
+
+
+#: Pages whose snippets follow one another and start from the reader's own message or file
+#: (:func:`_reader_values`); each page's blocks run in order in one namespace.
+SEQUENTIAL_PAGES = (
+    "attachments.md",
+    "replies.md",
+    "patient-messages.md",
+    "documents.md",
+    "templates.md",
+)
+#: Blocks that read the reader's own files: not run.
+NOT_RUN = {("templates.md", 2): "TemplateSet.from_directory reads the establishment's directory"}
+
+
+def run_page(page: str, tmp_path: Path) -> tuple[dict[str, Any], int]:
+    """Run the blocks of ``page`` in order in one namespace; return it and the claims checked."""
+    namespace = _reader_values(page, tmp_path)
+    checked = 0
+    for i, block in enumerate(blocks(page)):
+        if (page, i) not in NOT_RUN:
+            checked += run_block(block, namespace)
+    return namespace, checked
+
+
+@pytest.mark.parametrize("page", SEQUENTIAL_PAGES)
+def test_the_page_runs_in_order(page: str, tmp_path: Path) -> None:
+    """Each page's snippets run, one after the other, on the reader's message or file."""
+    _, checked = run_page(page, tmp_path)
+    assert checked >= {"documents.md": 0}.get(page, 1)
+
+
+def test_the_snippets_do_what_their_pages_say(tmp_path: Path) -> None:
+    """Beyond the commented values: the snippets' effects that the pages describe."""
+    namespace, _ = run_page("patient-messages.md", tmp_path)
+    msg = namespace["msg"]
+    # every attachment is either stored (accepted) or logged with its refusal code
+    assert len(namespace["kept"]) + len(namespace["refused"]) == len(msg.attachments)
+    assert {code for _, code, _ in namespace["refused"]} == {
+        a.code for a in msg.attachments if not a.accepted
+    }
+    # the report goes to the patient's INS address, packaged as IHE_XDM.zip beside the PDF
+    namespace, _ = run_page("documents.md", tmp_path)
+    sent = namespace["sent"].message
+    assert str(namespace["patient"].ins) + "@" in str(sent["To"])
+    assert "IHE_XDM.zip" in [part.get_filename() for part in sent.iter_attachments()]
+    # compose_template addresses the identity given as ``to``
+    namespace, _ = run_page("templates.md", tmp_path)
+    assert str(namespace["patient_identity"].ins) + "@" in str(namespace["sent"].message["To"])
 
 
 def test_the_referral_snippet_shows_its_json() -> None:
