@@ -12,7 +12,7 @@ import pytest
 
 from mssc.addresses import TEST_RESPONDER, is_mssante_address
 from mssc.attachments import Attachment
-from mssc.compose import CLOSURE_SUBJECT, BoxKind, ComposedMessage, Composer, Sender
+from mssc.compose import CLOSURE_SUBJECT, BoxKind, ComposedMessage, Composer, DraftKeywords, Sender
 from mssc.errors import (
     AccidentalClosure,
     AttachmentRejected,
@@ -155,7 +155,7 @@ def test_required_headers_and_envelope() -> None:
     ],
 )
 def test_recipient_forms(to: object) -> None:
-    sent = composer().compose(sender=SENDER, to=to, subject="x", text="y")  # type: ignore[arg-type]
+    sent = composer().compose(sender=SENDER, to=to, subject="x", text="y")  # type: ignore[call-overload]
     assert str(parse(sent)["To"]) == PATIENT
 
 
@@ -175,12 +175,12 @@ def test_unqualified_identity_refused() -> None:
 @pytest.mark.parametrize("to", [[PATIENT, PATIENT], TEST_RESPONDER])
 def test_one_patient_only(to: object) -> None:
     with pytest.raises(InvalidMessage) as info:
-        composer().compose(sender=SENDER, to=to, subject="x", text="y")  # type: ignore[arg-type]
+        composer().compose(sender=SENDER, to=to, subject="x", text="y")  # type: ignore[call-overload]
     assert info.value.code == "bad-recipient"
 
 
 def test_byte_reproducible() -> None:
-    args = {
+    args: DraftKeywords = {
         "sender": SENDER,
         "to": PATIENT,
         "subject": "Résultats d'analyse — mars",
@@ -189,8 +189,8 @@ def test_byte_reproducible() -> None:
         "attachments": [Attachment("Résultats été.pdf", PDF), Attachment("radio.png", PNG)],
         "read_receipt": True,
     }
-    first = composer("same").compose(**args).to_bytes()  # type: ignore[arg-type]
-    second = composer("same").compose(**args).to_bytes()  # type: ignore[arg-type]
+    first = composer("same").compose(**args).to_bytes()
+    second = composer("same").compose(**args).to_bytes()
     assert first == second
 
 
@@ -364,7 +364,7 @@ def test_header_injection_guard(kwargs: dict[str, object], code: str) -> None:
     args: dict[str, object] = {"sender": SENDER, "to": PATIENT, "subject": "x", "text": "y"}
     args.update(kwargs)
     with pytest.raises(HeaderInjection) as info:
-        composer().compose(**args)  # type: ignore[arg-type]
+        composer().compose(**args)  # type: ignore[call-overload]
     assert info.value.code == code
 
 

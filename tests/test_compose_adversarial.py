@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from mssc import compose as compose_module
 from mssc.attachments import Attachment
-from mssc.compose import Composer, Sender
+from mssc.compose import Composer, DraftKeywords, Sender
 from mssc.errors import HeaderInjection, InvalidMessage, InvalidSender, MessageTooLarge
 from mssc.headers import SequentialMessageIds
 
@@ -41,7 +41,7 @@ def composer(**kw: object) -> Composer:
 def compose(**kw: object) -> bytes:
     args: dict[str, object] = {"sender": SENDER, "to": PATIENT, "subject": "x", "text": "y"}
     args.update(kw)
-    return composer().compose(**args).to_bytes()  # type: ignore[arg-type]
+    return composer().compose(**args).to_bytes()  # type: ignore[call-overload, no-any-return]
 
 
 # Encoded words with white space inside: the stdlib decodes them (with a defect), so a control
@@ -237,15 +237,16 @@ def test_an_oversize_body_with_attachments_counts_both_in_the_lower_bound() -> N
 def test_duplicate_attachment_names_are_made_distinct(names: tuple[str, ...]) -> None:
     files = [Attachment(n, PDF) for n in names]
     c = composer()
-    kwargs: dict[str, object] = {
+    kwargs: DraftKeywords = {
         "sender": SENDER,
         "to": PATIENT,
         "subject": "x",
         "text": "y",
         "attachments": files,
+        "message_id": "<m@chu-exemple.mssante.fr>",
     }
-    size = c.estimate_size(**kwargs, message_id="<m@chu-exemple.mssante.fr>")  # type: ignore[arg-type]
-    sent = c.compose(**kwargs, message_id="<m@chu-exemple.mssante.fr>")  # type: ignore[arg-type]
+    size = c.estimate_size(**kwargs)
+    sent = c.compose(**kwargs)
     assert size == sent.size
     msg = BytesParser(policy=default).parsebytes(sent.to_bytes())
     written = [p.get_filename() for p in msg.iter_attachments()]
@@ -329,7 +330,7 @@ def test_estimate_is_exact_with_every_option(
         return_address="secretariat@chu-exemple.mssante.fr",
     )
     files = [Attachment(n, PDF[:s]) for n, s in zip(names, sizes, strict=False)]
-    args: dict[str, object] = {
+    args: DraftKeywords = {
         "sender": sender,
         "to": PATIENT,
         "subject": "Réponse à votre question sur l'ordonnance " + "é" * 40,
@@ -341,9 +342,9 @@ def test_estimate_is_exact_with_every_option(
         "extra_headers": {"X-MSS-CODECDA": "11488-4"},
     }
     c = composer()
-    predicted = c.estimate_size(**args)  # type: ignore[arg-type]
+    predicted = c.estimate_size(**args)
     c = composer()  # same id sequence: the same Message-ID
-    sent = c.compose(**args)  # type: ignore[arg-type]
+    sent = c.compose(**args)
     data = sent.to_bytes()
     assert predicted == sent.size == len(data)
     assert BARE.search(data) is None

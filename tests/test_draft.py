@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 
 from mssc.attachments import Attachment
-from mssc.compose import Composer, Draft, Sender
+from mssc.compose import Composer, Draft, DraftKeywords, Sender
 from mssc.errors import InvalidMessage
 from mssc.headers import SequentialMessageIds
 from mssc.size import estimate_size, plan_split
@@ -68,7 +68,7 @@ def test_a_draft_is_frozen_and_freezes_its_containers() -> None:
 @pytest.mark.parametrize("count", [0, 1, 3])
 def test_draft_and_keywords_give_the_same_bytes(html: str | None, count: int) -> None:
     files = tuple(Attachment(f"f{i}.pdf", pdf(1000 * (i + 1))) for i in range(count))
-    keywords = {
+    keywords: DraftKeywords = {
         "sender": SENDER,
         "to": TO,
         "subject": "Résultats",
@@ -76,9 +76,9 @@ def test_draft_and_keywords_give_the_same_bytes(html: str | None, count: int) ->
         "html": html,
         "attachments": files,
     }
-    draft = Draft(**keywords)  # type: ignore[arg-type]
+    draft = Draft(**keywords)
     by_draft = composer().compose(draft)
-    by_keywords = composer().compose(**keywords)  # type: ignore[arg-type]
+    by_keywords = composer().compose(**keywords)
     assert by_draft.to_bytes() == by_keywords.to_bytes()
     assert composer().estimate_size(draft) == by_draft.size == estimate_size(composer(), draft)
 
@@ -96,7 +96,7 @@ def test_plan_split_takes_a_draft() -> None:
 def test_a_draft_and_keywords_together_are_refused() -> None:
     draft = Draft(sender=SENDER, to=TO, subject="s", text="t")
     with pytest.raises(InvalidMessage) as caught:
-        composer().compose(draft, subject="autre")
+        composer().compose(draft, subject="autre")  # type: ignore[call-overload]
     assert caught.value.code == "bad-argument"
 
 
@@ -105,6 +105,17 @@ def test_missing_keywords_are_refused_with_a_code(missing: str) -> None:
     keywords: dict[str, object] = {"sender": SENDER, "to": TO, "subject": "s", "text": "t"}
     del keywords[missing]
     with pytest.raises(InvalidMessage) as caught:
-        composer().compose(**keywords)  # type: ignore[arg-type]
+        composer().compose(**keywords)  # type: ignore[call-overload]
     assert caught.value.code == "bad-argument"
     assert missing in caught.value.message
+
+
+@pytest.mark.parametrize("method", ["compose", "estimate_size", "plan_split", "compose_split"])
+def test_an_unknown_keyword_is_refused_with_a_code(method: str) -> None:
+    """A misspelt keyword (``atachments=``) is named in a coded error, not a TypeError."""
+    call = getattr(composer(), method)
+    with pytest.raises(InvalidMessage) as caught:
+        call(sender=SENDER, to=TO, subject="s", text="t", atachments=())
+    assert caught.value.code == "bad-argument"
+    assert "atachments" in caught.value.message
+    assert "attachments" in (caught.value.hint or "")

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mssc.attachments import Attachment
-from mssc.compose import Composer, Sender
+from mssc.compose import Composer, DraftKeywords, Sender
 from mssc.errors import MessageTooLarge
 from mssc.headers import SequentialMessageIds
 from mssc.size import MAX_MESSAGE_BYTES, base64_body_size, estimate_size, plan_split
@@ -69,7 +69,7 @@ def test_estimate_equals_final_size(
     from mssc.attachments import safe_filename
 
     attachments = [Attachment(safe_filename(name), pdf(size)) for name, size in files]
-    args = {
+    args: DraftKeywords = {
         "sender": SENDER,
         "to": PATIENT,
         "subject": subject,
@@ -80,7 +80,7 @@ def test_estimate_equals_final_size(
     }
     composer = make()
     predicted = estimate_size(composer, **args)
-    sent = composer.compose(**args)  # type: ignore[arg-type]
+    sent = composer.compose(**args)
     assert predicted == sent.size == len(sent.to_bytes())
     got = [p.get_content() for p in sent.message.iter_attachments()]
     assert got == [a.content for a in attachments]

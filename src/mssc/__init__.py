@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         ComposedMessage,
         Composer,
         Draft,
+        DraftKeywords,
         Envelope,
         Sender,
     )
@@ -201,6 +202,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "ComposedMessage",
         "Composer",
         "Draft",
+        "DraftKeywords",
         "Envelope",
         "Sender",
     ),
@@ -364,6 +366,7 @@ __all__ = [
     "DispositionType",
     "Document",
     "Draft",
+    "DraftKeywords",
     "Envelope",
     "Evidence",
     "Finding",

@@ -41,9 +41,10 @@ from email.utils import format_datetime
 from enum import Enum
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, overload
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from typing_extensions import Required, TypedDict, Unpack
 
 from mssc.addresses import (
     PATIENT_DOMAIN,
@@ -99,6 +100,7 @@ __all__ = [
     "ComposedMessage",
     "Composer",
     "Draft",
+    "DraftKeywords",
     "Envelope",
     "Sender",
 ]
@@ -563,16 +565,6 @@ def _write_base64(out: memoryview, pos: int, content: bytes) -> int:
     return pos
 
 
-class _Unset:
-    """The default of a keyword that was not given (the draft, or :class:`Draft`, decides)."""
-
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET: Final[Any] = _Unset()
-
-
 @dataclass(frozen=True, slots=True)
 class Draft:
     """Everything one message says, before it is composed: the value that
@@ -637,9 +629,40 @@ class Draft:
         return dataclasses.replace(self, **changes)
 
 
-def _draft_of(draft: Draft | None, keywords: dict[str, Any]) -> Draft:
+class DraftKeywords(TypedDict, total=False):
+    """The keywords that :meth:`Composer.compose`, :meth:`Composer.estimate_size`,
+    :meth:`Composer.plan_split` and :meth:`Composer.compose_split` take instead of a
+    :class:`Draft`: its fields, of which ``sender``, ``to``, ``subject`` and ``text`` are
+    required (a type checker then flags a missing or misspelt keyword)."""
+
+    sender: Required[Sender]
+    to: Required[PatientTarget]
+    subject: Required[str]
+    text: Required[str]
+    html: str | None
+    attachments: Sequence[Attachment]
+    read_receipt: bool
+    close_conversation: bool
+    in_reply_to: ParentLike | None
+    extra_headers: Mapping[str, str] | None
+    allow_fin_word: bool
+    message_id: str | None
+    documents: Sequence[Any]
+    submission: Any
+
+
+_DRAFT_FIELDS: Final = tuple(f.name for f in dataclasses.fields(Draft))
+
+
+def _draft_of(draft: Draft | None, given: Mapping[str, Any]) -> Draft:
     """The draft of a composer call: the one given, or one built from the keywords."""
-    given = {k: v for k, v in keywords.items() if v is not _UNSET}
+    unknown = sorted(k for k in given if k not in _DRAFT_FIELDS)
+    if unknown:
+        raise InvalidMessage(
+            f"unknown keyword {', '.join(unknown)}",
+            code="bad-argument",
+            hint=f"the keywords are a Draft's fields: {', '.join(_DRAFT_FIELDS)}",
+        )
     if draft is not None:
         if not isinstance(draft, Draft):
             raise InvalidMessage(
@@ -717,26 +740,13 @@ class Composer:
 
     # ------------------------------------------------------------------ public API
 
-    def compose(
-        self,
-        draft: Draft | None = None,
-        /,
-        *,
-        sender: Sender = _UNSET,
-        to: PatientTarget = _UNSET,
-        subject: str = _UNSET,
-        text: str = _UNSET,
-        html: str | None = _UNSET,
-        attachments: Sequence[Attachment] = _UNSET,
-        read_receipt: bool = _UNSET,
-        close_conversation: bool = _UNSET,
-        in_reply_to: ParentLike | None = _UNSET,
-        extra_headers: Mapping[str, str] | None = _UNSET,
-        allow_fin_word: bool = _UNSET,
-        message_id: str | None = _UNSET,
-        documents: Sequence[Any] = _UNSET,
-        submission: Any = _UNSET,
-    ) -> ComposedMessage:
+    @overload
+    def compose(self, draft: Draft, /) -> ComposedMessage: ...
+
+    @overload
+    def compose(self, /, **keywords: Unpack[DraftKeywords]) -> ComposedMessage: ...
+
+    def compose(self, draft: Draft | None = None, /, **keywords: Any) -> ComposedMessage:
         """Compose one message to one patient, from a :class:`Draft` or from its keywords.
 
         Args:
@@ -762,48 +772,15 @@ class Composer:
                 InvalidAddress, InvalidMessage, MessageTooLarge, UnqualifiedIdentity,
                 PatientMismatch.
         """
-        return self._compose(
-            _draft_of(
-                draft,
-                {
-                    "sender": sender,
-                    "to": to,
-                    "subject": subject,
-                    "text": text,
-                    "html": html,
-                    "attachments": attachments,
-                    "read_receipt": read_receipt,
-                    "close_conversation": close_conversation,
-                    "in_reply_to": in_reply_to,
-                    "extra_headers": extra_headers,
-                    "allow_fin_word": allow_fin_word,
-                    "message_id": message_id,
-                    "documents": documents,
-                    "submission": submission,
-                },
-            )
-        )
+        return self._compose(_draft_of(draft, keywords))
 
-    def estimate_size(
-        self,
-        draft: Draft | None = None,
-        /,
-        *,
-        sender: Sender = _UNSET,
-        to: PatientTarget = _UNSET,
-        subject: str = _UNSET,
-        text: str = _UNSET,
-        html: str | None = _UNSET,
-        attachments: Sequence[Attachment] = _UNSET,
-        read_receipt: bool = _UNSET,
-        close_conversation: bool = _UNSET,
-        in_reply_to: ParentLike | None = _UNSET,
-        extra_headers: Mapping[str, str] | None = _UNSET,
-        allow_fin_word: bool = _UNSET,
-        message_id: str | None = _UNSET,
-        documents: Sequence[Any] = _UNSET,
-        submission: Any = _UNSET,
-    ) -> int:
+    @overload
+    def estimate_size(self, draft: Draft, /) -> int: ...
+
+    @overload
+    def estimate_size(self, /, **keywords: Unpack[DraftKeywords]) -> int: ...
+
+    def estimate_size(self, draft: Draft | None = None, /, **keywords: Any) -> int:
         """Return the exact ``len(to_bytes())`` of :meth:`compose` with the same draft (or
         keywords), without encoding any attachment. Never raises :class:`MessageTooLarge`.
 
@@ -811,60 +788,29 @@ class Composer:
         default generator and for :class:`~mssc.headers.SequentialMessageIds`, or pass
         ``message_id``.
         """
-        value = _draft_of(
-            draft,
-            {
-                "sender": sender,
-                "to": to,
-                "subject": subject,
-                "text": text,
-                "html": html,
-                "attachments": attachments,
-                "read_receipt": read_receipt,
-                "close_conversation": close_conversation,
-                "in_reply_to": in_reply_to,
-                "extra_headers": extra_headers,
-                "allow_fin_word": allow_fin_word,
-                "message_id": message_id,
-                "documents": documents,
-                "submission": submission,
-            },
-        )
+        value = _draft_of(draft, keywords)
         return self._skeleton(self._expand(value)).skeleton.size
 
+    @overload
+    def plan_split(self, draft: Draft, /) -> tuple[PlannedMessage, ...]: ...
+
+    @overload
+    def plan_split(self, /, **keywords: Unpack[DraftKeywords]) -> tuple[PlannedMessage, ...]: ...
+
     def plan_split(
-        self,
-        draft: Draft | None = None,
-        /,
-        *,
-        sender: Sender = _UNSET,
-        to: PatientTarget = _UNSET,
-        subject: str = _UNSET,
-        text: str = _UNSET,
-        attachments: Sequence[Attachment] = _UNSET,
-        **options: Any,
+        self, draft: Draft | None = None, /, **keywords: Any
     ) -> tuple[PlannedMessage, ...]:
         """Spread the attachments of a draft over messages that each fit under ``max_size``.
 
-        With more than one message, subjects get a ``(1/3)`` suffix. ``options`` are the other
-        :meth:`compose` keywords (html, read_receipt, …). A message that fits is one plan.
+        With more than one message, subjects get a ``(1/3)`` suffix. The keywords are those
+        of :meth:`compose` (:class:`DraftKeywords`). A message that fits is one plan.
         The Ségur documents of a draft (``IHE_XDM.zip`` and its PDFs) always travel together,
         in the first message.
 
         Raises:
             MessageTooLarge: an attachment (or the documents together) cannot fit in a message.
         """
-        value = _draft_of(
-            draft,
-            {
-                "sender": sender,
-                "to": to,
-                "subject": subject,
-                "text": text,
-                "attachments": attachments,
-            }
-            | options,
-        )
+        value = _draft_of(draft, keywords)
         value = self._settle(value)
         fixed_id = value.message_id or self._message_ids(value.sender.domain)
         fixed = value.replace(message_id=fixed_id)
@@ -899,30 +845,19 @@ class Composer:
             for p in plans
         )
 
+    @overload
+    def compose_split(self, draft: Draft, /) -> tuple[ComposedMessage, ...]: ...
+
+    @overload
     def compose_split(
-        self,
-        draft: Draft | None = None,
-        /,
-        *,
-        sender: Sender = _UNSET,
-        to: PatientTarget = _UNSET,
-        subject: str = _UNSET,
-        text: str = _UNSET,
-        attachments: Sequence[Attachment] = _UNSET,
-        **options: Any,
+        self, /, **keywords: Unpack[DraftKeywords]
+    ) -> tuple[ComposedMessage, ...]: ...
+
+    def compose_split(
+        self, draft: Draft | None = None, /, **keywords: Any
     ) -> tuple[ComposedMessage, ...]:
         """Compose the messages of :meth:`plan_split` (one when everything fits)."""
-        value = _draft_of(
-            draft,
-            {
-                "sender": sender,
-                "to": to,
-                "subject": subject,
-                "text": text,
-                "attachments": attachments,
-            }
-            | options,
-        )
+        value = _draft_of(draft, keywords)
         value = self._settle(value)
         plans = self.plan_split(value)
         return tuple(
