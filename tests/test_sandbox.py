@@ -677,3 +677,33 @@ def test_parent_info_never_raises_on_an_encoded_newline_in_from() -> None:
 
     info = parent_info(b"From: =?utf-8?q?x=0D=0ABcc:_evil@x?= <a@x>\r\nSubject: s\r\n\r\n")
     assert (info.from_address, info.subject) == (None, "s")
+
+
+# -- memory bound ----------------------------------------------------------------------------
+
+
+def test_past_max_stored_the_oldest_messages_are_dropped_and_said(pki: TestPki) -> None:
+    """A sandbox left running keeps the newest messages under max_stored, and says what went."""
+    sent: list[tuple[str, bytes]] = [message(_address(ACTIVE), padding=2_000) for _ in range(6)]
+    limit = sum(len(data) for _, data in sent[-3:])  # room for the last three exactly
+    with Sandbox(DEFAULT_PATIENTS, pki=pki, max_stored=limit) as sandbox:
+        for _, data in sent:
+            send(sandbox, _address(ACTIVE), data)
+        assert [m.message_id for m in sandbox.inbox(ACTIVE)] == [mid for mid, _ in sent[-3:]]
+        assert sandbox.dropped == 3
+        dropped = [e for e in sandbox.events() if e.kind == "dropped"]
+        assert [e.detail.split(" of ")[0] for e in dropped] == [mid for mid, _ in sent[:3]]
+        # the professional mailboxes count too: a notice for an unknown patient goes back
+        _, unknown = message(_address(UNREGISTERED), padding=2_000)
+        send(sandbox, _address(UNREGISTERED), unknown)
+        kept = [m.data for m in sandbox.inbox(ACTIVE)] + sandbox.mailbox(RETURN_PATH)
+        assert sandbox.mailbox(RETURN_PATH)  # the newest message is always kept
+        assert sum(len(d) for d in kept) <= limit
+        assert sandbox.dropped == 3 + (len(sent[-3:]) + 1 - len(kept))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "1"])
+def test_max_stored_must_be_a_positive_number_of_octets(bad: object) -> None:
+    with pytest.raises(SandboxError) as caught:
+        Sandbox(DEFAULT_PATIENTS, tls="off", max_stored=bad)  # type: ignore[arg-type]
+    assert caught.value.code == "bad-option"

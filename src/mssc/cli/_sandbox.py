@@ -56,6 +56,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--maildir", metavar="DIR", type=Path, help="one Maildir per professional")
     p.add_argument(
+        "--max-stored",
+        metavar="MIB",
+        type=int,
+        default=512,
+        help="keep at most this many MiB of messages in memory; the oldest go first (512)",
+    )
+    p.add_argument(
         "--relay", metavar="HOST:PORT", help="also relay everything sent back to this server"
     )
     p.add_argument(
@@ -175,6 +182,7 @@ def run_sandbox(args: argparse.Namespace) -> int:
             maildir=args.maildir,
             relay=relay,
             on_event=automaton,
+            max_stored=args.max_stored * 1024 * 1024,
         )
         automaton.sandbox = sandbox
         sandbox.start()

@@ -76,6 +76,8 @@ AuthMode = Literal["xoauth2"] | None
 
 _DSN_PARAMETERS: Final = ("RET", "ENVID", "NOTIFY", "ORCPT")
 _MAX_EVENTS: Final = 10_000
+#: The default of ``Sandbox(max_stored=...)``: what the in-memory boxes hold at most, in octets.
+DEFAULT_MAX_STORED: Final = 512 * 1024 * 1024
 _SAFE_FOLDER: Final = re.compile(r"[^A-Za-z0-9._@+-]")
 
 
@@ -148,6 +150,10 @@ class Sandbox:
             (:func:`mssc.headers.make_message_id` by default; e.g.
             :class:`mssc.headers.SequentialMessageIds` for reproducible output).
         on_event: called (on the sandbox's threads) with each :class:`SandboxEvent`.
+        max_stored: what the patients' inboxes and the professional mailboxes keep in memory
+            at most, in octets (512 MiB by default). Past it, the oldest messages are dropped
+            (each with a ``dropped`` event, counted in :attr:`dropped`), so that a sandbox left
+            running does not grow without end. Maildir copies are not counted nor dropped.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`.
     """
@@ -168,7 +174,14 @@ class Sandbox:
         clock: Callable[[], dt.datetime] | None = None,
         message_ids: Callable[[str], str] | None = None,
         on_event: Callable[[SandboxEvent], None] | None = None,
+        max_stored: int = DEFAULT_MAX_STORED,
     ) -> None:
+        if isinstance(max_stored, bool) or not isinstance(max_stored, int) or max_stored < 1:
+            raise SandboxError(
+                f"max_stored must be a positive number of octets, not {max_stored!r}",
+                code="bad-option",
+                hint="e.g. max_stored=64 * 1024 * 1024",
+            )
         if tls not in ("required", "mutual", "off"):
             raise SandboxError(
                 f"unknown TLS mode {tls!r}", code="bad-option", hint="use required, mutual or off"
@@ -201,6 +214,11 @@ class Sandbox:
         self._lock = threading.RLock()
         self._inboxes: dict[str, _Box] = {}
         self._mailboxes: dict[str, list[bytes]] = {}
+        self.max_stored = max_stored
+        # what the boxes hold, oldest first: (inbox key or mailbox address, the stored value)
+        self._stored: collections.deque[tuple[str, _Stored | bytes]] = collections.deque()
+        self._stored_octets = 0
+        self._dropped = 0
         self._closed: dict[tuple[str, str], bool] = {}
         self._tokens: dict[str, str] = {}
         self._events: collections.deque[SandboxEvent] = collections.deque(maxlen=_MAX_EVENTS)
@@ -378,6 +396,42 @@ class Sandbox:
         with self._lock:
             return tuple(self._events)
 
+    @property
+    def dropped(self) -> int:
+        """How many messages were dropped from memory to stay under ``max_stored``."""
+        with self._lock:
+            return self._dropped
+
+    def _keep(self, key: str, value: _Stored | bytes) -> list[str]:
+        """Count a value just stored; drop the oldest ones past ``max_stored`` (the newest is
+        always kept). Returns what was dropped, for the events. Called under the lock."""
+        self._stored.append((key, value))
+        self._stored_octets += len(value.data if isinstance(value, _Stored) else value)
+        dropped: list[str] = []
+        while self._stored_octets > self.max_stored and len(self._stored) > 1:
+            old_key, old = self._stored.popleft()
+            if isinstance(old, _Stored):
+                box = self._inboxes.get(old_key)
+                if box is None or box.messages.get(old.message_id) is not old:
+                    continue  # replaced by a later message with its id: already uncounted
+                del box.messages[old.message_id]
+                self._stored_octets -= len(old.data)
+                dropped.append(f"{old.message_id} of {old_key}")
+            else:
+                kept = self._mailboxes.get(old_key, [])
+                for i, data in enumerate(kept):
+                    if data is old:
+                        del kept[i]
+                        break
+                self._stored_octets -= len(old)
+                dropped.append(f"a message of {old_key}")
+            self._dropped += 1
+        return dropped
+
+    def _dropped_events(self, dropped: list[str]) -> None:
+        for what in dropped:
+            self._event("dropped", None, f"{what}: over max_stored ({self.max_stored:,} octets)")
+
     def inbox(self, ins: str) -> list[DeliveredMessage]:
         """The messages delivered to a patient, oldest first."""
         key = _ins_key(ins)
@@ -519,9 +573,11 @@ class Sandbox:
         address = to.strip().lower()
         with self._lock:
             self._mailboxes.setdefault(address, []).append(data)
+            dropped = self._keep(address, data)
             if self.maildir is not None:
                 folder = mailbox.Maildir(self.maildir / _folder_name(address), create=True)
                 folder.add(data)
+        self._dropped_events(dropped)
         self._event(kind, message_id, f"to {address}{' ' + detail if detail else ''}")
         if self.relay is not None:
             sender = "" if kind in ("notice", "read-receipt", "test-ack") else _from_of(data)
@@ -596,9 +652,14 @@ class Sandbox:
     ) -> None:
         with self._lock:
             box = self._inboxes.setdefault(patient.ins, _Box())
-            box.messages[mid] = _Stored(data, facts, mid, now)
+            replaced = box.messages.get(mid)
+            if replaced is not None:  # the same Message-ID again: the new one replaces it
+                self._stored_octets -= len(replaced.data)
+            box.messages[mid] = stored = _Stored(data, facts, mid, now)
+            dropped = self._keep(patient.ins, stored)
             if facts.sender:
                 self._closed[(patient.ins, facts.sender)] = facts.fin
+        self._dropped_events(dropped)
         detail = f"to {patient.ins}" + (" (FIN: the conversation is closed)" if facts.fin else "")
         self._event("delivered", mid, detail, patient.ins)
 
