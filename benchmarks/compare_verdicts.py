@@ -32,6 +32,15 @@ def _files(dirs: list[Path]) -> list[Path]:
     return found
 
 
+def _name(path: Path) -> str:
+    """A file's key: relative to the checkout (its folder's name left out, so that dumps made
+    in two checkouts compare), or for the corpora beside it, to the folder above."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path.relative_to(ROOT.parent))
+
+
 def dump(out: Path, dirs: list[Path]) -> int:
     from mssc.inbound import parse_patient_message
     from mssc.replies import classify
@@ -43,7 +52,7 @@ def dump(out: Path, dirs: list[Path]) -> int:
             ("", raw),
             ("crlf", raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")),
         ):
-            key = f"{path.relative_to(ROOT.parent)}{'#' + variant if variant else ''}"
+            key = f"{_name(path)}{'#' + variant if variant else ''}"
             results[key] = {
                 "classify": classify(data).to_dict(),
                 "parse": parse_patient_message(data).to_dict(),
