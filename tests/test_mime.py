@@ -810,3 +810,39 @@ def test_html_to_text_is_the_old_pattern_with_a_short_reach(tokens: list[str]) -
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(mime, "_TAG_REACH", 3)
         assert mime.html_to_text(html) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"plain value",
+                b"  spaced  ",
+                b"=?utf-8?q?caf=C3=A9?= x",
+                b"a =\n ?b",
+                b"folded\n\tline",
+                b"caf\xc3\xa9",
+                b"\xe9t\xe9",
+                b"<a@b.example>",
+                b"",
+            ]
+        ),
+        max_size=3,
+    ),
+    st.booleans(),
+)
+def test_header_readers_answer_as_their_plain_forms(values: list[bytes], indexed: bool) -> None:
+    """header, raw_header and header_all give what decode_words, the unfolded text and str()
+    give of what the message returns, shortcuts or not."""
+    raw = b"".join(b"X-Test: " + v + b"\n" for v in values) + b"\nbody\n"
+    msg = email.message_from_bytes(raw)
+    source: email.message.Message | mime.Headers = mime.Headers(msg) if indexed else msg
+    first = msg.get("X-Test")
+    if first is None:
+        assert mime.header(source, "x-test") == mime.raw_header(source, "x-test") == ""
+    elif isinstance(first, str):
+        assert mime.header(source, "x-test") == mime.decode_words(first)
+        folded = re.sub(r"\r?\n[ \t]+|\r|\n", " ", first)
+        assert mime.raw_header(source, "x-test") == mime._unescape(folded).strip()
+    assert mime.header_all(source, "x-test") == [str(v) for v in msg.get_all("x-test", [])]

@@ -1241,9 +1241,17 @@ def _first(msg: Message | Headers, name: str) -> object:
 
 def header(msg: Message | Headers, name: str) -> str:
     """The first ``name`` header, RFC 2047-decoded and unfolded; ``""`` when absent."""
-    value = _first(msg, name)
+    try:
+        value = msg.get(name)
+    except Exception:  # as _first: reading failed
+        return ""
     if value is None:
         return ""
+    if type(value) is str and value.isascii() and "=?" not in value:
+        # what decode_words gives a plain ASCII value: unfolded and stripped
+        if "\n" in value or "\r" in value:
+            value = _FOLD.sub(" ", value)
+        return value.strip()
     if isinstance(value, email.header.Header):  # raw 8-bit header bytes
         try:
             chunks = email.header.decode_header(value)  # a Header object: its own chunks
@@ -1263,10 +1271,15 @@ def raw_header(msg: Message | Headers, name: str) -> str:
     Addresses must be read from this form: an encoded word is display-name text, so an address
     written inside one (``=?utf-8?q?=3Cx=40y=3E?=``) is not the sender's address.
     """
-    value = _first(msg, name)
+    try:
+        value = msg.get(name)
+    except Exception:  # as _first: reading failed
+        return ""
     if value is None:
         return ""
-    if isinstance(value, email.header.Header):
+    if type(value) is str:
+        text = value
+    elif isinstance(value, email.header.Header):
         try:
             text = str(value)
         except Exception:
@@ -1275,13 +1288,18 @@ def raw_header(msg: Message | Headers, name: str) -> str:
         text = str(value)
     if "\n" in text or "\r" in text:
         text = _FOLD.sub(" ", text)
-    return _unescape(text).strip()
+    if not text.isascii():
+        text = _unescape(text)
+    return text.strip()
 
 
 def header_all(msg: Message | Headers, name: str) -> list[str]:
     """Every ``name`` header, raw (not decoded)."""
     try:
-        return [str(v) for v in msg.get_all(name, [])]
+        found = msg.get_all(name, [])
+        if type(found) is list and not found:
+            return []
+        return [str(v) for v in found]
     except Exception:
         return []
 
