@@ -1018,3 +1018,22 @@ def test_is_patient_is_the_split_at_the_last_at(address: str) -> None:
     local, _, domain = address.rpartition("@")
     expected = domain == PATIENT_DOMAIN and _PATIENT_LOCAL.fullmatch(local) is not None
     assert _is_patient(address) is expected
+
+
+@pytest.mark.parametrize(
+    "payload", [None, "text", "caf\udcc3\udca9", [], [Message()], [Message(), "odd"]]
+)
+def test_parts_of_is_get_payload_for_a_list(payload: object) -> None:
+    from mssc.replies.classifier import _parts_of
+
+    class Other(Message):
+        pass
+
+    for cls in (Message, Other):
+        msg = cls()
+        msg["Content-Type"] = "message/rfc822"
+        msg.__dict__["_payload"] = payload
+        parts = _parts_of(msg)
+        if parts is not None:
+            assert parts is msg.get_payload()
+        assert (parts is not None) == (cls is Message and isinstance(payload, list))

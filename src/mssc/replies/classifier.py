@@ -227,7 +227,8 @@ class _Reader:
             elif ctype == "message/feedback-report":
                 self.has_feedback = True
             elif ctype == "message/rfc822":
-                inner = part.get_payload()
+                parts = _parts_of(part)
+                inner: object = part.get_payload() if parts is None else parts
                 if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                     self.original_headers.append(inner[0])
                 elif isinstance(inner, str):
@@ -302,8 +303,19 @@ class _Reader:
         return self._notice_command
 
 
+def _parts_of(part: Message) -> list[Message] | None:
+    """What ``part.get_payload()`` gives for a plain Message whose payload is a list (that
+    list itself, as ``is_multipart()`` then says); None otherwise (ask the message)."""
+    if type(part) is Message:
+        stored = part.__dict__.get("_payload")
+        if isinstance(stored, list):
+            return stored
+    return None
+
+
 def _payload(part: Message, limits: MimeLimits, defects: list[str]) -> list[Message] | str:
-    body = part.get_payload()
+    parts = _parts_of(part)
+    body: object = part.get_payload() if parts is None else parts
     if isinstance(body, list):
         return [b for b in body if isinstance(b, Message)]
     # base64 or quoted-printable report parts arrive as text
