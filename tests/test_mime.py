@@ -683,3 +683,166 @@ def test_part_text_ascii_shortcut_is_the_general_path(body: str, cte: str, chars
     assert mime.part_text(fast, DEFAULT_LIMITS, defects) == mime.part_text(
         general, DEFAULT_LIMITS, []
     )
+
+
+# -- the readers' shortcuts for plain compat32 messages answer as the general paths ----------
+
+_HEADER_NAMES = [
+    "Content-Type",
+    "content-type",
+    "CONTENT-TYPE",
+    "Content-Disposition",
+    "Content-Transfer-Encoding",
+    "content-transfer-encoding",
+    "\u212aontent-Type",  # a Kelvin sign: lower-cases to "k", never to "c"
+    "X-Other",
+]
+_HEADER_VALUES = [
+    "text/plain",
+    "text/plain; charset=utf-8",
+    'text/html; charset="ISO-8859-1"; name=a.txt',
+    "TEXT/Plain ;charset=us-ascii",
+    "attachment; filename=a.pdf",
+    "attachment; filename*=utf-8''r%C3%A9.pdf",
+    'inline; filename="x;y.txt"',
+    "multipart/report; report-type=delivery-status; boundary=b",
+    "quoted-printable",
+    "7bit",
+    "base64",
+    "text",
+    "",
+    "caf\udcc3\udca9/plain; charset=utf-8",  # raw 8-bit bytes, as the parser keeps them
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_HEADER_NAMES), st.sampled_from(_HEADER_VALUES)), max_size=5
+    ),
+    st.sampled_from(["charset", "filename", "report-type", "name", "Charset"]),
+    st.sampled_from(["content-type", "Content-Disposition", "content-transfer-encoding"]),
+    st.sampled_from(["", "body\n", "caf\udcc3\udca9\n", "=C3=A9\n"]),
+)
+def test_plain_message_shortcuts_are_the_general_paths(
+    headers: list[tuple[str, str]], name: str, header: str, body: str
+) -> None:
+    """param, content_type and part_text read a plain compat32 Message's stored headers
+    (and cache what they read of a value) as the general paths read a subclass's."""
+    plain = email.message.Message()
+    other = _OtherMessage()
+    for msg in (plain, other):
+        for key, value in headers:
+            msg.__dict__["_headers"].append((key, value))  # as the parser stores them
+        msg.set_payload(body)
+    for _ in range(2):  # the second time from the caches
+        assert mime.param(plain, name, header) == mime.param(other, name, header)
+        assert mime.content_type(plain) == mime.content_type(other)
+        assert mime.content_type(plain) == plain.get_content_type()
+        assert mime.part_text(plain, DEFAULT_LIMITS, []) == mime.part_text(
+            other, DEFAULT_LIMITS, []
+        )
+    assert mime._stored_header(plain, header.lower()) == plain.get(header)
+
+
+def _tree_of(msg: email.message.Message, cls: type[email.message.Message]) -> email.message.Message:
+    """The same tree with every part of class ``cls``."""
+    copy = cls()
+    state = msg.__dict__
+    payload = state["_payload"]
+    copy.__dict__["_headers"] = list(state["_headers"])
+    copy.__dict__["_payload"] = (
+        [_tree_of(p, cls) for p in payload] if isinstance(payload, list) else payload
+    )
+    return copy
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.sampled_from(["text/plain", "message/rfc822", "text/html"]),
+        lambda inner: st.tuples(
+            st.sampled_from(["multipart/mixed", "message/rfc822", "multipart/report"]),
+            st.lists(inner, max_size=4),
+        ),
+        max_leaves=12,
+    ),
+    st.integers(1, 6),
+    st.integers(1, 4),
+)
+def test_walk_of_plain_messages_is_the_general_walk(
+    shape: object, max_parts: int, max_depth: int
+) -> None:
+    """walk reads a plain Message's stored payload as is_multipart() and get_payload() do."""
+
+    def build(node: object) -> email.message.Message:
+        msg = email.message.Message()
+        if isinstance(node, str):
+            msg["Content-Type"] = node
+            msg.set_payload("x")
+            return msg
+        assert isinstance(node, tuple)
+        msg["Content-Type"] = node[0]
+        msg.__dict__["_payload"] = [build(child) for child in node[1]]
+        return msg
+
+    plain = build(shape)
+    other = _tree_of(plain, _OtherMessage)
+    limits = MimeLimits(max_parts=max_parts, max_depth=max_depth)
+    plain_defects: list[str] = []
+    other_defects: list[str] = []
+    walked = [(ct, a) for _, ct, a in mime.walk(plain, limits, plain_defects)]
+    general = [(ct, a) for _, ct, a in mime.walk(other, limits, other_defects)]
+    assert walked == general
+    assert plain_defects == other_defects
+
+
+_OLD_SHORT_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]{0,3}>", re.S | re.I)
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from([*_HTML_TOKENS, "ab", "<b>", "<a", "é"]), max_size=30))
+def test_html_to_text_is_the_old_pattern_with_a_short_reach(tokens: list[str]) -> None:
+    """With tags of at most 3 characters, both the scan and its split by ">" (no element)
+    give the pattern's result."""
+    html = "".join(tokens)
+    expected = _OLD_SHORT_TAGS.sub(" ", html).replace("&amp;", "&")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mime, "_TAG_REACH", 3)
+        assert mime.html_to_text(html) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"plain value",
+                b"  spaced  ",
+                b"=?utf-8?q?caf=C3=A9?= x",
+                b"a =\n ?b",
+                b"folded\n\tline",
+                b"caf\xc3\xa9",
+                b"\xe9t\xe9",
+                b"<a@b.example>",
+                b"",
+            ]
+        ),
+        max_size=3,
+    ),
+    st.booleans(),
+)
+def test_header_readers_answer_as_their_plain_forms(values: list[bytes], indexed: bool) -> None:
+    """header, raw_header and header_all give what decode_words, the unfolded text and str()
+    give of what the message returns, shortcuts or not."""
+    raw = b"".join(b"X-Test: " + v + b"\n" for v in values) + b"\nbody\n"
+    msg = email.message_from_bytes(raw)
+    source: email.message.Message | mime.Headers = mime.Headers(msg) if indexed else msg
+    first = msg.get("X-Test")
+    if first is None:
+        assert mime.header(source, "x-test") == mime.raw_header(source, "x-test") == ""
+    elif isinstance(first, str):
+        assert mime.header(source, "x-test") == mime.decode_words(first)
+        folded = re.sub(r"\r?\n[ \t]+|\r|\n", " ", first)
+        assert mime.raw_header(source, "x-test") == mime._unescape(folded).strip()
+    assert mime.header_all(source, "x-test") == [str(v) for v in msg.get_all("x-test", [])]

@@ -1005,3 +1005,36 @@ def test_text_bounce_marker_gates_are_necessary(pieces: list[str]) -> None:
     for gates, pattern in _GATED_MARKERS:
         if gates and pattern.match(line):
             assert any(g in line.lower() for g in gates)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text("0123456789aAbB2@.x", max_size=22).map(lambda local: local + "@" + "patient.mssante.fr")
+    | st.text("0123456789ab@.patientmsfr", max_size=40)
+)
+def test_is_patient_is_the_split_at_the_last_at(address: str) -> None:
+    from mssc.ins import PATIENT_DOMAIN
+    from mssc.replies.classifier import _PATIENT_LOCAL, _is_patient
+
+    local, _, domain = address.rpartition("@")
+    expected = domain == PATIENT_DOMAIN and _PATIENT_LOCAL.fullmatch(local) is not None
+    assert _is_patient(address) is expected
+
+
+@pytest.mark.parametrize(
+    "payload", [None, "text", "caf\udcc3\udca9", [], [Message()], [Message(), "odd"]]
+)
+def test_parts_of_is_get_payload_for_a_list(payload: object) -> None:
+    from mssc.replies.classifier import _parts_of
+
+    class Other(Message):
+        pass
+
+    for cls in (Message, Other):
+        msg = cls()
+        msg["Content-Type"] = "message/rfc822"
+        msg.__dict__["_payload"] = payload
+        parts = _parts_of(msg)
+        if parts is not None:
+            assert parts is msg.get_payload()
+        assert (parts is not None) == (cls is Message and isinstance(payload, list))

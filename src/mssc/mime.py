@@ -890,31 +890,44 @@ def walk(
     Past ``max_parts`` or ``max_depth``, ``limit-parts`` or ``limit-depth`` is added to
     ``defects`` and the walk stops going further.
     """
+    max_parts = limits.max_parts
+    max_depth = limits.max_depth
     stack: list[tuple[Message, int, tuple[str, ...]]] = [(msg, 0, ())]
     count = 0
     while stack:
         part, depth, ancestors = stack.pop()
         count += 1
-        if count > limits.max_parts:
+        if count > max_parts:
             defects.append("limit-parts")
             return
         ctype = content_type(part)
         yield part, ctype, ancestors
-        if not part.is_multipart():
-            continue
-        if ctype.startswith("message/"):
-            continue
-        payload = part.get_payload()
-        if not isinstance(payload, list):
-            continue
-        if depth + 1 > limits.max_depth:
+        if type(part) is Message:
+            # what is_multipart() and a multipart's get_payload() read: the stored payload
+            payload = part.__dict__.get("_payload")
+            if not isinstance(payload, list) or ctype.startswith("message/"):
+                continue
+        else:
+            if not part.is_multipart():
+                continue
+            if ctype.startswith("message/"):
+                continue
+            payload = part.get_payload()
+            if not isinstance(payload, list):
+                continue
+        if depth >= max_depth:
             defects.append("limit-depth")
             continue
         children = (*ancestors, ctype)
         # reversed so that the first child is walked first
-        for child in reversed(payload[: limits.max_parts]):
+        for child in reversed(payload[:max_parts]):
             if isinstance(child, Message):
                 stack.append((child, depth + 1, children))
+
+
+#: Content-Type values already read by :func:`content_type` (bounded; a pure function of
+#: the value): the same few values come back on almost every message.
+_CTYPE_OF: dict[str, str] = {}
 
 
 def content_type(part: Message) -> str:
@@ -923,15 +936,43 @@ def content_type(part: Message) -> str:
         if type(part) is Message and part.policy is compat32:
             # what get_content_type() computes, read from the stored headers: compat32's get()
             # returns a str value without surrogates (all ASCII) as it is stored
-            value = _first_value(part.__dict__["_headers"], "content-type")
-            if value is None:
+            for key, stored in part.__dict__["_headers"]:
+                if len(key) == 12 and key.lower() == "content-type":
+                    value = stored
+                    break
+            else:
                 return part.get_default_type()
-            if type(value) is str and value.isascii():
-                ctype = value.partition(";")[0].strip().lower()
-                return ctype if ctype.count("/") == 1 else "text/plain"
+            if type(value) is str:
+                ctype = _CTYPE_OF.get(value)
+                if ctype is not None:
+                    return ctype
+                if value.isascii():
+                    ctype = value.partition(";")[0].strip().lower()
+                    if ctype.count("/") != 1:
+                        ctype = "text/plain"
+                    if len(_CTYPE_OF) < 512 and len(value) <= 200:
+                        _CTYPE_OF[value] = ctype
+                    return ctype
         return part.get_content_type()
     except Exception:
         return "text/plain"
+
+
+def _stored_header(part: Message, name: str) -> object:
+    """``part.get(name)`` for a plain compat32 message (``name`` lower-case ASCII), read
+    from the stored headers: compat32 gives a str value without surrogates (all ASCII) back
+    as it is stored, anything else through its ``header_fetch_parse``."""
+    size = len(name)
+    for key, value in part.__dict__["_headers"]:
+        if len(key) == size and key.lower() == name:
+            if type(value) is str and value.isascii():
+                return value
+            return part.policy.header_fetch_parse(key, value)
+    return None
+
+
+#: Results of :func:`param`'s plain reading (:func:`_simple_param`) by (value, name); bounded.
+_SIMPLE_PARAM_OF: dict[tuple[str, str], str] = {}
 
 
 def param(part: Message, name: str, header: str = "content-type") -> str | None:
@@ -941,16 +982,29 @@ def param(part: Message, name: str, header: str = "content-type") -> str | None:
     UTF-8 (else Latin-1) instead of the stdlib's replacement characters.
     """
     try:
-        raw: object = part.get(header)
+        plain = type(part) is Message
+        if plain and part.policy is compat32 and header.isascii():
+            raw: object = _stored_header(part, header.lower())
+        else:
+            raw = part.get(header)
         if raw is None:
             return None
-        if isinstance(raw, str) and name.lower() not in raw.lower():
-            # every parameter name the stdlib reads is part of the header's text
-            return None
-        if type(raw) is str and type(part).get_param is Message.get_param:
-            simple = _simple_param(raw, name)
-            if simple is not None:
-                return _unescape(simple)
+        if isinstance(raw, str):
+            simple_form = type(raw) is str and (plain or type(part).get_param is Message.get_param)
+            if simple_form:
+                known = _SIMPLE_PARAM_OF.get((raw, name))
+                if known is not None:
+                    return known
+            if name.lower() not in raw.lower():
+                # every parameter name the stdlib reads is part of the header's text
+                return None
+            if simple_form:
+                simple = _simple_param(raw, name)
+                if simple is not None:
+                    simple = _unescape(simple)
+                    if len(_SIMPLE_PARAM_OF) < 512 and len(raw) <= 200:
+                        _SIMPLE_PARAM_OF[(raw, name)] = simple
+                    return simple
         if isinstance(raw, email.header.Header):
             part = _eight_bit_clone(part, header)
         value = part.get_param(name, header=header)
@@ -1121,19 +1175,28 @@ class Headers:
         self._index: dict[str, list[tuple[str, str]]] | None = None
         self._plain = False
         cls = type(msg)
-        if (
+        if cls is Message or (
             cls.get is Message.get
             and cls.get_all is Message.get_all
             and cls.__contains__ is Message.__contains__
         ):
             try:
                 index: dict[str, list[tuple[str, str]]] = {}
-                for k, v in msg.raw_items():
-                    index.setdefault(k.lower(), []).append((k, v))
-                self._policy = msg.policy
+                # raw_items() iterates a copy of the stored list; a plain Message's is read as is
+                pairs = msg.__dict__["_headers"] if cls is Message else msg.raw_items()
+                for k, v in pairs:
+                    key = k.lower()
+                    if key in index:
+                        index[key].append((k, v))
+                    else:
+                        index[key] = [(k, v)]
+                self._policy = policy = msg.policy
                 self._index = index
                 # compat32 gives a str value without surrogates (ASCII) back as it is stored
-                self._plain = type(self._policy).header_fetch_parse is Compat32.header_fetch_parse
+                self._plain = (
+                    policy is compat32
+                    or type(policy).header_fetch_parse is Compat32.header_fetch_parse
+                )
             except Exception:  # anything odd: ask the message itself
                 self._index = None
 
@@ -1178,9 +1241,17 @@ def _first(msg: Message | Headers, name: str) -> object:
 
 def header(msg: Message | Headers, name: str) -> str:
     """The first ``name`` header, RFC 2047-decoded and unfolded; ``""`` when absent."""
-    value = _first(msg, name)
+    try:
+        value = msg.get(name)
+    except Exception:  # as _first: reading failed
+        return ""
     if value is None:
         return ""
+    if type(value) is str and value.isascii() and "=?" not in value:
+        # what decode_words gives a plain ASCII value: unfolded and stripped
+        if "\n" in value or "\r" in value:
+            value = _FOLD.sub(" ", value)
+        return value.strip()
     if isinstance(value, email.header.Header):  # raw 8-bit header bytes
         try:
             chunks = email.header.decode_header(value)  # a Header object: its own chunks
@@ -1200,10 +1271,15 @@ def raw_header(msg: Message | Headers, name: str) -> str:
     Addresses must be read from this form: an encoded word is display-name text, so an address
     written inside one (``=?utf-8?q?=3Cx=40y=3E?=``) is not the sender's address.
     """
-    value = _first(msg, name)
+    try:
+        value = msg.get(name)
+    except Exception:  # as _first: reading failed
+        return ""
     if value is None:
         return ""
-    if isinstance(value, email.header.Header):
+    if type(value) is str:
+        text = value
+    elif isinstance(value, email.header.Header):
         try:
             text = str(value)
         except Exception:
@@ -1212,13 +1288,18 @@ def raw_header(msg: Message | Headers, name: str) -> str:
         text = str(value)
     if "\n" in text or "\r" in text:
         text = _FOLD.sub(" ", text)
-    return _unescape(text).strip()
+    if not text.isascii():
+        text = _unescape(text)
+    return text.strip()
 
 
 def header_all(msg: Message | Headers, name: str) -> list[str]:
     """Every ``name`` header, raw (not decoded)."""
     try:
-        return [str(v) for v in msg.get_all(name, [])]
+        found = msg.get_all(name, [])
+        if type(found) is list and not found:
+            return []
+        return [str(v) for v in found]
     except Exception:
         return []
 
@@ -1466,34 +1547,63 @@ def _ascii_part_text(part: Message, limits: MimeLimits) -> str | None:
         return None
     if not payload.isascii():
         return None
-    headers = state["_headers"]
-    cte = _first_value(headers, "content-transfer-encoding")
+    # the first Content-Transfer-Encoding and Content-Type, in one pass over the headers
+    cte: object = None
+    ctype: object = None
+    have_cte = have_ctype = False
+    for key, value in state["_headers"]:
+        size = len(key)
+        if size == 12:
+            if not have_ctype and key.lower() == "content-type":
+                ctype, have_ctype = value, True
+        elif size == 25 and not have_cte and key.lower() == "content-transfer-encoding":
+            cte, have_cte = value, True
     if cte is not None:
         if type(cte) is not str or not cte.isascii():
             return None
         if cte.lower() in _DECODED_CTES:  # what get_payload(decode=True) decodes
             return None
-    ctype = _first_value(headers, "content-type")
-    charset: str | None = None
-    if ctype is not None:
+    if ctype is None:
+        if not _ascii_identity(None):
+            return None
+    else:
         if type(ctype) is not str or not ctype.isascii():
             return None
-        if "charset" in ctype.lower():
-            simple = _simple_param(ctype, "charset")
-            if simple is None:
-                return None
-            charset = _unescape(simple)
-    if not _ascii_identity(charset):
-        return None
+        identity = _ASCII_IDENTITY_OF.get(ctype)
+        if identity is None:
+            identity = _ascii_identity_of(ctype)
+            if len(_ASCII_IDENTITY_OF) < 512 and len(ctype) <= 200:
+                _ASCII_IDENTITY_OF[ctype] = identity
+        if not identity:
+            return None
     text = payload[: limits.max_text_chars * 4]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text[: limits.max_text_chars]
 
 
+#: :func:`_ascii_identity_of` by Content-Type value (bounded).
+_ASCII_IDENTITY_OF: dict[str, bool] = {}
+
+
+def _ascii_identity_of(ctype: str) -> bool:
+    """Whether a part with this (ASCII) Content-Type value reads ASCII bytes as themselves:
+    its charset, read in the plain way, is one that does (False when it has a charset
+    parameter not of the plain form)."""
+    charset: str | None = None
+    if "charset" in ctype.lower():
+        simple = _simple_param(ctype, "charset")
+        if simple is None:
+            return False
+        charset = _unescape(simple)
+    return _ascii_identity(charset)
+
+
 _DECODED_CTES = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
 
-_TAG_NAME = re.compile(r"(script|style)\b", re.I)
+#: The "<" of each element that :func:`html_to_text` reads up to its end tag, with the
+#: element's name (no match holds a second "<", so finditer misses none).
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b", re.I)
 _ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
 _TAG_REACH = 2000
 
@@ -1508,14 +1618,24 @@ def html_to_text(html: str) -> str:
     """
     if "<" not in html:
         return _entities(html)
+    # the "<" that open a script or style element, with the element's name
+    elements = {m.start(): m for m in _SCRIPT_OR_STYLE.finditer(html)}
+    if not elements:
+        return _entities(_without_tags(html))
     out: list[str] = []
     pos = 0
     start = html.find("<")
     next_gt = -2  # the first ">" at or after the last search point (-1: none left)
     # per element name: (searched from, the first end tag found from there, or None)
     closers: dict[str, tuple[int, re.Match[str] | None]] = {}
+    last = next(reversed(elements))
     while start >= 0:
-        m = _TAG_NAME.match(html, start + 1)
+        if start > last:
+            # no element opens from here on: every "<" since pos was passed over, and the
+            # rest reads as in a text without elements
+            out.append(_without_tags(html[pos:]))
+            return _entities("".join(out))
+        m = elements.get(start)
         end = -1
         if m is not None:
             closer = _closer(html, m.group(1).lower(), m.end(), closers)
@@ -1535,6 +1655,25 @@ def html_to_text(html: str) -> str:
         start = html.find("<", end)
     out.append(html[pos:])
     return _entities("".join(out))
+
+
+def _without_tags(html: str) -> str:
+    """:func:`html_to_text`'s scan (before the entities) of a text with no ``<script`` or
+    ``<style``: a tag runs from a ``<`` to the first ``>`` after it, when at most 2,000
+    characters lie between. So between two ``>`` the tag, if any, starts at the first ``<``
+    of the last 2,001 characters; text after the last ``>`` has none."""
+    pieces = html.split(">")
+    out: list[str] = []
+    for piece in pieces[:-1]:
+        lt = piece.find("<", max(len(piece) - _TAG_REACH - 1, 0))
+        if lt < 0:
+            out.append(piece)
+            out.append(">")
+        else:
+            out.append(piece[:lt])
+            out.append(" ")
+    out.append(pieces[-1])
+    return "".join(out)
 
 
 def _closer(

@@ -122,7 +122,7 @@ class _Sender:
             if _is_patient(address):
                 self.patient_address, self.patient_source = address, name
                 break
-            if "@" in value[value.find("@") + 1 :] or ":" in value:
+            if value.count("@") > 1 or ":" in value:
                 found = next((a for a in _mime.mailboxes(value) if _is_patient(a)), "")
                 if found:
                     self.patient_address, self.patient_source = found, name
@@ -144,17 +144,27 @@ class _Sender:
         self.why = why
 
 
+_AT_PATIENT_DOMAIN = "@" + PATIENT_DOMAIN
+
+
 def _is_patient(address: str) -> bool:
     """Whether ``address`` (lower-case) is a patient's INS address."""
-    local, _, domain = address.rpartition("@")
-    return domain == PATIENT_DOMAIN and _PATIENT_LOCAL.fullmatch(local) is not None
+    # the domain after the last "@" is PATIENT_DOMAIN (which has no "@"), and the local part
+    # before it an INS
+    return (
+        address.endswith(_AT_PATIENT_DOMAIN)
+        and _PATIENT_LOCAL.fullmatch(address, 0, len(address) - len(_AT_PATIENT_DOMAIN)) is not None
+    )
 
 
 def _identity_values(msg: _mime.Headers) -> list[tuple[str, str]]:
     """Every ``From``, ``Sender`` and ``Return-Path`` value (raw), the first From first."""
     out: list[tuple[str, str]] = []
     for name in ("From", "Sender", "Return-Path"):
-        for value in _mime.header_all(msg, name)[:10]:
+        values = _mime.header_all(msg, name)
+        if len(values) > 10:
+            values = values[:10]
+        for value in values:
             if "\n" in value or "\r" in value:
                 value = " ".join(value.split())
             out.append((name, value))
@@ -218,7 +228,8 @@ class _Reader:
             elif ctype == "message/feedback-report":
                 self.has_feedback = True
             elif ctype == "message/rfc822":
-                inner = part.get_payload()
+                parts = _parts_of(part)
+                inner: object = part.get_payload() if parts is None else parts
                 if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                     self.original_headers.append(inner[0])
                 elif isinstance(inner, str):
@@ -240,7 +251,8 @@ class _Reader:
                     text = _mime.html_to_text(text)
                 self.texts.append(text)
         first = self.texts[0] if self.texts else ""
-        if first.count("\n>") > 3 and first.count("\n>") * 2 > first.count("\n"):
+        quoted = first.count("\n>")
+        if quoted > 3 and quoted * 2 > first.count("\n"):
             # a forwarded or quoted bounce: the quoted text, from the bounce's own headers on
             first = _forwarded_body(_QUOTE.sub("", first))
         notice, tail = split_notice(first)
@@ -292,8 +304,19 @@ class _Reader:
         return self._notice_command
 
 
+def _parts_of(part: Message) -> list[Message] | None:
+    """What ``part.get_payload()`` gives for a plain Message whose payload is a list (that
+    list itself, as ``is_multipart()`` then says); None otherwise (ask the message)."""
+    if type(part) is Message:
+        stored = part.__dict__.get("_payload")
+        if isinstance(stored, list):
+            return stored
+    return None
+
+
 def _payload(part: Message, limits: MimeLimits, defects: list[str]) -> list[Message] | str:
-    body = part.get_payload()
+    parts = _parts_of(part)
+    body: object = part.get_payload() if parts is None else parts
     if isinstance(body, list):
         return [b for b in body if isinstance(b, Message)]
     # base64 or quoted-printable report parts arrive as text
