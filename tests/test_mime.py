@@ -411,6 +411,38 @@ def test_fast_parse_builds_the_stdlib_tree_on_mutations() -> None:
         _same_as_stdlib(_mutate(rnd, rnd.choice(seeds)))
 
 
+_DSN_PART = b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: x\n\n"
+# A multipart without a boundary (a continuation line left unindented), and delivery-status
+# blocks that a body line ends (the stdlib reads each one's body up to the blank line).
+_NO_BOUNDARY_OR_DSN_BODY = [
+    b"Content-Type: multipart/mixed;\nboundary=b\n\n--b\n\nx\n--b--\n",
+    b"Content-Type: multipart/mixed\n\n--b\n\nx\n--b--\n",
+    b"Content-Type: multipart/mixed; boundary=\n\n--\n\nx\n----\n",
+    b"Content-Type: multipart/mixed; boundary*=''b\n\n--b\n\nx\n--b--\n",
+    b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/alternative;'
+    b'\nboundary="c"\n\n--c\nContent-Type: image/png\n\npng\n--c--\n\n--b\n'
+    b"Content-Type: image/png\n\npng\n--b--\n",
+    b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/alternative'
+    b"\n\n--c\n\nx\n--b--\n",
+    b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/alternative;'
+    b" x=y\n\tboundary=c\n\n--c\n\nx\n--c--\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"--c\nContent-Type: "
+    b"message/rfc822\n\nFrom: y\nContent-Type: text/html\n\nbody\n\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"no header\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"A: b\nbody\n\n\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"A: b\nbody\n\nC: d\n--b--",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"Content-Type: image/png"
+    b"\nbody\n\nContent-Type: multipart/mixed\nbody\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"Content-Type: message/"
+    b"rfc822\n\nA: b\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"From x\n\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b" folded\n\n--b--\n",
+    b"Content-Type: message/delivery-status\n\nA: b\nno header\nmore\n\nC: d\n",
+    b"Content-Type: message/delivery-status\n\nno header\n",
+    b"Content-Type: message/delivery-status\n\nno header",
+]
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -453,6 +485,7 @@ def test_fast_parse_builds_the_stdlib_tree_on_mutations() -> None:
         b"Content-Type: message/rfc822\n",
         b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/rfc822"
         b"\n\n--b--\n",
+        *_NO_BOUNDARY_OR_DSN_BODY,
     ],
 )
 def test_fast_parse_corner_cases(raw: bytes) -> None:
@@ -617,6 +650,7 @@ _ATTACHED = (
         b"Content-Type: message/rfc822\n\n",
         b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/rfc822"
         b"\n\n--b--\n",
+        *_NO_BOUNDARY_OR_DSN_BODY,
     ],
 )
 def test_text_only_corner_cases(raw: bytes) -> None:

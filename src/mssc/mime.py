@@ -1793,7 +1793,7 @@ def _scanner_kind(
                 return skippable, ""
             p = _SCAN_BOUNDARY.search(value)
             if p is None:
-                raise _Unusual
+                return False, ""  # none read: _multipart checks that the parse reads none
             return False, p.group(1) if p.group(1) is not None else p.group(2)
     return _scanner_kind_read(headers, value, ctype)
 
@@ -1828,7 +1828,7 @@ def _scanner_kind_read(
         (ctype == _DSN) != report
         or (ctype.startswith("message/") and ctype != _DSN)
         != (scanned.startswith("message/") and not report)
-        or ctype.startswith("multipart/") != (scanned.startswith("multipart/") and boundary != "")
+        or ctype.startswith("multipart/") != scanned.startswith("multipart/")
     ):
         raise _Unusual
     return _SCAN_SKIPPABLE.fullmatch(scanned) is not None, boundary
@@ -1966,26 +1966,42 @@ def _ctype_of(msg: Message, value: str) -> str:
 
 
 def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Message, Message, str]:
-    """Header blocks separated by blank lines, each a headers-only message (as the stdlib)."""
+    """Header blocks separated by blank lines, each a message of its headers (as the stdlib);
+    a block whose headers a body line ends has that line and the ones after it up to the
+    blank line as its payload, with the stdlib's defect (a block of a leaf type only)."""
     pos = body
     while True:
         headers, pos = _header_block(text, pos, end)
+        payload = ""
+        separated = True
         if pos < end and text[pos] != "\n":
             tail = _FIELD_AT_END.match(text, pos, end)
-            if tail is None:
-                raise _Unusual
-            headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
-            pos = end
-        if _first_value(headers, "content-type") is not None:
-            raise _Unusual  # the stdlib reads the block's body by its type: not reproduced
+            if tail is not None:
+                headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+                pos = end
+            elif _HEADER_RE.match(text, pos, end) is not None:
+                raise _Unusual  # a From_ line, a nameless field, a first continuation line
+            else:
+                # a line that is no header: the block's body, up to the blank line
+                blank = text.find("\n\n", pos, end)
+                stop = end if blank < 0 else blank + 1
+                payload = text[pos:stop]
+                pos = stop
+                separated = False
         block = _message(headers)
-        block.__dict__["_payload"] = ""
+        value = _first_value(headers, "content-type")
+        ctype = "text/plain" if value is None else _ctype_of(block, value)
+        if ctype.startswith(("multipart/", "message/")):
+            raise _Unusual  # the stdlib reads the block's body by its type: not reproduced
+        # a leaf: its body is read up to the blank line, whatever its type
+        block.__dict__["_payload"] = payload
+        if not separated:
+            block.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
         _attach(msg, block)
         if pos < end:
             pos += 1  # the blank line
         if pos >= end:
-            # the last block has no Content-Type and the default default type
-            return msg, block, "text/plain"
+            return msg, block, ctype
 
 
 def _multipart(
@@ -2007,9 +2023,15 @@ def _multipart(
     simple = _simple_param(value, "boundary") if value is not None else None
     # a plain header value: what get_boundary() returns, without the stdlib's general parser
     boundary = simple.rstrip() if simple is not None else msg.get_boundary()
-    if boundary is None:
-        raise _Unusual
     text_only = scanned is not None
+    if boundary is None:
+        if scanned:
+            raise _Unusual  # the pre-scan reads a boundary where the parse reads none
+        # no boundary: the stdlib notes a defect and keeps the whole body as the payload (the
+        # pre-scan reads no boundary either: to it the part is a leaf it does not drop)
+        msg.defects.append(email.errors.NoBoundaryInMultipartDefect())
+        msg.__dict__["_payload"] = text[body:end]
+        return msg, msg, ctype
     if text_only and (
         boundary != scanned or not boundary or ":" in boundary or boundary.endswith("--")
     ):
