@@ -717,3 +717,44 @@ def test_part_text_ascii_shortcut_is_the_general_path(body: str, cte: str, chars
     assert mime.part_text(fast, DEFAULT_LIMITS, defects) == mime.part_text(
         general, DEFAULT_LIMITS, []
     )
+
+
+_UNUSED_BOUNDARY = [
+    b'Content-Type: multipart/mixed; boundary="x"\n\n--b\n\none\n--b\nContent-Type: text/html'
+    b"\n\n<p>two</p>\n--b--\n",
+    b"Content-Type: multipart/report; boundary=x\n\npre\n--b\nContent-Type: message/delivery-"
+    b"status\n\nAction: failed\n\n--b\nContent-Type: message/rfc822\n\nSubject: s\n\nbody\n--b--",
+    b"Content-Type: multipart/mixed; boundary=x\n\n--b\n\none\n--b\n\ntwo\n",
+    b"Content-Type: multipart/mixed; boundary=x\n\n--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n",
+    b"Content-Type: multipart/mixed; boundary=x\n\n--b\nContent-Type: image/png\n\npng\n--b\n"
+    b"From x\n\nin\n--b--\n",
+]
+
+
+def _repaired_cases() -> list[bytes]:
+    cases = list(_UNUSED_BOUNDARY)
+    cases += [p.read_bytes() for p in _corpus_files()]
+    rnd = random.Random(29)
+    seeds = [s for s in _seeds() if b"boundary=" in s]
+    for _ in range(300):
+        # a boundary parameter that names another boundary than the body's
+        raw = _mutate(rnd, rnd.choice(seeds)).replace(b"boundary=", b"boundary=z", 1)
+        cases.append(raw)
+    return cases
+
+
+def test_a_repaired_boundary_gives_the_stdlibs_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The re-parse of a top-level multipart whose declared boundary is unused (its fast parse
+    when it does not give up) builds the tree the stdlib's parse builds."""
+    cases = _repaired_cases()
+    reads = [(read_message(raw), read_message(raw, text_only=True)) for raw in cases]
+    assert sum("boundary-repaired" in read.codes for read, _ in reads) > 50
+    monkeypatch.setattr(mime, "_fast_parse", lambda data, text_only=False: None)
+    for raw, (read, text_read) in zip(cases, reads, strict=True):
+        stdlib, stdlib_text = read_message(raw), read_message(raw, text_only=True)
+        assert read.codes == stdlib.codes
+        assert text_read.codes == stdlib_text.codes
+        if "boundary-repaired" in read.codes:
+            assert _tree(read.message) == _tree(stdlib.message)
+        if "boundary-repaired" in text_read.codes:
+            assert _tree(text_read.message) == _tree(stdlib_text.message)

@@ -861,8 +861,13 @@ def _repair_boundary(
                 1,
             )
             defects.append(MimeDefect("boundary-repaired", "the declared boundary is unused"))
+            repaired = head + data[head_end:]
+            # the fast parse builds the tree the stdlib's compat32 parse builds, or gives up
+            fast = _fast_parse(repaired) if policy is compat32 else None
+            if fast is not None:
+                return fast
             try:
-                return _parse_bytes(head + data[head_end:], policy)
+                return _parse_bytes(repaired, policy)
             except Exception:
                 return msg
     return msg
