@@ -758,3 +758,44 @@ def test_a_repaired_boundary_gives_the_stdlibs_tree(monkeypatch: pytest.MonkeyPa
             assert _tree(read.message) == _tree(stdlib.message)
         if "boundary-repaired" in text_read.codes:
             assert _tree(text_read.message) == _tree(stdlib_text.message)
+
+
+_HEADER_LINES = ["A: v\n", "Content-Type: text/plain;\n", " folded\n", "\tb=c\n", "X:\n", "B:v\n"]
+_HEADER_TOKENS = [
+    "A",
+    "Content-Type",
+    "x-y",
+    ":",
+    ": ",
+    " ",
+    "\t",
+    "\n",
+    "\n ",
+    "\n\t",
+    "\n\n",
+    "From ",
+    "v=1; b",
+    ";",
+    "é",
+    "\udcff",
+    "--b",
+    "\x7f",
+    "\x00",
+]
+
+
+@settings(max_examples=2000)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_HEADER_LINES), st.sampled_from(_HEADER_TOKENS)), max_size=40
+    ),
+    st.one_of(st.just(0), st.integers(min_value=0, max_value=60)),
+    st.one_of(st.just(400), st.integers(min_value=0, max_value=400)),
+)
+def test_header_block_is_the_plain_reading(tokens: list[str], pos: int, end: int) -> None:
+    """The one-pass reading of a header block gives the plain reading's fields and stop, for
+    any span of any text (blocks of whole fields and every kind of odd line)."""
+    text = "".join(tokens)
+    pos = min(pos, len(text))
+    end = max(pos, min(end, len(text)))
+    assert mime._header_block(text, pos, end) == mime._header_block_plain(text, pos, end)

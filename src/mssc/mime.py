@@ -1741,10 +1741,41 @@ def _fast_parse(data: bytes, text_only: bool = False) -> Message | None:
     return msg
 
 
+# One line of a header block: a header field with its continuation lines, as :data:`_FIELDS`
+# reads it, or else any other line, read as ("", ""), which no field gives (a field's name is
+# never empty). Over a span of whole lines, every match starts where the one before ended.
+# Possessive: a name never ends but at its colon, a line but at its line end, and within
+# whole lines, the line end after a field's last continuation line is always there; giving
+# back would never let the rest match where it did not (the matches are _FIELDS' own).
+_FIELD_OR_LINE = re.compile(
+    r"([\x21-\x39\x3b-\x7e]++):[ \t]*+([^\n]*+(?:\n[ \t][^\n]*+)*+)\n|[^\n]*+\n"
+)
+_NOT_A_FIELD = ("", "")
+
+
 def _header_block(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int]:
     """The header fields that start at ``pos`` (each ended by a line end), as compat32 stores
-    them, and where they stop: one pass of :data:`_BLOCK` over the block, then one of
-    :data:`_FIELDS` over the same span (every match starts where the one before ended)."""
+    them, and where they stop (what :func:`_header_block_plain` returns).
+
+    The common block, whole lines up to a blank line (or up to ``end``) that are all header
+    fields, is read in one pass of :data:`_FIELD_OR_LINE`; any other, by the plain reading.
+    """
+    if pos >= end or text[pos] == "\n":
+        return [], pos  # an empty block
+    blank = text.find("\n\n", pos, end)
+    stop = end if blank < 0 else blank + 1
+    if text[stop - 1] == "\n":
+        # whole lines: each one a field (with its continuation lines), or a line that is not
+        fields = _FIELD_OR_LINE.findall(text, pos, stop)
+        if _NOT_A_FIELD not in fields:
+            return fields, stop
+    return _header_block_plain(text, pos, end)
+
+
+def _header_block_plain(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int]:
+    """:func:`_header_block` in the plain way: one pass of :data:`_BLOCK` over the block, then
+    one of :data:`_FIELDS` over the same span (every match starts where the one before
+    ended)."""
     run = _BLOCK.match(text, pos, end)
     stop = pos if run is None else run.end()
     if stop == pos:
