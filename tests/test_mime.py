@@ -799,3 +799,31 @@ def test_header_block_is_the_plain_reading(tokens: list[str], pos: int, end: int
     pos = min(pos, len(text))
     end = max(pos, min(end, len(text)))
     assert mime._header_block(text, pos, end) == mime._header_block_plain(text, pos, end)
+
+
+def _plain_comment_depth(text: bytes) -> int:
+    depth = deepest = 0
+    for byte in text:
+        if byte == 40:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte == 41:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.sampled_from([b"(", b")", b"((", b"))", b"x", b"\n", b"()"]), max_size=80))
+def test_comment_depth_and_its_bound(pieces: list[bytes]) -> None:
+    """_comment_depth is the plain count of nested comments (a ``)`` below zero ignored; at
+    most 0 without any ``(``), and the bound from two counts of the parentheses is never below
+    it."""
+    text = b"".join(pieces)
+    depth = mime._comment_depth(text)
+    if b"(" in text:
+        assert depth == _plain_comment_depth(text)
+    else:
+        assert depth <= 0
+    parens = text.translate(None, mime._PARENS)
+    assert mime._comment_depth(parens) == depth
+    assert mime._comment_depth_bound(parens) >= depth

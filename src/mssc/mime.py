@@ -44,6 +44,7 @@ from dataclasses import dataclass, fields
 from email.message import Message
 from email.policy import Compat32, Policy, compat32
 from itertools import accumulate, pairwise
+from operator import sub
 from typing import Final
 
 __all__ = [
@@ -257,8 +258,21 @@ def _comment_depth(field: bytes) -> int:
     if not parens:
         return 0
     sums = list(accumulate(map(_PAREN_STEP.__getitem__, parens)))
-    lows = accumulate(sums, min, initial=0)
-    return max(s - min(low, 0) for s, low in zip(sums, lows, strict=False))
+    # the lowest sum before each one (never above the initial 0), subtracted: the depth there
+    return max(map(sub, sums, accumulate(sums, min, initial=0)))
+
+
+def _comment_depth_bound(parens: bytes) -> int:
+    """A bound of :func:`_comment_depth` of a text whose parentheses are ``parens`` (the text
+    with every other byte deleted), from two counts.
+
+    From the last point at depth 0 to the deepest one, the depth rises by the ``(`` minus the
+    ``)`` in between, and a ``)`` separates each two runs of ``(`` there: the depth is at most
+    one more than the ``(`` that another ``(`` follows. Runs of ``(`` start at ``)(`` or at the
+    start, so those ``(`` are the ``(`` less the runs.
+    """
+    runs = parens.count(b")(") + parens.startswith(b"(")
+    return parens.count(b"(") - runs + 1
 
 
 # A header block of header fields and continuation lines only (no "From " line, no body line
@@ -775,11 +789,12 @@ def _parse_bytes(data: bytes, policy: Policy) -> Message:
 _SMALL = 256 * 1024
 # Every byte but the ones _within_limits counts one by one (line ends, RFC 2231 stars,
 # comment parentheses, and the two bytes of "=?"): deleting them leaves a short string that
-# several counts read for the price of one pass over the message.
+# several counts read for the price of one pass over the message. It keeps the parentheses of
+# the message in their order: its comment depth is the message's.
 # A "/" after "multipart" or "message", in any case: as many as data.lower() holds of
 # b"multipart/" and b"message/" (no two share their "/"), without lower-casing a copy.
 _NESTING_TYPE = re.compile(rb"/(?<=(?i:multipart/))|/(?<=(?i:message/))")
-_NOT_COUNTED = bytes(b for b in range(256) if b not in b"\n*(=?")
+_NOT_COUNTED = bytes(b for b in range(256) if b not in b"\n*(=?)")
 
 
 def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
@@ -810,8 +825,11 @@ def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
         or counted.count(b"*") > limits.max_rfc2231_sections
         or (
             counted.count(b"(") > limits.max_comment_depth
-            # the nesting over the whole message bounds the nesting within any one field
-            and _comment_depth(data) > limits.max_comment_depth
+            # the nesting over the whole message bounds the nesting within any one field;
+            # mostly, a bound of it from two counts shows it within the limit already
+            and _comment_depth_bound(parens := counted.translate(None, _PARENS))
+            > limits.max_comment_depth
+            and _comment_depth(parens) > limits.max_comment_depth
         )
     ):
         return None
