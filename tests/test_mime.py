@@ -827,3 +827,66 @@ def test_comment_depth_and_its_bound(pieces: list[bytes]) -> None:
     parens = text.translate(None, mime._PARENS)
     assert mime._comment_depth(parens) == depth
     assert mime._comment_depth_bound(parens) >= depth
+
+
+def _plain_simple_param(raw: str, name: str) -> str | None:
+    """mime._simple_param read pair by pair, the plain way."""
+    if not raw.isascii() or mime._SIMPLE_PARAMS.fullmatch(raw) is None:
+        return None
+    want = name.lower()
+    if raw.split(";", 1)[0].strip().lower() == want:
+        return None
+    for m in mime._SIMPLE_PAIR.finditer(raw):
+        if m.group(1).lower() == want:
+            value = m.group(2)
+            if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+                value = value[1:-1]
+            return value
+    return None
+
+
+_PARAM_TOKENS = [
+    "; boundary=b",
+    '; Boundary="q r"',
+    ";\n\tboundary = c",
+    "; charset=utf-8",
+    ";name=x",
+    "; xboundary=d",
+    "text/plain",
+    "multipart/mixed",
+    "boundary",
+    "BOUNDARY",
+    "charset",
+    "xboundary",
+    "boundary-x",
+    "name",
+    ";",
+    "; ",
+    "=",
+    " = ",
+    '"',
+    '"a b"',
+    "\n\t",
+    "utf-8",
+    "=_x",
+    "*",
+    "é",
+    "\\",
+]
+
+
+@settings(max_examples=1500)
+@given(
+    st.lists(st.sampled_from(_PARAM_TOKENS), max_size=24),
+    st.sampled_from(["boundary", "Boundary", "charset", "name", "x*y", "b\u212aa", "-"]),
+)
+def test_simple_param_is_the_pair_by_pair_reading(tokens: list[str], name: str) -> None:
+    """The first pair of the asked name, found by one search, is the one the pair-by-pair
+    reading finds; and what it reads is what the stdlib's get_param returns."""
+    raw = "".join(tokens)
+    found = mime._simple_param(raw, name)
+    assert found == _plain_simple_param(raw, name)
+    if found is not None:
+        msg = email.message.Message()
+        msg["Content-Type"] = raw
+        assert msg.get_param(name) == found

@@ -1094,6 +1094,17 @@ def _simple_param(raw: str, name: str) -> str | None:
     want = name.lower()
     if raw.split(";", 1)[0].strip().lower() == want:
         return None  # the main value has the parameter's name: the stdlib's own reading
+    pair = _PAIR_OF.get(want)
+    if pair is None:
+        pair = _pair_of(want)
+    if pair is not None:
+        found = pair.search(raw)
+        if found is None:
+            return None
+        value = found.group(1)
+        if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        return value
     for m in _SIMPLE_PAIR.finditer(raw):
         if m.group(1).lower() == want:
             value = m.group(2)
@@ -1101,6 +1112,22 @@ def _simple_param(raw: str, name: str) -> str | None:
                 value = value[1:-1]
             return value
     return None
+
+
+# Per lower-case parameter name of _SIMPLE_PAIR's form: the pattern of the first pair of that
+# name (in a value of the plain form, every ";" starts a pair, and no value holds a ";": the
+# first match is the first pair _SIMPLE_PAIR.finditer gives with that name, whose value it
+# captures the same way). Bounded: the callers ask for a few names.
+_PAIR_OF: dict[str, re.Pattern[str]] = {}
+_PAIR_NAME = re.compile(r"[a-z0-9-]+")
+
+
+def _pair_of(want: str) -> re.Pattern[str] | None:
+    if _PAIR_NAME.fullmatch(want) is None or len(_PAIR_OF) >= 64:
+        return None
+    pattern = re.compile(r";\s*(?i:" + want + r')\s*=\s*("[^"]*"|[^;\s]*)')
+    _PAIR_OF[want] = pattern
+    return pattern
 
 
 def _eight_bit_clone(part: Message, header: str) -> Message:
