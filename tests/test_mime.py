@@ -890,3 +890,25 @@ def test_simple_param_is_the_pair_by_pair_reading(tokens: list[str], name: str) 
         msg = email.message.Message()
         msg["Content-Type"] = raw
         assert msg.get_param(name) == found
+
+
+def test_the_quick_constructors_build_the_dataclasses() -> None:
+    """_quick_prescan and _read build what the dataclasses' own constructors build, and set
+    every field (a field added to either class fails here until they set it too)."""
+    import dataclasses
+
+    assert tuple(f.name for f in dataclasses.fields(mime.Prescan)) == mime._PRESCAN_FIELDS
+    assert tuple(f.name for f in dataclasses.fields(mime.ReadMessage)) == mime._READ_FIELDS
+    scan = mime._quick_prescan(10, 2, 3, 4, 5, 6)
+    assert type(scan) is mime.Prescan
+    assert dataclasses.astuple(scan) == dataclasses.astuple(
+        mime.Prescan(10, 2, 3, 4, 5, None, 6, 6)
+    )
+    assert scan == mime.Prescan(10, 2, 3, 4, 5, None, 6, 6)
+    msg = email.message.Message()
+    defects = (mime.MimeDefect("x"),)
+    read = mime._read(msg, defects, scan)
+    assert type(read) is mime.ReadMessage
+    assert read == mime.ReadMessage(msg, defects, scan)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.prescan = None  # type: ignore[misc]

@@ -228,6 +228,42 @@ class ReadMessage:
         return tuple(d.code for d in self.defects)
 
 
+# A frozen dataclass's __init__ sets each field through object.__setattr__; the slots' own
+# setters build the same object for half the work (the readers make one of each per message).
+_PRESCAN_FIELDS = ("size", "depth", "parts", "headers", "work", "exceeded", "header_end", "cut")
+_SET_SIZE, _SET_DEPTH, _SET_PARTS, _SET_HEADERS, _SET_WORK, _SET_EXCEEDED, _SET_END, _SET_CUT = (
+    Prescan.__dict__[name].__set__ for name in _PRESCAN_FIELDS
+)
+_READ_FIELDS = ("message", "defects", "prescan")
+_SET_MESSAGE, _SET_DEFECTS, _SET_PRESCAN = (ReadMessage.__dict__[n].__set__ for n in _READ_FIELDS)
+_new_object = object.__new__
+
+
+def _quick_prescan(
+    size: int, depth: int, parts: int, headers: int, work: int, header_end: int
+) -> Prescan:
+    """``Prescan(size, depth, parts, headers, work, None, header_end, header_end)``."""
+    scan: Prescan = _new_object(Prescan)
+    _SET_SIZE(scan, size)
+    _SET_DEPTH(scan, depth)
+    _SET_PARTS(scan, parts)
+    _SET_HEADERS(scan, headers)
+    _SET_WORK(scan, work)
+    _SET_EXCEEDED(scan, None)
+    _SET_END(scan, header_end)
+    _SET_CUT(scan, header_end)
+    return scan
+
+
+def _read(message: Message, defects: tuple[MimeDefect, ...], scan: Prescan) -> ReadMessage:
+    """``ReadMessage(message, defects, scan)``."""
+    read: ReadMessage = _new_object(ReadMessage)
+    _SET_MESSAGE(read, message)
+    _SET_DEFECTS(read, defects)
+    _SET_PRESCAN(read, scan)
+    return read
+
+
 # -- the pre-scan -----------------------------------------------------------------------------
 
 # On b"\n" + the bytes, lower-cased (same offsets): a Content-Type header line, folded lines
@@ -259,7 +295,8 @@ def _comment_depth(field: bytes) -> int:
         return 0
     sums = list(accumulate(map(_PAREN_STEP.__getitem__, parens)))
     # the lowest sum before each one (never above the initial 0), subtracted: the depth there
-    return max(map(sub, sums, accumulate(sums, min, initial=0)))
+    depth: int = max(map(sub, sums, accumulate(sums, min, initial=0)))
+    return depth
 
 
 def _comment_depth_bound(parens: bytes) -> int:
@@ -750,12 +787,14 @@ def read_message(
         if fast is None and retry and policy is compat32 and normalize_newlines:
             fast = _fast_parse(source)
         msg = fast if fast is not None else _parse_bytes(source, policy)
-        if any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]):
+        if msg.defects and any(
+            type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]
+        ):
             msg = _repair_boundary(source, msg, policy, defects)
     except Exception as exc:  # RecursionError, MemoryError, or a stdlib corner case
         defects.append(MimeDefect("parse-error", type(exc).__name__))
         msg = _headers_only(source[: scan.header_end], policy, defects)
-    return ReadMessage(msg, tuple(defects), scan)
+    return _read(msg, tuple(defects), scan)
 
 
 def _without(data: bytes, drops: list[tuple[int, int]]) -> bytes:
@@ -835,7 +874,7 @@ def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
         return None
     blank = data.find(b"\n\n")
     header_end = size if blank < 0 else blank + 1
-    return Prescan(size, depth, parts, lines, work, None, header_end, header_end)
+    return _quick_prescan(size, depth, parts, lines, work, header_end)
 
 
 def _headers_only(head: bytes, policy: Policy, defects: list[MimeDefect]) -> Message:
