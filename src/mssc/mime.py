@@ -2166,13 +2166,21 @@ def _multipart(
     lines: list[tuple[int, int, bool]] = []
     pos = body
     at = body if text.startswith(needle, body, end) else -1
+    line_needle, size = "\n" + needle, len(needle)
     while True:
         if at < 0:
-            found = text.find("\n" + needle, pos, end)
+            found = text.find(line_needle, pos, end)
             if found < 0:
                 break
             at = found + 1
-        tail = _LINE_TAIL.match(text, at + len(needle), end)
+        after = at + size
+        if after < end and text[after] == "\n":
+            # the common delimiter line, "--" and the boundary alone: what _LINE_TAIL reads
+            lines.append((at, after + 1, False))
+            pos = after
+            at = -1
+            continue
+        tail = _LINE_TAIL.match(text, after, end)
         if tail is None:
             pos = at
         else:
