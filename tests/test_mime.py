@@ -411,6 +411,38 @@ def test_fast_parse_builds_the_stdlib_tree_on_mutations() -> None:
         _same_as_stdlib(_mutate(rnd, rnd.choice(seeds)))
 
 
+_DSN_PART = b"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: x\n\n"
+# A multipart without a boundary (a continuation line left unindented), and delivery-status
+# blocks that a body line ends (the stdlib reads each one's body up to the blank line).
+_NO_BOUNDARY_OR_DSN_BODY = [
+    b"Content-Type: multipart/mixed;\nboundary=b\n\n--b\n\nx\n--b--\n",
+    b"Content-Type: multipart/mixed\n\n--b\n\nx\n--b--\n",
+    b"Content-Type: multipart/mixed; boundary=\n\n--\n\nx\n----\n",
+    b"Content-Type: multipart/mixed; boundary*=''b\n\n--b\n\nx\n--b--\n",
+    b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/alternative;'
+    b'\nboundary="c"\n\n--c\nContent-Type: image/png\n\npng\n--c--\n\n--b\n'
+    b"Content-Type: image/png\n\npng\n--b--\n",
+    b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/alternative'
+    b"\n\n--c\n\nx\n--b--\n",
+    b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: multipart/alternative;'
+    b" x=y\n\tboundary=c\n\n--c\n\nx\n--c--\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"--c\nContent-Type: "
+    b"message/rfc822\n\nFrom: y\nContent-Type: text/html\n\nbody\n\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"no header\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"A: b\nbody\n\n\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"A: b\nbody\n\nC: d\n--b--",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"Content-Type: image/png"
+    b"\nbody\n\nContent-Type: multipart/mixed\nbody\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"Content-Type: message/"
+    b"rfc822\n\nA: b\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b"From x\n\n--b--\n",
+    b"Content-Type: multipart/report; boundary=b\n\n" + _DSN_PART + b" folded\n\n--b--\n",
+    b"Content-Type: message/delivery-status\n\nA: b\nno header\nmore\n\nC: d\n",
+    b"Content-Type: message/delivery-status\n\nno header\n",
+    b"Content-Type: message/delivery-status\n\nno header",
+]
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -453,6 +485,7 @@ def test_fast_parse_builds_the_stdlib_tree_on_mutations() -> None:
         b"Content-Type: message/rfc822\n",
         b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/rfc822"
         b"\n\n--b--\n",
+        *_NO_BOUNDARY_OR_DSN_BODY,
     ],
 )
 def test_fast_parse_corner_cases(raw: bytes) -> None:
@@ -617,6 +650,7 @@ _ATTACHED = (
         b"Content-Type: message/rfc822\n\n",
         b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/rfc822"
         b"\n\n--b--\n",
+        *_NO_BOUNDARY_OR_DSN_BODY,
     ],
 )
 def test_text_only_corner_cases(raw: bytes) -> None:
@@ -846,3 +880,198 @@ def test_header_readers_answer_as_their_plain_forms(values: list[bytes], indexed
         folded = re.sub(r"\r?\n[ \t]+|\r|\n", " ", first)
         assert mime.raw_header(source, "x-test") == mime._unescape(folded).strip()
     assert mime.header_all(source, "x-test") == [str(v) for v in msg.get_all("x-test", [])]
+
+
+_UNUSED_BOUNDARY = [
+    b'Content-Type: multipart/mixed; boundary="x"\n\n--b\n\none\n--b\nContent-Type: text/html'
+    b"\n\n<p>two</p>\n--b--\n",
+    b"Content-Type: multipart/report; boundary=x\n\npre\n--b\nContent-Type: message/delivery-"
+    b"status\n\nAction: failed\n\n--b\nContent-Type: message/rfc822\n\nSubject: s\n\nbody\n--b--",
+    b"Content-Type: multipart/mixed; boundary=x\n\n--b\n\none\n--b\n\ntwo\n",
+    b"Content-Type: multipart/mixed; boundary=x\n\n--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n",
+    b"Content-Type: multipart/mixed; boundary=x\n\n--b\nContent-Type: image/png\n\npng\n--b\n"
+    b"From x\n\nin\n--b--\n",
+]
+
+
+def _repaired_cases() -> list[bytes]:
+    cases = list(_UNUSED_BOUNDARY)
+    cases += [p.read_bytes() for p in _corpus_files()]
+    rnd = random.Random(29)
+    seeds = [s for s in _seeds() if b"boundary=" in s]
+    for _ in range(300):
+        # a boundary parameter that names another boundary than the body's
+        raw = _mutate(rnd, rnd.choice(seeds)).replace(b"boundary=", b"boundary=z", 1)
+        cases.append(raw)
+    return cases
+
+
+def test_a_repaired_boundary_gives_the_stdlibs_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The re-parse of a top-level multipart whose declared boundary is unused (its fast parse
+    when it does not give up) builds the tree the stdlib's parse builds."""
+    cases = _repaired_cases()
+    reads = [(read_message(raw), read_message(raw, text_only=True)) for raw in cases]
+    assert sum("boundary-repaired" in read.codes for read, _ in reads) > 50
+    monkeypatch.setattr(mime, "_fast_parse", lambda data, text_only=False: None)
+    for raw, (read, text_read) in zip(cases, reads, strict=True):
+        stdlib, stdlib_text = read_message(raw), read_message(raw, text_only=True)
+        assert read.codes == stdlib.codes
+        assert text_read.codes == stdlib_text.codes
+        if "boundary-repaired" in read.codes:
+            assert _tree(read.message) == _tree(stdlib.message)
+        if "boundary-repaired" in text_read.codes:
+            assert _tree(text_read.message) == _tree(stdlib_text.message)
+
+
+_HEADER_LINES = ["A: v\n", "Content-Type: text/plain;\n", " folded\n", "\tb=c\n", "X:\n", "B:v\n"]
+_HEADER_TOKENS = [
+    "A",
+    "Content-Type",
+    "x-y",
+    ":",
+    ": ",
+    " ",
+    "\t",
+    "\n",
+    "\n ",
+    "\n\t",
+    "\n\n",
+    "From ",
+    "v=1; b",
+    ";",
+    "é",
+    "\udcff",
+    "--b",
+    "\x7f",
+    "\x00",
+]
+
+
+@settings(max_examples=2000)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_HEADER_LINES), st.sampled_from(_HEADER_TOKENS)), max_size=40
+    ),
+    st.one_of(st.just(0), st.integers(min_value=0, max_value=60)),
+    st.one_of(st.just(400), st.integers(min_value=0, max_value=400)),
+)
+def test_header_block_is_the_plain_reading(tokens: list[str], pos: int, end: int) -> None:
+    """The one-pass reading of a header block gives the plain reading's fields and stop, for
+    any span of any text (blocks of whole fields and every kind of odd line)."""
+    text = "".join(tokens)
+    pos = min(pos, len(text))
+    end = max(pos, min(end, len(text)))
+    assert mime._header_block(text, pos, end) == mime._header_block_plain(text, pos, end)
+
+
+def _plain_comment_depth(text: bytes) -> int:
+    depth = deepest = 0
+    for byte in text:
+        if byte == 40:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte == 41:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.sampled_from([b"(", b")", b"((", b"))", b"x", b"\n", b"()"]), max_size=80))
+def test_comment_depth_and_its_bound(pieces: list[bytes]) -> None:
+    """_comment_depth is the plain count of nested comments (a ``)`` below zero ignored; at
+    most 0 without any ``(``), and the bound from two counts of the parentheses is never below
+    it."""
+    text = b"".join(pieces)
+    depth = mime._comment_depth(text)
+    if b"(" in text:
+        assert depth == _plain_comment_depth(text)
+    else:
+        assert depth <= 0
+    parens = text.translate(None, mime._PARENS)
+    assert mime._comment_depth(parens) == depth
+    assert mime._comment_depth_bound(parens) >= depth
+
+
+def _plain_simple_param(raw: str, name: str) -> str | None:
+    """mime._simple_param read pair by pair, the plain way."""
+    if not raw.isascii() or mime._SIMPLE_PARAMS.fullmatch(raw) is None:
+        return None
+    want = name.lower()
+    if raw.split(";", 1)[0].strip().lower() == want:
+        return None
+    for m in mime._SIMPLE_PAIR.finditer(raw):
+        if m.group(1).lower() == want:
+            value = m.group(2)
+            if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+                value = value[1:-1]
+            return value
+    return None
+
+
+_PARAM_TOKENS = [
+    "; boundary=b",
+    '; Boundary="q r"',
+    ";\n\tboundary = c",
+    "; charset=utf-8",
+    ";name=x",
+    "; xboundary=d",
+    "text/plain",
+    "multipart/mixed",
+    "boundary",
+    "BOUNDARY",
+    "charset",
+    "xboundary",
+    "boundary-x",
+    "name",
+    ";",
+    "; ",
+    "=",
+    " = ",
+    '"',
+    '"a b"',
+    "\n\t",
+    "utf-8",
+    "=_x",
+    "*",
+    "é",
+    "\\",
+]
+
+
+@settings(max_examples=1500)
+@given(
+    st.lists(st.sampled_from(_PARAM_TOKENS), max_size=24),
+    st.sampled_from(["boundary", "Boundary", "charset", "name", "x*y", "b\u212aa", "-"]),
+)
+def test_simple_param_is_the_pair_by_pair_reading(tokens: list[str], name: str) -> None:
+    """The first pair of the asked name, found by one search, is the one the pair-by-pair
+    reading finds; and what it reads is what the stdlib's get_param returns."""
+    raw = "".join(tokens)
+    found = mime._simple_param(raw, name)
+    assert found == _plain_simple_param(raw, name)
+    if found is not None:
+        msg = email.message.Message()
+        msg["Content-Type"] = raw
+        assert msg.get_param(name) == found
+
+
+def test_the_quick_constructors_build_the_dataclasses() -> None:
+    """_quick_prescan and _read build what the dataclasses' own constructors build, and set
+    every field (a field added to either class fails here until they set it too)."""
+    import dataclasses
+
+    assert tuple(f.name for f in dataclasses.fields(mime.Prescan)) == mime._PRESCAN_FIELDS
+    assert tuple(f.name for f in dataclasses.fields(mime.ReadMessage)) == mime._READ_FIELDS
+    scan = mime._quick_prescan(10, 2, 3, 4, 5, 6)
+    assert type(scan) is mime.Prescan
+    assert dataclasses.astuple(scan) == dataclasses.astuple(
+        mime.Prescan(10, 2, 3, 4, 5, None, 6, 6)
+    )
+    assert scan == mime.Prescan(10, 2, 3, 4, 5, None, 6, 6)
+    msg = email.message.Message()
+    defects = (mime.MimeDefect("x"),)
+    read = mime._read(msg, defects, scan)
+    assert type(read) is mime.ReadMessage
+    assert read == mime.ReadMessage(msg, defects, scan)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.prescan = None  # type: ignore[misc]

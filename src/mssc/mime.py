@@ -44,6 +44,7 @@ from dataclasses import dataclass, fields
 from email.message import Message
 from email.policy import Compat32, Policy, compat32
 from itertools import accumulate, pairwise
+from operator import sub
 from typing import Final
 
 __all__ = [
@@ -227,6 +228,42 @@ class ReadMessage:
         return tuple(d.code for d in self.defects)
 
 
+# A frozen dataclass's __init__ sets each field through object.__setattr__; the slots' own
+# setters build the same object for half the work (the readers make one of each per message).
+_PRESCAN_FIELDS = ("size", "depth", "parts", "headers", "work", "exceeded", "header_end", "cut")
+_SET_SIZE, _SET_DEPTH, _SET_PARTS, _SET_HEADERS, _SET_WORK, _SET_EXCEEDED, _SET_END, _SET_CUT = (
+    Prescan.__dict__[name].__set__ for name in _PRESCAN_FIELDS
+)
+_READ_FIELDS = ("message", "defects", "prescan")
+_SET_MESSAGE, _SET_DEFECTS, _SET_PRESCAN = (ReadMessage.__dict__[n].__set__ for n in _READ_FIELDS)
+_new_object = object.__new__
+
+
+def _quick_prescan(
+    size: int, depth: int, parts: int, headers: int, work: int, header_end: int
+) -> Prescan:
+    """``Prescan(size, depth, parts, headers, work, None, header_end, header_end)``."""
+    scan: Prescan = _new_object(Prescan)
+    _SET_SIZE(scan, size)
+    _SET_DEPTH(scan, depth)
+    _SET_PARTS(scan, parts)
+    _SET_HEADERS(scan, headers)
+    _SET_WORK(scan, work)
+    _SET_EXCEEDED(scan, None)
+    _SET_END(scan, header_end)
+    _SET_CUT(scan, header_end)
+    return scan
+
+
+def _read(message: Message, defects: tuple[MimeDefect, ...], scan: Prescan) -> ReadMessage:
+    """``ReadMessage(message, defects, scan)``."""
+    read: ReadMessage = _new_object(ReadMessage)
+    _SET_MESSAGE(read, message)
+    _SET_DEFECTS(read, defects)
+    _SET_PRESCAN(read, scan)
+    return read
+
+
 # -- the pre-scan -----------------------------------------------------------------------------
 
 # On b"\n" + the bytes, lower-cased (same offsets): a Content-Type header line, folded lines
@@ -257,8 +294,22 @@ def _comment_depth(field: bytes) -> int:
     if not parens:
         return 0
     sums = list(accumulate(map(_PAREN_STEP.__getitem__, parens)))
-    lows = accumulate(sums, min, initial=0)
-    return max(s - min(low, 0) for s, low in zip(sums, lows, strict=False))
+    # the lowest sum before each one (never above the initial 0), subtracted: the depth there
+    depth: int = max(map(sub, sums, accumulate(sums, min, initial=0)))
+    return depth
+
+
+def _comment_depth_bound(parens: bytes) -> int:
+    """A bound of :func:`_comment_depth` of a text whose parentheses are ``parens`` (the text
+    with every other byte deleted), from two counts.
+
+    From the last point at depth 0 to the deepest one, the depth rises by the ``(`` minus the
+    ``)`` in between, and a ``)`` separates each two runs of ``(`` there: the depth is at most
+    one more than the ``(`` that another ``(`` follows. Runs of ``(`` start at ``)(`` or at the
+    start, so those ``(`` are the ``(`` less the runs.
+    """
+    runs = parens.count(b")(") + parens.startswith(b"(")
+    return parens.count(b"(") - runs + 1
 
 
 # A header block of header fields and continuation lines only (no "From " line, no body line
@@ -736,12 +787,14 @@ def read_message(
         if fast is None and retry and policy is compat32 and normalize_newlines:
             fast = _fast_parse(source)
         msg = fast if fast is not None else _parse_bytes(source, policy)
-        if any(type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]):
+        if msg.defects and any(
+            type(d).__name__ == "StartBoundaryNotFoundDefect" for d in msg.defects[:5]
+        ):
             msg = _repair_boundary(source, msg, policy, defects)
     except Exception as exc:  # RecursionError, MemoryError, or a stdlib corner case
         defects.append(MimeDefect("parse-error", type(exc).__name__))
         msg = _headers_only(source[: scan.header_end], policy, defects)
-    return ReadMessage(msg, tuple(defects), scan)
+    return _read(msg, tuple(defects), scan)
 
 
 def _without(data: bytes, drops: list[tuple[int, int]]) -> bytes:
@@ -775,11 +828,12 @@ def _parse_bytes(data: bytes, policy: Policy) -> Message:
 _SMALL = 256 * 1024
 # Every byte but the ones _within_limits counts one by one (line ends, RFC 2231 stars,
 # comment parentheses, and the two bytes of "=?"): deleting them leaves a short string that
-# several counts read for the price of one pass over the message.
+# several counts read for the price of one pass over the message. It keeps the parentheses of
+# the message in their order: its comment depth is the message's.
 # A "/" after "multipart" or "message", in any case: as many as data.lower() holds of
 # b"multipart/" and b"message/" (no two share their "/"), without lower-casing a copy.
 _NESTING_TYPE = re.compile(rb"/(?<=(?i:multipart/))|/(?<=(?i:message/))")
-_NOT_COUNTED = bytes(b for b in range(256) if b not in b"\n*(=?")
+_NOT_COUNTED = bytes(b for b in range(256) if b not in b"\n*(=?)")
 
 
 def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
@@ -810,14 +864,17 @@ def _within_limits(data: bytes, limits: MimeLimits) -> Prescan | None:
         or counted.count(b"*") > limits.max_rfc2231_sections
         or (
             counted.count(b"(") > limits.max_comment_depth
-            # the nesting over the whole message bounds the nesting within any one field
-            and _comment_depth(data) > limits.max_comment_depth
+            # the nesting over the whole message bounds the nesting within any one field;
+            # mostly, a bound of it from two counts shows it within the limit already
+            and _comment_depth_bound(parens := counted.translate(None, _PARENS))
+            > limits.max_comment_depth
+            and _comment_depth(parens) > limits.max_comment_depth
         )
     ):
         return None
     blank = data.find(b"\n\n")
     header_end = size if blank < 0 else blank + 1
-    return Prescan(size, depth, parts, lines, work, None, header_end, header_end)
+    return _quick_prescan(size, depth, parts, lines, work, header_end)
 
 
 def _headers_only(head: bytes, policy: Policy, defects: list[MimeDefect]) -> Message:
@@ -861,8 +918,13 @@ def _repair_boundary(
                 1,
             )
             defects.append(MimeDefect("boundary-repaired", "the declared boundary is unused"))
+            repaired = head + data[head_end:]
+            # the fast parse builds the tree the stdlib's compat32 parse builds, or gives up
+            fast = _fast_parse(repaired) if policy is compat32 else None
+            if fast is not None:
+                return fast
             try:
-                return _parse_bytes(head + data[head_end:], policy)
+                return _parse_bytes(repaired, policy)
             except Exception:
                 return msg
     return msg
@@ -1125,6 +1187,17 @@ def _simple_param(raw: str, name: str) -> str | None:
     want = name.lower()
     if raw.split(";", 1)[0].strip().lower() == want:
         return None  # the main value has the parameter's name: the stdlib's own reading
+    pair = _PAIR_OF.get(want)
+    if pair is None:
+        pair = _pair_of(want)
+    if pair is not None:
+        found = pair.search(raw)
+        if found is None:
+            return None
+        value = found.group(1)
+        if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        return value
     for m in _SIMPLE_PAIR.finditer(raw):
         if m.group(1).lower() == want:
             value = m.group(2)
@@ -1132,6 +1205,22 @@ def _simple_param(raw: str, name: str) -> str | None:
                 value = value[1:-1]
             return value
     return None
+
+
+# Per lower-case parameter name of _SIMPLE_PAIR's form: the pattern of the first pair of that
+# name (in a value of the plain form, every ";" starts a pair, and no value holds a ";": the
+# first match is the first pair _SIMPLE_PAIR.finditer gives with that name, whose value it
+# captures the same way). Bounded: the callers ask for a few names.
+_PAIR_OF: dict[str, re.Pattern[str]] = {}
+_PAIR_NAME = re.compile(r"[a-z0-9-]+")
+
+
+def _pair_of(want: str) -> re.Pattern[str] | None:
+    if _PAIR_NAME.fullmatch(want) is None or len(_PAIR_OF) >= 64:
+        return None
+    pattern = re.compile(r";\s*(?i:" + want + r')\s*=\s*("[^"]*"|[^;\s]*)')
+    _PAIR_OF[want] = pattern
+    return pattern
 
 
 def _eight_bit_clone(part: Message, header: str) -> Message:
@@ -1875,10 +1964,41 @@ def _fast_parse(data: bytes, text_only: bool = False) -> Message | None:
     return msg
 
 
+# One line of a header block: a header field with its continuation lines, as :data:`_FIELDS`
+# reads it, or else any other line, read as ("", ""), which no field gives (a field's name is
+# never empty). Over a span of whole lines, every match starts where the one before ended.
+# Possessive: a name never ends but at its colon, a line but at its line end, and within
+# whole lines, the line end after a field's last continuation line is always there; giving
+# back would never let the rest match where it did not (the matches are _FIELDS' own).
+_FIELD_OR_LINE = re.compile(
+    r"([\x21-\x39\x3b-\x7e]++):[ \t]*+([^\n]*+(?:\n[ \t][^\n]*+)*+)\n|[^\n]*+\n"
+)
+_NOT_A_FIELD = ("", "")
+
+
 def _header_block(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int]:
     """The header fields that start at ``pos`` (each ended by a line end), as compat32 stores
-    them, and where they stop: one pass of :data:`_BLOCK` over the block, then one of
-    :data:`_FIELDS` over the same span (every match starts where the one before ended)."""
+    them, and where they stop (what :func:`_header_block_plain` returns).
+
+    The common block, whole lines up to a blank line (or up to ``end``) that are all header
+    fields, is read in one pass of :data:`_FIELD_OR_LINE`; any other, by the plain reading.
+    """
+    if pos >= end or text[pos] == "\n":
+        return [], pos  # an empty block
+    blank = text.find("\n\n", pos, end)
+    stop = end if blank < 0 else blank + 1
+    if text[stop - 1] == "\n":
+        # whole lines: each one a field (with its continuation lines), or a line that is not
+        fields = _FIELD_OR_LINE.findall(text, pos, stop)
+        if _NOT_A_FIELD not in fields:
+            return fields, stop
+    return _header_block_plain(text, pos, end)
+
+
+def _header_block_plain(text: str, pos: int, end: int) -> tuple[list[tuple[str, str]], int]:
+    """:func:`_header_block` in the plain way: one pass of :data:`_BLOCK` over the block, then
+    one of :data:`_FIELDS` over the same span (every match starts where the one before
+    ended)."""
     run = _BLOCK.match(text, pos, end)
     stop = pos if run is None else run.end()
     if stop == pos:
@@ -1932,7 +2052,7 @@ def _scanner_kind(
                 return skippable, ""
             p = _SCAN_BOUNDARY.search(value)
             if p is None:
-                raise _Unusual
+                return False, ""  # none read: _multipart checks that the parse reads none
             return False, p.group(1) if p.group(1) is not None else p.group(2)
     return _scanner_kind_read(headers, value, ctype)
 
@@ -1967,7 +2087,7 @@ def _scanner_kind_read(
         (ctype == _DSN) != report
         or (ctype.startswith("message/") and ctype != _DSN)
         != (scanned.startswith("message/") and not report)
-        or ctype.startswith("multipart/") != (scanned.startswith("multipart/") and boundary != "")
+        or ctype.startswith("multipart/") != scanned.startswith("multipart/")
     ):
         raise _Unusual
     return _SCAN_SKIPPABLE.fullmatch(scanned) is not None, boundary
@@ -2105,26 +2225,42 @@ def _ctype_of(msg: Message, value: str) -> str:
 
 
 def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Message, Message, str]:
-    """Header blocks separated by blank lines, each a headers-only message (as the stdlib)."""
+    """Header blocks separated by blank lines, each a message of its headers (as the stdlib);
+    a block whose headers a body line ends has that line and the ones after it up to the
+    blank line as its payload, with the stdlib's defect (a block of a leaf type only)."""
     pos = body
     while True:
         headers, pos = _header_block(text, pos, end)
+        payload = ""
+        separated = True
         if pos < end and text[pos] != "\n":
             tail = _FIELD_AT_END.match(text, pos, end)
-            if tail is None:
-                raise _Unusual
-            headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
-            pos = end
-        if _first_value(headers, "content-type") is not None:
-            raise _Unusual  # the stdlib reads the block's body by its type: not reproduced
+            if tail is not None:
+                headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+                pos = end
+            elif _HEADER_RE.match(text, pos, end) is not None:
+                raise _Unusual  # a From_ line, a nameless field, a first continuation line
+            else:
+                # a line that is no header: the block's body, up to the blank line
+                blank = text.find("\n\n", pos, end)
+                stop = end if blank < 0 else blank + 1
+                payload = text[pos:stop]
+                pos = stop
+                separated = False
         block = _message(headers)
-        block.__dict__["_payload"] = ""
+        value = _first_value(headers, "content-type")
+        ctype = "text/plain" if value is None else _ctype_of(block, value)
+        if ctype.startswith(("multipart/", "message/")):
+            raise _Unusual  # the stdlib reads the block's body by its type: not reproduced
+        # a leaf: its body is read up to the blank line, whatever its type
+        block.__dict__["_payload"] = payload
+        if not separated:
+            block.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
         _attach(msg, block)
         if pos < end:
             pos += 1  # the blank line
         if pos >= end:
-            # the last block has no Content-Type and the default default type
-            return msg, block, "text/plain"
+            return msg, block, ctype
 
 
 def _multipart(
@@ -2146,9 +2282,15 @@ def _multipart(
     simple = _simple_param(value, "boundary") if value is not None else None
     # a plain header value: what get_boundary() returns, without the stdlib's general parser
     boundary = simple.rstrip() if simple is not None else msg.get_boundary()
-    if boundary is None:
-        raise _Unusual
     text_only = scanned is not None
+    if boundary is None:
+        if scanned:
+            raise _Unusual  # the pre-scan reads a boundary where the parse reads none
+        # no boundary: the stdlib notes a defect and keeps the whole body as the payload (the
+        # pre-scan reads no boundary either: to it the part is a leaf it does not drop)
+        msg.defects.append(email.errors.NoBoundaryInMultipartDefect())
+        msg.__dict__["_payload"] = text[body:end]
+        return msg, msg, ctype
     if text_only and (
         boundary != scanned or not boundary or ":" in boundary or boundary.endswith("--")
     ):
@@ -2163,13 +2305,21 @@ def _multipart(
     lines: list[tuple[int, int, bool]] = []
     pos = body
     at = body if text.startswith(needle, body, end) else -1
+    line_needle, size = "\n" + needle, len(needle)
     while True:
         if at < 0:
-            found = text.find("\n" + needle, pos, end)
+            found = text.find(line_needle, pos, end)
             if found < 0:
                 break
             at = found + 1
-        tail = _LINE_TAIL.match(text, at + len(needle), end)
+        after = at + size
+        if after < end and text[after] == "\n":
+            # the common delimiter line, "--" and the boundary alone: what _LINE_TAIL reads
+            lines.append((at, after + 1, False))
+            pos = after
+            at = -1
+            continue
+        tail = _LINE_TAIL.match(text, after, end)
         if tail is None:
             pos = at
         else:
