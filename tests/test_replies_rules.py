@@ -336,6 +336,25 @@ def test_rule_table_gives_the_first_rule_in_order(text: str, per_recipient: bool
     assert found == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("ab c", min_size=3, max_size=6), min_size=1, max_size=8),
+    st.lists(st.text("ab c", max_size=8), max_size=8),
+)
+def test_rule_table_on_rules_made_of_nested_words(pieces: list[str], texts: list[str]) -> None:
+    # literal patterns whose words contain one another, share pieces, and repeat across
+    # rules: the index, its word tree and the bits must still give the first rule in order
+    rules = tuple(
+        PhraseRule(f"r{i}", K.DELIVERY_FAILED, (re.escape(p), re.escape(p[::-1]) + "|x"))
+        for i, p in enumerate(pieces)
+    )
+    table = RuleTable(rules)
+    for text in [*texts, "".join(pieces), " ".join(reversed(pieces))]:
+        expected = next(((r, hit) for r in rules if (hit := r.search(text)) is not None), None)
+        assert table.first(text, table.finder.find(text)) == expected
+        assert sorted(table.finder.find(text)) == sorted(w for w in table.words if w in text)
+
+
 _ALL_PATTERNS = sorted(
     {
         p

@@ -314,45 +314,86 @@ def _excerpt(text: str, m: re.Match[str]) -> str:
     return text[start : m.end() + 30].strip()[:120]
 
 
+#: A word of a :class:`WordFinder`'s plan and, below it, the words that contain it: those are
+#: only looked for when it occurs (a string cannot occur without its substrings).
+_Tree = tuple[str, tuple["_Tree", ...]]
+
+
+def _word_plan(words: Iterable[str], key_len: int = 3) -> tuple[tuple[str, tuple[_Tree, ...]], ...]:
+    """How to find which of ``words`` occur in a text with few scans of it.
+
+    Each word that contains another of ``words`` goes below the longest such one (the first
+    in sorted order of the longest), so that it is only looked for when that one occurs. The
+    words that contain no other are grouped by a ``key_len``-character piece that at least two
+    of them share (the most shared piece first); a group is only looked at when its piece
+    occurs. The result is ``(piece, trees)`` pairs;
+    the first has the empty piece (always looked at) and holds the words of no group.
+    """
+    unique = sorted(set(words))
+    below: dict[str, list[str]] = {}
+    roots: list[str] = []
+    for w in unique:
+        inside = [v for v in unique if v != w and v in w]
+        if inside:
+            parent = max(inside, key=len)  # the first of the longest (``unique`` is sorted)
+            below.setdefault(parent, []).append(w)
+        else:
+            roots.append(w)
+
+    def tree(w: str) -> _Tree:
+        return w, tuple(tree(v) for v in below.get(w, ()))
+
+    uncovered = set(roots)
+    groups: list[tuple[str, tuple[_Tree, ...]]] = []
+    while uncovered:
+        counts: dict[str, int] = {}
+        for w in sorted(uncovered):
+            for key in {w[i : i + key_len] for i in range(len(w) - key_len + 1)}:
+                counts[key] = counts.get(key, 0) + 1
+        if not counts:
+            break
+        key = max(sorted(counts), key=counts.__getitem__)
+        if counts[key] < 2:
+            break
+        members = sorted(w for w in uncovered if key in w)
+        groups.append((key, tuple(map(tree, members))))
+        uncovered.difference_update(members)
+    return (("", tuple(map(tree, sorted(uncovered)))), *groups)
+
+
 class WordFinder:
     """Finds which of a fixed set of strings occur in a text, with fewer scans of the text.
 
     Strings that share a 3-character piece are grouped under it: a group's strings are only
-    looked for when the piece itself occurs (a string cannot occur without its piece).
+    looked for when the piece itself occurs (a string cannot occur without its piece). A
+    string that contains another of the set is only looked for when that one occurs.
     :meth:`find` returns exactly the strings that occur in the text.
     """
 
-    __slots__ = ("_groups", "_singles")
-
-    _KEY = 3
-    _MIN_GROUP = 2
+    __slots__ = ("_plan",)
 
     def __init__(self, words: Iterable[str]) -> None:
-        uncovered = set(words)
-        groups: list[tuple[str, tuple[str, ...]]] = []
-        while uncovered:
-            counts: dict[str, int] = {}
-            for w in sorted(uncovered):
-                for key in {w[i : i + self._KEY] for i in range(len(w) - self._KEY + 1)}:
-                    counts[key] = counts.get(key, 0) + 1
-            if not counts:
-                break
-            key = max(sorted(counts), key=counts.__getitem__)
-            if counts[key] < self._MIN_GROUP:
-                break
-            members = tuple(sorted(w for w in uncovered if key in w))
-            groups.append((key, members))
-            uncovered.difference_update(members)
-        self._groups = tuple(groups)
-        self._singles = tuple(sorted(uncovered))
+        self._plan = _word_plan(words)
 
     def find(self, text: str) -> list[str]:
         """The strings that occur in ``text``."""
-        found = [w for w in self._singles if w in text]
-        for key, members in self._groups:
+        found: list[str] = []
+        for key, trees in self._plan:
             if key in text:
-                found.extend([w for w in members if w in text])
+                for word, below in trees:
+                    if word in text:
+                        found.append(word)
+                        if below:
+                            _find_below(text, below, found)
         return found
+
+
+def _find_below(text: str, trees: tuple[_Tree, ...], found: list[str]) -> None:
+    for word, below in trees:
+        if word in text:
+            found.append(word)
+            if below:
+                _find_below(text, below, found)
 
 
 class RuleTable:
