@@ -336,6 +336,27 @@ def test_rule_table_gives_the_first_rule_in_order(text: str, per_recipient: bool
     assert found == expected
 
 
+_TABLES = {
+    per_recipient: RuleTable(
+        tuple(r for r in BUILTIN_RULES if per_recipient or not r.diagnostic_only)
+    )
+    for per_recipient in (False, True)
+}
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts, st.booleans())
+def test_rule_table_with_its_own_finder_gives_the_first_rule_in_order(
+    text: str, per_recipient: bool
+) -> None:
+    # the table's index and word tree against the plain form: every rule's search, in order
+    table = _TABLES[per_recipient]
+    rules = tuple(r for r in BUILTIN_RULES if per_recipient or not r.diagnostic_only)
+    expected = next(((r, hit) for r in rules if (hit := r.search(text)) is not None), None)
+    assert table.first(text, table.finder.find(text)) == expected
+    assert table.first(text, table.words) == expected  # extra words in present change nothing
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.text("ab c", min_size=3, max_size=6), min_size=1, max_size=8),

@@ -403,7 +403,7 @@ class RuleTable:
     order, but only runs the patterns that have one of their required words in the text.
     """
 
-    __slots__ = ("_always", "_entries", "_index", "finder", "words")
+    __slots__ = ("_always", "_entries", "_masks", "finder", "words")
 
     def __init__(self, rules: tuple[PhraseRule, ...]) -> None:
         entries: list[tuple[PhraseRule, Searcher, tuple[tuple[str, ...], ...]]] = []
@@ -422,8 +422,9 @@ class RuleTable:
                     for w in words:
                         index.setdefault(w, []).append(i)
         self._entries = tuple(entries)
-        self._index = {w: tuple(v) for w, v in index.items()}
-        self._always = tuple(always)
+        # entry i is bit i: a word's mask has the bits of the entries it selects
+        self._masks = {w: sum(1 << i for i in set(v)) for w, v in index.items()}
+        self._always = sum(1 << i for i in always)
         #: every required word of the table, for :meth:`first`'s ``present`` argument
         self.words: tuple[str, ...] = tuple(sorted(index))
         #: finds which of :attr:`words` occur in a text
@@ -435,17 +436,17 @@ class RuleTable:
         ``present`` holds at least every word of :attr:`words` that occurs in ``text`` (words
         that are not in the table are ignored).
         """
-        index = self._index
-        candidates = set(self._always)
+        masks = self._masks
+        bits = self._always
         for w in present:
-            hits = index.get(w)
-            if hits is not None:
-                candidates.update(hits)
-        if not candidates:
-            return None
+            mask = masks.get(w)
+            if mask is not None:
+                bits |= mask
         entries = self._entries
-        for i in sorted(candidates):
-            rule, searcher, also = entries[i]
+        while bits:
+            low = bits & -bits  # the lowest set bit: the next entry in table order
+            bits ^= low
+            rule, searcher, also = entries[low.bit_length() - 1]
             if also and not _holds_one_of_each(text, also):
                 continue
             m = searcher.search(text)
