@@ -406,21 +406,39 @@ class RuleTable:
     __slots__ = ("_always", "_entries", "_masks", "finder", "words")
 
     def __init__(self, rules: tuple[PhraseRule, ...]) -> None:
+        # each pattern's sets of strings that any match contains one of (the first is the
+        # one PhraseRule.search uses); none when the pattern has flags: it always runs
+        patterns: list[tuple[PhraseRule, Searcher, list[frozenset[str]]]] = []
+        for rule in rules:
+            for (words, regex), (_, searcher) in zip(rule.compiled, rule._searchers, strict=True):
+                sets = []
+                if words is not None:
+                    sets = [words, *(s for s in _required_sets(regex.pattern) if s != words)]
+                patterns.append((rule, searcher, sets))
+        # how many patterns require each string: one that many require ("mail", "user") is
+        # likely in any notice, so a poor one to select patterns by
+        shared: dict[str, int] = {}
+        for _, _, sets in patterns:
+            for w in {w for s in sets for w in s}:
+                shared[w] = shared.get(w, 0) + 1
+
+        def commonness(strings: frozenset[str]) -> tuple[int, int]:
+            return sum(shared[w] for w in strings), -min(map(len, strings))
+
         entries: list[tuple[PhraseRule, Searcher, tuple[tuple[str, ...], ...]]] = []
         index: dict[str, list[int]] = {}
         always: list[int] = []
-        for rule in rules:
-            for (words, regex), (_, searcher) in zip(rule.compiled, rule._searchers, strict=True):
-                i = len(entries)
-                # further sets of strings that any match contains one of: checked (only on
-                # the patterns that the index selects) before the regex is run
-                also = tuple(tuple(sorted(s)) for s in _required_sets(regex.pattern) if s != words)
-                entries.append((rule, searcher, also))
-                if words is None:
-                    always.append(i)
-                else:
-                    for w in words:
-                        index.setdefault(w, []).append(i)
+        for i, (rule, searcher, sets) in enumerate(patterns):
+            if not sets:
+                always.append(i)
+                entries.append((rule, searcher, ()))
+                continue
+            # the index selects the pattern by its least common set; the others are checked
+            # (least common first) before the regex is run
+            ordered = sorted(sets, key=commonness)
+            for w in ordered[0]:
+                index.setdefault(w, []).append(i)
+            entries.append((rule, searcher, tuple(tuple(sorted(s)) for s in ordered[1:])))
         self._entries = tuple(entries)
         # entry i is bit i: a word's mask has the bits of the entries it selects
         self._masks = {w: sum(1 << i for i in set(v)) for w, v in index.items()}
