@@ -332,8 +332,51 @@ def test_word_finder_finds_exactly_the_words_in_the_text(words: list[str], text:
 def test_rule_table_gives_the_first_rule_in_order(text: str, per_recipient: bool) -> None:
     rules = tuple(r for r in BUILTIN_RULES if per_recipient or not r.diagnostic_only)
     expected = next(((r, hit) for r in rules if (hit := r.search(text)) is not None), None)
-    found = RuleTable(rules).first(text, WordFinder(_ALL_WORDS).find(text))
+    table = RuleTable(rules)
+    # present: the table's words that occur (its index may use any required set of a
+    # pattern, not only PhraseRule.words), and the rules' words, which change nothing
+    found = table.first(text, WordFinder([*table.words, *_ALL_WORDS]).find(text))
     assert found == expected
+
+
+_TABLES = {
+    per_recipient: RuleTable(
+        tuple(r for r in BUILTIN_RULES if per_recipient or not r.diagnostic_only)
+    )
+    for per_recipient in (False, True)
+}
+
+
+@settings(max_examples=500, deadline=None)
+@given(_texts, st.booleans())
+def test_rule_table_with_its_own_finder_gives_the_first_rule_in_order(
+    text: str, per_recipient: bool
+) -> None:
+    # the table's index and word tree against the plain form: every rule's search, in order
+    table = _TABLES[per_recipient]
+    rules = tuple(r for r in BUILTIN_RULES if per_recipient or not r.diagnostic_only)
+    expected = next(((r, hit) for r in rules if (hit := r.search(text)) is not None), None)
+    assert table.first(text, table.finder.find(text)) == expected
+    assert table.first(text, table.words) == expected  # extra words in present change nothing
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("ab c", min_size=3, max_size=6), min_size=1, max_size=8),
+    st.lists(st.text("ab c", max_size=8), max_size=8),
+)
+def test_rule_table_on_rules_made_of_nested_words(pieces: list[str], texts: list[str]) -> None:
+    # literal patterns whose words contain one another, share pieces, and repeat across
+    # rules: the index, its word tree and the bits must still give the first rule in order
+    rules = tuple(
+        PhraseRule(f"r{i}", K.DELIVERY_FAILED, (re.escape(p), re.escape(p[::-1]) + "|x"))
+        for i, p in enumerate(pieces)
+    )
+    table = RuleTable(rules)
+    for text in [*texts, "".join(pieces), " ".join(reversed(pieces))]:
+        expected = next(((r, hit) for r in rules if (hit := r.search(text)) is not None), None)
+        assert table.first(text, table.finder.find(text)) == expected
+        assert sorted(table.finder.find(text)) == sorted(w for w in table.words if w in text)
 
 
 _ALL_PATTERNS = sorted(

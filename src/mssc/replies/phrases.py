@@ -314,45 +314,86 @@ def _excerpt(text: str, m: re.Match[str]) -> str:
     return text[start : m.end() + 30].strip()[:120]
 
 
+#: A word of a :class:`WordFinder`'s plan and, below it, the words that contain it: those are
+#: only looked for when it occurs (a string cannot occur without its substrings).
+_Tree = tuple[str, tuple["_Tree", ...]]
+
+
+def _word_plan(words: Iterable[str], key_len: int = 3) -> tuple[tuple[str, tuple[_Tree, ...]], ...]:
+    """How to find which of ``words`` occur in a text with few scans of it.
+
+    Each word that contains another of ``words`` goes below the longest such one (the first
+    in sorted order of the longest), so that it is only looked for when that one occurs. The
+    words that contain no other are grouped by a ``key_len``-character piece that at least two
+    of them share (the most shared piece first); a group is only looked at when its piece
+    occurs. The result is ``(piece, trees)`` pairs;
+    the first has the empty piece (always looked at) and holds the words of no group.
+    """
+    unique = sorted(set(words))
+    below: dict[str, list[str]] = {}
+    roots: list[str] = []
+    for w in unique:
+        inside = [v for v in unique if v != w and v in w]
+        if inside:
+            parent = max(inside, key=len)  # the first of the longest (``unique`` is sorted)
+            below.setdefault(parent, []).append(w)
+        else:
+            roots.append(w)
+
+    def tree(w: str) -> _Tree:
+        return w, tuple(tree(v) for v in below.get(w, ()))
+
+    uncovered = set(roots)
+    groups: list[tuple[str, tuple[_Tree, ...]]] = []
+    while uncovered:
+        counts: dict[str, int] = {}
+        for w in sorted(uncovered):
+            for key in {w[i : i + key_len] for i in range(len(w) - key_len + 1)}:
+                counts[key] = counts.get(key, 0) + 1
+        if not counts:
+            break
+        key = max(sorted(counts), key=counts.__getitem__)
+        if counts[key] < 2:
+            break
+        members = sorted(w for w in uncovered if key in w)
+        groups.append((key, tuple(map(tree, members))))
+        uncovered.difference_update(members)
+    return (("", tuple(map(tree, sorted(uncovered)))), *groups)
+
+
 class WordFinder:
     """Finds which of a fixed set of strings occur in a text, with fewer scans of the text.
 
     Strings that share a 3-character piece are grouped under it: a group's strings are only
-    looked for when the piece itself occurs (a string cannot occur without its piece).
+    looked for when the piece itself occurs (a string cannot occur without its piece). A
+    string that contains another of the set is only looked for when that one occurs.
     :meth:`find` returns exactly the strings that occur in the text.
     """
 
-    __slots__ = ("_groups", "_singles")
-
-    _KEY = 3
-    _MIN_GROUP = 2
+    __slots__ = ("_plan",)
 
     def __init__(self, words: Iterable[str]) -> None:
-        uncovered = set(words)
-        groups: list[tuple[str, tuple[str, ...]]] = []
-        while uncovered:
-            counts: dict[str, int] = {}
-            for w in sorted(uncovered):
-                for key in {w[i : i + self._KEY] for i in range(len(w) - self._KEY + 1)}:
-                    counts[key] = counts.get(key, 0) + 1
-            if not counts:
-                break
-            key = max(sorted(counts), key=counts.__getitem__)
-            if counts[key] < self._MIN_GROUP:
-                break
-            members = tuple(sorted(w for w in uncovered if key in w))
-            groups.append((key, members))
-            uncovered.difference_update(members)
-        self._groups = tuple(groups)
-        self._singles = tuple(sorted(uncovered))
+        self._plan = _word_plan(words)
 
     def find(self, text: str) -> list[str]:
         """The strings that occur in ``text``."""
-        found = [w for w in self._singles if w in text]
-        for key, members in self._groups:
+        found: list[str] = []
+        for key, trees in self._plan:
             if key in text:
-                found.extend([w for w in members if w in text])
+                for word, below in trees:
+                    if word in text:
+                        found.append(word)
+                        if below:
+                            _find_below(text, below, found)
         return found
+
+
+def _find_below(text: str, trees: tuple[_Tree, ...], found: list[str]) -> None:
+    for word, below in trees:
+        if word in text:
+            found.append(word)
+            if below:
+                _find_below(text, below, found)
 
 
 class RuleTable:
@@ -362,27 +403,46 @@ class RuleTable:
     order, but only runs the patterns that have one of their required words in the text.
     """
 
-    __slots__ = ("_always", "_entries", "_index", "finder", "words")
+    __slots__ = ("_always", "_entries", "_masks", "finder", "words")
 
     def __init__(self, rules: tuple[PhraseRule, ...]) -> None:
+        # each pattern's sets of strings that any match contains one of (the first is the
+        # one PhraseRule.search uses); none when the pattern has flags: it always runs
+        patterns: list[tuple[PhraseRule, Searcher, list[frozenset[str]]]] = []
+        for rule in rules:
+            for (words, regex), (_, searcher) in zip(rule.compiled, rule._searchers, strict=True):
+                sets = []
+                if words is not None:
+                    sets = [words, *(s for s in _required_sets(regex.pattern) if s != words)]
+                patterns.append((rule, searcher, sets))
+        # how many patterns require each string: one that many require ("mail", "user") is
+        # likely in any notice, so a poor one to select patterns by
+        shared: dict[str, int] = {}
+        for _, _, sets in patterns:
+            for w in {w for s in sets for w in s}:
+                shared[w] = shared.get(w, 0) + 1
+
+        def commonness(strings: frozenset[str]) -> tuple[int, int]:
+            return sum(shared[w] for w in strings), -min(map(len, strings))
+
         entries: list[tuple[PhraseRule, Searcher, tuple[tuple[str, ...], ...]]] = []
         index: dict[str, list[int]] = {}
         always: list[int] = []
-        for rule in rules:
-            for (words, regex), (_, searcher) in zip(rule.compiled, rule._searchers, strict=True):
-                i = len(entries)
-                # further sets of strings that any match contains one of: checked (only on
-                # the patterns that the index selects) before the regex is run
-                also = tuple(tuple(sorted(s)) for s in _required_sets(regex.pattern) if s != words)
-                entries.append((rule, searcher, also))
-                if words is None:
-                    always.append(i)
-                else:
-                    for w in words:
-                        index.setdefault(w, []).append(i)
+        for i, (rule, searcher, sets) in enumerate(patterns):
+            if not sets:
+                always.append(i)
+                entries.append((rule, searcher, ()))
+                continue
+            # the index selects the pattern by its least common set; the others are checked
+            # (least common first) before the regex is run
+            ordered = sorted(sets, key=commonness)
+            for w in ordered[0]:
+                index.setdefault(w, []).append(i)
+            entries.append((rule, searcher, tuple(tuple(sorted(s)) for s in ordered[1:])))
         self._entries = tuple(entries)
-        self._index = {w: tuple(v) for w, v in index.items()}
-        self._always = tuple(always)
+        # entry i is bit i: a word's mask has the bits of the entries it selects
+        self._masks = {w: sum(1 << i for i in set(v)) for w, v in index.items()}
+        self._always = sum(1 << i for i in always)
         #: every required word of the table, for :meth:`first`'s ``present`` argument
         self.words: tuple[str, ...] = tuple(sorted(index))
         #: finds which of :attr:`words` occur in a text
@@ -394,17 +454,17 @@ class RuleTable:
         ``present`` holds at least every word of :attr:`words` that occurs in ``text`` (words
         that are not in the table are ignored).
         """
-        index = self._index
-        candidates = set(self._always)
+        masks = self._masks
+        bits = self._always
         for w in present:
-            hits = index.get(w)
-            if hits is not None:
-                candidates.update(hits)
-        if not candidates:
-            return None
+            mask = masks.get(w)
+            if mask is not None:
+                bits |= mask
         entries = self._entries
-        for i in sorted(candidates):
-            rule, searcher, also = entries[i]
+        while bits:
+            low = bits & -bits  # the lowest set bit: the next entry in table order
+            bits ^= low
+            rule, searcher, also = entries[low.bit_length() - 1]
             if also and not _holds_one_of_each(text, also):
                 continue
             m = searcher.search(text)
