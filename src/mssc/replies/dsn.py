@@ -448,18 +448,22 @@ def _first_line_match(
     """
     best = -1
     for word in words:
+        # once a match is known, only the words before its line (a line start) can give an
+        # earlier one: the scans stop there (the matches themselves still run up to ``end``)
+        stop = end if best < 0 else min(end, best + len(word))
         if words_open_line:
             # only the line starts: ``start`` itself, then the places just after a line end
             if text.startswith(word, start, end) and regex.match(text, start, end) is not None:
                 return start  # no line start comes before it
-            i = text.find("\n" + word, start, end)
+            needle = "\n" + word
+            i = text.find(needle, start, stop)
             while i >= 0 and (best < 0 or i + 1 < best):
                 if regex.match(text, i + 1, end) is not None:
                     best = i + 1
                     break
-                i = text.find("\n" + word, i + 1, end)
+                i = text.find(needle, i + 1, stop)
             continue
-        i = text.find(word, start, end)
+        i = text.find(word, start, stop)
         while i >= 0:
             line = text.rfind("\n", start, i) + 1 or start
             if best >= 0 and line >= best:
@@ -467,7 +471,7 @@ def _first_line_match(
             if regex.match(text, line, end) is not None:
                 best = line
                 break
-            i = text.find(word, i + 1, end)
+            i = text.find(word, i + 1, stop)
     return best
 
 
