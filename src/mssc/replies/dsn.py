@@ -387,9 +387,23 @@ def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
 _CUTS = tuple(
     (p, _lowered(p), _required_words(p.pattern.lower())) for p in (_HEADER_LINE, _ORIGINAL_START)
 )
-#: The cut patterns whose words open the line they match on (``^(?:received|...)``): only the
-#: words found just after a line end are tried.
-_WORDS_OPEN_LINE = frozenset({_HEADER_LINE.pattern})
+
+
+def _after_line_end(pattern: re.Pattern[str] | None) -> re.Pattern[str] | None:
+    """For a lowered ``re.M`` pattern that opens with ``^`` and has no other anchor: the same
+    pattern opening with a line end instead, whose search the engine runs from each line end
+    (a literal it skips to) rather than trying every position. A match of it one character
+    before a line start is a match of ``pattern`` there."""
+    if pattern is None or not pattern.pattern.startswith("^"):
+        return None
+    rest = pattern.pattern[1:]
+    if "^" in rest.replace("[^", "") or "$" in rest or re.search(r"\\[AZbB]", rest):
+        return None
+    return re.compile("\n" + rest, pattern.flags)
+
+
+#: The header-line cut, searched from the line ends (ASCII text, lower-cased).
+_HEADER_AFTER_EOL = _after_line_end(_CUTS[0][1])
 
 
 def split_notice(text: str) -> tuple[str, str]:
@@ -401,16 +415,15 @@ def split_notice(text: str) -> tuple[str, str]:
     lower = text.lower()
     ascii_only = text.isascii()  # then ``lower`` has the same positions as ``text``
     for pattern, lowered, words in _CUTS:
+        if ascii_only and pattern is _HEADER_LINE and _HEADER_AFTER_EOL is not None:
+            # text[first_eol] is the line end before the first line the search may start at
+            m = _HEADER_AFTER_EOL.search(lower, first_eol, cut)
+            if m:
+                cut = m.start() + 1
+            continue
         if ascii_only and lowered is not None and words is not None:
             # only the lines that hold one of the words can match
-            at = _first_line_match(
-                lower,
-                lowered,
-                words,
-                first_eol + 1,
-                cut,
-                words_open_line=pattern.pattern in _WORDS_OPEN_LINE,
-            )
+            at = _first_line_match(lower, lowered, words, first_eol + 1, cut)
             if at >= 0:
                 cut = at
             continue
