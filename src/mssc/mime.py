@@ -1194,17 +1194,18 @@ def _simple_param(raw: str, name: str) -> str | None:
         found = pair.search(raw)
         if found is None:
             return None
-        value = found.group(1)
-        if len(value) > 1 and value[0] == '"' and value[-1] == '"':
-            value = value[1:-1]
-        return value
+        return _unquoted(found.group(1))
     for m in _SIMPLE_PAIR.finditer(raw):
         if m.group(1).lower() == want:
-            value = m.group(2)
-            if len(value) > 1 and value[0] == '"' and value[-1] == '"':
-                value = value[1:-1]
-            return value
+            return _unquoted(m.group(2))
     return None
+
+
+def _unquoted(value: str) -> str:
+    """A simple parameter value without its surrounding quotes, as the stdlib gives it."""
+    if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+        return value[1:-1]
+    return value
 
 
 # Per lower-case parameter name of _SIMPLE_PAIR's form: the pattern of the first pair of that
@@ -2139,18 +2140,10 @@ def _entity(
     elif text[pos] == "\n":
         body = pos + 1
     else:
-        tail = _FIELD_AT_END.match(text, pos, end)
-        if tail is not None:
-            # a last field without a line end: the stdlib keeps it with its inner line ends
-            headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
-            body = end
-        elif _HEADER_RE.match(text, pos, end) is not None:
-            raise _Unusual  # a From_ line, a nameless field, a first continuation line
-        else:
+        body, separated = _header_tail(text, pos, end, headers)
+        if not separated:
             # a line that is no header: the stdlib notes the defect and reads the body from it
             msg.defects.append(email.errors.MissingHeaderBodySeparatorDefect())
-            body = pos
-            separated = False
     if dropped and unixfrom is None and pos < end:
         nonempty = separated or pos > start
         if text[pos] == "\n":
@@ -2224,6 +2217,22 @@ def _ctype_of(msg: Message, value: str) -> str:
     return ctype if ctype.count("/") == 1 else "text/plain"
 
 
+def _header_tail(text: str, pos: int, end: int, headers: list[tuple[str, str]]) -> tuple[int, bool]:
+    """Where a header block that stopped at ``pos`` (not at its blank line) leaves off, as the
+    stdlib reads it: a last field without a line end joins ``headers`` (``(end, True)``); a line
+    that is no header starts the body there (``(pos, False)``: no blank line separated it).
+    Anything else (a From_ line, a nameless field, a first continuation line) is left to the
+    stdlib's parse."""
+    tail = _FIELD_AT_END.match(text, pos, end)
+    if tail is not None:
+        # the stdlib keeps the last field with its inner line ends
+        headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
+        return end, True
+    if _HEADER_RE.match(text, pos, end) is not None:
+        raise _Unusual
+    return pos, False
+
+
 def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Message, Message, str]:
     """Header blocks separated by blank lines, each a message of its headers (as the stdlib);
     a block whose headers a body line ends has that line and the ones after it up to the
@@ -2234,19 +2243,13 @@ def _delivery_status(text: str, body: int, end: int, msg: Message) -> tuple[Mess
         payload = ""
         separated = True
         if pos < end and text[pos] != "\n":
-            tail = _FIELD_AT_END.match(text, pos, end)
-            if tail is not None:
-                headers.append((tail.group(1), tail.group(2).lstrip(" \t")))
-                pos = end
-            elif _HEADER_RE.match(text, pos, end) is not None:
-                raise _Unusual  # a From_ line, a nameless field, a first continuation line
-            else:
+            pos, separated = _header_tail(text, pos, end, headers)
+            if not separated:
                 # a line that is no header: the block's body, up to the blank line
                 blank = text.find("\n\n", pos, end)
                 stop = end if blank < 0 else blank + 1
                 payload = text[pos:stop]
                 pos = stop
-                separated = False
         block = _message(headers)
         value = _first_value(headers, "content-type")
         ctype = "text/plain" if value is None else _ctype_of(block, value)
