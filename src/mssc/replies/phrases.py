@@ -380,15 +380,13 @@ class WordFinder:
         found: list[str] = []
         for key, trees in self._plan:
             if key in text:
-                for word, below in trees:
-                    if word in text:
-                        found.append(word)
-                        if below:
-                            _find_below(text, below, found)
+                _find_below(text, trees, found)
         return found
 
 
 def _find_below(text: str, trees: tuple[_Tree, ...], found: list[str]) -> None:
+    """Append to ``found`` each word of ``trees`` that occurs in ``text``, then (only then)
+    the words below it that do."""
     for word, below in trees:
         if word in text:
             found.append(word)
