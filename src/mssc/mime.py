@@ -45,7 +45,7 @@ from email.message import Message
 from email.policy import Compat32, Policy, compat32
 from itertools import accumulate, pairwise
 from operator import sub
-from typing import Final
+from typing import Final, cast
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -943,6 +943,20 @@ def load_message(raw: object, limits: MimeLimits, defects: list[str]) -> Message
     return read.message
 
 
+def parts_of(part: Message) -> list[Message] | None:
+    """``part.get_payload()`` when ``part`` holds parts (``is_multipart()``), else None. A
+    plain compat32 message's stored list is read as it is, without the stdlib's general path
+    (it is the very list ``get_payload()`` returns)."""
+    if type(part) is Message:
+        stored = part.__dict__.get("_payload")
+        return stored if isinstance(stored, list) else None
+    if not part.is_multipart():
+        return None
+    payload = part.get_payload()
+    # the list as the message holds it (the stdlib's parser only puts Messages in it)
+    return cast("list[Message]", payload) if isinstance(payload, list) else None
+
+
 def walk(
     msg: Message, limits: MimeLimits, defects: list[str]
 ) -> Iterator[tuple[Message, str, tuple[str, ...]]]:
@@ -964,19 +978,9 @@ def walk(
             return
         ctype = content_type(part)
         yield part, ctype, ancestors
-        if type(part) is Message:
-            # what is_multipart() and a multipart's get_payload() read: the stored payload
-            payload = part.__dict__.get("_payload")
-            if not isinstance(payload, list) or ctype.startswith("message/"):
-                continue
-        else:
-            if not part.is_multipart():
-                continue
-            if ctype.startswith("message/"):
-                continue
-            payload = part.get_payload()
-            if not isinstance(payload, list):
-                continue
+        payload = parts_of(part)
+        if payload is None or ctype.startswith("message/"):
+            continue
         if depth >= max_depth:
             defects.append("limit-depth")
             continue

@@ -228,7 +228,7 @@ class _Reader:
             elif ctype == "message/feedback-report":
                 self.has_feedback = True
             elif ctype == "message/rfc822":
-                parts = _parts_of(part)
+                parts = _mime.parts_of(part)
                 inner: object = part.get_payload() if parts is None else parts
                 if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                     self.original_headers.append(inner[0])
@@ -304,18 +304,8 @@ class _Reader:
         return self._notice_command
 
 
-def _parts_of(part: Message) -> list[Message] | None:
-    """What ``part.get_payload()`` gives for a plain Message whose payload is a list (that
-    list itself, as ``is_multipart()`` then says); None otherwise (ask the message)."""
-    if type(part) is Message:
-        stored = part.__dict__.get("_payload")
-        if isinstance(stored, list):
-            return stored
-    return None
-
-
 def _payload(part: Message, limits: MimeLimits, defects: list[str]) -> list[Message] | str:
-    parts = _parts_of(part)
+    parts = _mime.parts_of(part)
     body: object = part.get_payload() if parts is None else parts
     if isinstance(body, list):
         return [b for b in body if isinstance(b, Message)]
