@@ -45,7 +45,7 @@ from email.message import Message
 from email.policy import Compat32, Policy, compat32
 from itertools import accumulate, pairwise
 from operator import sub
-from typing import Final, cast
+from typing import Final, TypeVar, cast
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -991,8 +991,22 @@ def walk(
                 stack.append((child, depth + 1, children))
 
 
-#: Content-Type values already read by :func:`content_type` (bounded; a pure function of
-#: the value): the same few values come back on almost every message.
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+#: The bounds of the memos below: what a header value gives is kept for values of at most
+#: this many characters, up to this many values (the same few come back on most messages).
+_MEMO_VALUE_CHARS: Final = 200
+_MEMO_ENTRIES: Final = 512
+
+
+def _remember(memo: dict[_K, _V], key: _K, value: str, result: _V) -> None:
+    """Keep ``result``, a pure function of the header ``value``, in ``memo`` under ``key``,
+    within the bounds above."""
+    if len(memo) < _MEMO_ENTRIES and len(value) <= _MEMO_VALUE_CHARS:
+        memo[key] = result
+
+
+#: Content-Type values already read by :func:`content_type` (bounded: :func:`_remember`).
 _CTYPE_OF: dict[str, str] = {}
 
 
@@ -1016,8 +1030,7 @@ def content_type(part: Message) -> str:
                     ctype = value.partition(";")[0].strip().lower()
                     if ctype.count("/") != 1:
                         ctype = "text/plain"
-                    if len(_CTYPE_OF) < 512 and len(value) <= 200:
-                        _CTYPE_OF[value] = ctype
+                    _remember(_CTYPE_OF, value, value, ctype)
                     return ctype
         return part.get_content_type()
     except Exception:
@@ -1037,7 +1050,8 @@ def _stored_header(part: Message, name: str) -> object:
     return None
 
 
-#: Results of :func:`param`'s plain reading (:func:`_simple_param`) by (value, name); bounded.
+#: Results of :func:`param`'s plain reading (:func:`_simple_param`) by (value, name)
+#: (bounded: :func:`_remember`).
 _SIMPLE_PARAM_OF: dict[tuple[str, str], str] = {}
 
 
@@ -1068,8 +1082,7 @@ def param(part: Message, name: str, header: str = "content-type") -> str | None:
                 simple = _simple_param(raw, name)
                 if simple is not None:
                     simple = _unescape(simple)
-                    if len(_SIMPLE_PARAM_OF) < 512 and len(raw) <= 200:
-                        _SIMPLE_PARAM_OF[(raw, name)] = simple
+                    _remember(_SIMPLE_PARAM_OF, (raw, name), raw, simple)
                     return simple
         if isinstance(raw, email.header.Header):
             part = _eight_bit_clone(part, header)
@@ -1666,8 +1679,7 @@ def _ascii_part_text(part: Message, limits: MimeLimits) -> str | None:
         identity = _ASCII_IDENTITY_OF.get(ctype)
         if identity is None:
             identity = _ascii_identity_of(ctype)
-            if len(_ASCII_IDENTITY_OF) < 512 and len(ctype) <= 200:
-                _ASCII_IDENTITY_OF[ctype] = identity
+            _remember(_ASCII_IDENTITY_OF, ctype, ctype, identity)
         if not identity:
             return None
     text = payload[: limits.max_text_chars * 4]
@@ -1676,7 +1688,7 @@ def _ascii_part_text(part: Message, limits: MimeLimits) -> str | None:
     return text[: limits.max_text_chars]
 
 
-#: :func:`_ascii_identity_of` by Content-Type value (bounded).
+#: :func:`_ascii_identity_of` by Content-Type value (bounded: :func:`_remember`).
 _ASCII_IDENTITY_OF: dict[str, bool] = {}
 
 
@@ -2050,8 +2062,7 @@ def _scanner_kind(
         skippable = _KINDS.get(ctype)
         if skippable is None and _TOKEN_TYPE.fullmatch(ctype) is not None:
             skippable = _SCAN_SKIPPABLE.fullmatch(ctype) is not None
-            if len(_KINDS) < 512:
-                _KINDS[ctype] = skippable
+            _remember(_KINDS, ctype, ctype, skippable)
         if skippable is not None:
             if not ctype.startswith("multipart/"):
                 return skippable, ""
