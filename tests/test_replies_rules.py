@@ -551,7 +551,7 @@ def test_split_notice_is_case_insensitive_at_line_starts(text: str) -> None:
     first_eol = text.find("\n")
     cut = len(text)
     if first_eol >= 0:
-        for pattern, _, _ in _CUTS:
+        for pattern, _, _, _ in _CUTS:
             m = pattern.search(text, first_eol + 1, cut)
             if m:
                 cut = m.start()
@@ -1000,19 +1000,42 @@ def test_loose_address_search_is_finditer(text: str, pad: int) -> None:
 
 @given(
     st.lists(
-        st.sampled_from(["\n", "To:", "cc: a", "Message-ID: <x@y>", " ", "\n\t", "x", "é"]),
+        st.sampled_from(
+            ["\n", "To:", "cc: a", "Message-ID: <x@y>", "MESSAGE-ID:", " ", "\n\t", "x", "é", "İ"]
+        ),
         max_size=20,
     )
 )
 def test_line_search_is_the_plain_search(pieces: list[str]) -> None:
     """The classifier's line-start search gives the regular-expression engine's match."""
-    from mssc.replies.classifier import _MSGID_LINE, _TO_LINE
+    from mssc.replies.classifier import _MSGID_AFTER_EOL, _MSGID_LINE, _TO_AFTER_EOL, _TO_LINE
     from mssc.replies.dsn import _line_search
 
     text = "".join(pieces)
-    for regex, words in ((_TO_LINE, ("to:", "cc:")), (_MSGID_LINE, ("message-id:",))):
-        fast, plain = _line_search(regex, text, words), regex.search(text)
+    for regex, after_eol in ((_TO_LINE, _TO_AFTER_EOL), (_MSGID_LINE, _MSGID_AFTER_EOL)):
+        fast, plain = _line_search(regex, after_eol, text), regex.search(text)
         assert (fast and (fast.span(), fast.groups())) == (plain and (plain.span(), plain.groups()))
+
+
+@pytest.mark.parametrize(
+    ("source", "flags", "usable"),
+    [
+        (r"^(?:to|cc):[ \t]*(.*)", re.M, True),
+        (r"(?im)^message-id:", 0, True),
+        (r"^a", 0, False),  # not re.M: "^" is the text's start only
+        (r"a^b", re.M, False),  # does not open with "^"
+        (r"^a$", re.M, False),  # another anchor
+        (r"^a\bb", re.M, False),
+        (r"^(?<=x)a", re.M, False),  # a lookbehind would see the line end
+        (r"^[^a]b", re.M, True),  # a negated class is no anchor
+    ],
+)
+def test_the_line_end_form_is_made_only_for_line_start_patterns(
+    source: str, flags: int, usable: bool
+) -> None:
+    from mssc.replies.dsn import _after_line_end
+
+    assert (_after_line_end(re.compile(source, flags)) is not None) is usable
 
 
 _LINE_PIECES = st.sampled_from(

@@ -32,6 +32,7 @@ from mssc.replies.dsn import (
     FAILURE_REPLY_CODE,
     STATUS_CODE,
     DsnRecord,
+    _line_end_form,
     _line_search,
     fields_in_text,
     read_delivery_status,
@@ -653,7 +654,7 @@ class Classifier:
             addrs = [a for v in values if v for a in _mime.find_addresses(v)]
             if addrs:
                 return addrs[:_MAX_RECIPIENTS]
-        m = _line_search(_TO_LINE, reader.tail[:100000], ("to:", "cc:"))
+        m = _line_search(_TO_LINE, _TO_AFTER_EOL, reader.tail[:100000])
         return _mime.find_addresses(m.group(1))[:_MAX_RECIPIENTS] if m else []
 
     def _outcomes(
@@ -931,7 +932,7 @@ class Classifier:
             if isinstance(original, Message):
                 ids = _mime.message_ids(_mime.header(original, "Message-ID"))
             else:
-                m = _line_search(_MSGID_LINE, original[:200000], ("message-id:",))
+                m = _line_search(_MSGID_LINE, _MSGID_AFTER_EOL, original[:200000])
                 if m:
                     ids = _mime.message_ids(m.group(1))
             if ids:
@@ -942,7 +943,7 @@ class Classifier:
                 return ids[0] if name == "In-Reply-To" else ids[-1]
         if kind.is_failure or kind in (ReplyKind.DELIVERY_DELAYED, ReplyKind.DELIVERED):
             for text in [reader.tail, *reader.texts[1:]]:
-                m = _line_search(_MSGID_LINE, text[:200000], ("message-id:",))
+                m = _line_search(_MSGID_LINE, _MSGID_AFTER_EOL, text[:200000])
                 if m:
                     ids = _mime.message_ids(m.group(1))
                     if ids:
@@ -1055,6 +1056,7 @@ def _patient_ins(
 
 
 _TO_LINE = re.compile(r"(?im)^(?:to|cc):[ \t]*(.*(?:\n[ \t]+.*)*)")
+_TO_AFTER_EOL = _line_end_form(_TO_LINE)
 _QUOTE = re.compile(r"(?m)^(?:> ?)+")
 #: A header line of a forwarded message, as mail programs quote it ("From: ...", "Date: ...").
 _FORWARDED_HEADER = re.compile(r"(?i)(?:from|date|sent|to|cc|subject|message-id|reply-to)[ \t]*:")
@@ -1101,6 +1103,7 @@ def _forwarded_body(text: str) -> str:
 
 _Result = tuple[ReplyKind, list[RecipientOutcome], Disposition | None, float, bool]
 _MSGID_LINE = re.compile(r"(?im)^message-id:[ \t]*((?:.*)(?:\n[ \t]+.*)?)")
+_MSGID_AFTER_EOL = _line_end_form(_MSGID_LINE)
 
 
 _ADDRESS_WORD = re.compile(r"(?<![^ ])[^ ]*@[^ ]*")  # a whole word (from its start) with an "@"

@@ -381,29 +381,47 @@ def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
     return re.compile(source.lower(), pattern.flags & ~re.I)
 
 
-#: The header-line pattern comes first: the other is then searched only before the first
-#: header line it finds (both match within one line, from its start, so the earlier of the
-#: two first matches is the same in either order).
-_CUTS = tuple(
-    (p, _lowered(p), _required_words(p.pattern.lower())) for p in (_HEADER_LINE, _ORIGINAL_START)
-)
+_INLINE_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
 def _after_line_end(pattern: re.Pattern[str] | None) -> re.Pattern[str] | None:
-    """For a lowered ``re.M`` pattern that opens with ``^`` and has no other anchor: the same
-    pattern opening with a line end instead, whose search the engine runs from each line end
-    (a literal it skips to) rather than trying every position. A match of it one character
-    before a line start is a match of ``pattern`` there."""
-    if pattern is None or not pattern.pattern.startswith("^"):
+    """For a ``re.M`` pattern that opens with ``^`` (after its inline flags, if any) and has no
+    other anchor: the same pattern opening with a line end instead, whose search the engine
+    runs from each line end (a literal it skips to) rather than trying every position. A match
+    of it that starts one character before a line start is a match of ``pattern`` there, with
+    the same groups. None for a pattern of another form."""
+    if pattern is None or not pattern.flags & re.M:
         return None
-    rest = pattern.pattern[1:]
-    if "^" in rest.replace("[^", "") or "$" in rest or re.search(r"\\[AZbB]", rest):
+    source = pattern.pattern
+    flags = _INLINE_FLAGS.match(source)
+    rest = source[flags.end() if flags else 0 :]
+    if not rest.startswith("^"):
+        return None
+    rest = rest[1:]
+    if "^" in rest.replace("[^", "") or "$" in rest or re.search(r"\\[AZbB<]|\(\?<", rest):
         return None
     return re.compile("\n" + rest, pattern.flags)
 
 
-#: The header-line cut, searched from the line ends (ASCII text, lower-cased).
-_HEADER_AFTER_EOL = _after_line_end(_CUTS[0][1])
+def _line_end_form(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """:func:`_after_line_end` of a pattern known to be of its form (a module constant)."""
+    form = _after_line_end(pattern)
+    if form is None:
+        raise ValueError(f"not a line-start pattern: {pattern.pattern!r}")
+    return form
+
+
+#: ``(pattern, its lowered form, the words every match holds, the lowered form searched from
+#: the line ends or None)``. The header-line pattern comes first: the other is then searched
+#: only before the first header line it finds (both match within one line, from its start, so
+#: the earlier of the two first matches is the same in either order). The header line opens
+#: with its words, so it is searched from the line ends; the other's words may stand anywhere
+#: in its line, so only the lines that hold one are tried.
+_CUTS = tuple(
+    (p, lowered, _required_words(p.pattern.lower()), _after_line_end(lowered) if eol else None)
+    for p, eol in ((_HEADER_LINE, True), (_ORIGINAL_START, False))
+    for lowered in (_lowered(p),)
+)
 
 
 def split_notice(text: str) -> tuple[str, str]:
@@ -414,10 +432,10 @@ def split_notice(text: str) -> tuple[str, str]:
     cut = len(text)
     lower = text.lower()
     ascii_only = text.isascii()  # then ``lower`` has the same positions as ``text``
-    for pattern, lowered, words in _CUTS:
-        if ascii_only and pattern is _HEADER_LINE and _HEADER_AFTER_EOL is not None:
+    for pattern, lowered, words, after_eol in _CUTS:
+        if ascii_only and after_eol is not None:
             # text[first_eol] is the line end before the first line the search may start at
-            m = _HEADER_AFTER_EOL.search(lower, first_eol, cut)
+            m = after_eol.search(lower, first_eol, cut)
             if m:
                 cut = m.start() + 1
             continue
@@ -448,12 +466,10 @@ def _first_line_match(
     words: Iterable[str],
     start: int,
     end: int,
-    *,
-    words_open_line: bool = False,
 ) -> int:
     """``regex.search(text, start, end).start()`` (or -1) for a ``re.M`` pattern that opens
     with ``^`` and matches within one line, every match of which holds one of ``words``;
-    ``start`` is a line start. With ``words_open_line``, every match also opens with the word.
+    ``start`` is a line start.
 
     A match holds one of the words on its own line, and starts at that line's start: so only
     the lines where a word occurs are tried (``regex.match`` there), from the left, instead of
@@ -464,18 +480,6 @@ def _first_line_match(
         # once a match is known, only the words before its line (a line start) can give an
         # earlier one: the scans stop there (the matches themselves still run up to ``end``)
         stop = end if best < 0 else min(end, best + len(word))
-        if words_open_line:
-            # only the line starts: ``start`` itself, then the places just after a line end
-            if text.startswith(word, start, end) and regex.match(text, start, end) is not None:
-                return start  # no line start comes before it
-            needle = "\n" + word
-            i = text.find(needle, start, stop)
-            while i >= 0 and (best < 0 or i + 1 < best):
-                if regex.match(text, i + 1, end) is not None:
-                    best = i + 1
-                    break
-                i = text.find(needle, i + 1, stop)
-            continue
         i = text.find(word, start, stop)
         while i >= 0:
             line = text.rfind("\n", start, i) + 1 or start
@@ -488,15 +492,17 @@ def _first_line_match(
     return best
 
 
-def _line_search(regex: re.Pattern[str], text: str, words: Iterable[str]) -> re.Match[str] | None:
-    """``regex.search(text)`` for a ``(?im)`` pattern that opens with ``^`` and then one of
-    ``words`` (lower case), and matches within one line: only the line starts where a word
-    occurs are tried, instead of every position of the text. Non-ASCII text, whose lower case
-    may move offsets, is searched as it is."""
-    if not text.isascii():
-        return regex.search(text)
-    at = _first_line_match(text.lower(), regex, words, 0, len(text), words_open_line=True)
-    return regex.match(text, at) if at >= 0 else None
+def _line_search(
+    regex: re.Pattern[str], after_eol: re.Pattern[str], text: str
+) -> re.Match[str] | None:
+    """``regex.search(text)`` for a ``re.M`` pattern that opens with ``^``, given its
+    :func:`_after_line_end` form ``after_eol``: a match at the text's start, else at the line
+    start that ``after_eol``'s first match gives (no other position is tried)."""
+    m = regex.match(text)
+    if m is not None:
+        return m
+    found = after_eol.search(text)
+    return regex.match(text, found.start() + 1) if found is not None else None
 
 
 _ADDR = r"[^\s<>()\[\]\",;:@]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}[A-Za-z0-9]"
