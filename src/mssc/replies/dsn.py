@@ -424,6 +424,25 @@ _CUTS = tuple(
 )
 
 
+#: The characters that the regular-expression engine's case folding takes for an ASCII letter
+#: and that ``str.lower()`` leaves as they are: dotless ı (as "i") and long ſ (as "s").
+_FOLDED_TO_ASCII = ("\u0131", "\u017f")
+
+
+def _lowers_in_place(text: str, lower: str) -> bool:
+    """Whether ``lower`` (``text.lower()``) can stand for ``text`` in a case-insensitive
+    search for ASCII words: each character at its own position, and a match of a lowered
+    pattern (:func:`_lowered`) over it where the ``re.I`` pattern matches over ``text``.
+
+    True for ASCII text. For other text, when lower-casing changed no length ("İ" becomes two
+    characters), every character lowers as the engine folds it (the simple mapping), but for
+    the two that the engine alone takes for ASCII letters (:data:`_FOLDED_TO_ASCII`).
+    """
+    if text.isascii():
+        return True
+    return len(lower) == len(text) and not any(c in text for c in _FOLDED_TO_ASCII)
+
+
 def split_notice(text: str) -> tuple[str, str]:
     """Split a bounce text into the notice and the copy of the original that follows it."""
     first_eol = text.find("\n")
@@ -431,15 +450,21 @@ def split_notice(text: str) -> tuple[str, str]:
         return text, ""
     cut = len(text)
     lower = text.lower()
-    ascii_only = text.isascii()  # then ``lower`` has the same positions as ``text``
+    in_place = _lowers_in_place(text, lower)  # then ``lower`` has ``text``'s positions
     for pattern, lowered, words, after_eol in _CUTS:
-        if ascii_only and after_eol is not None:
+        if not in_place:
+            # the engine's own case folding, over every position
+            m = pattern.search(text, first_eol + 1, cut)
+            if m:
+                cut = m.start()
+            continue
+        if after_eol is not None:
             # text[first_eol] is the line end before the first line the search may start at
             m = after_eol.search(lower, first_eol, cut)
             if m:
                 cut = m.start() + 1
             continue
-        if ascii_only and lowered is not None and words is not None:
+        if lowered is not None and words is not None:
             # only the lines that hold one of the words can match
             at = _first_line_match(lower, lowered, words, first_eol + 1, cut)
             if at >= 0:
@@ -451,7 +476,7 @@ def split_notice(text: str) -> tuple[str, str]:
                     break
             else:
                 continue  # no word that every match holds: the pattern cannot match
-        if ascii_only and lowered is not None:
+        if lowered is not None:
             m = lowered.search(lower, first_eol + 1, cut)
         else:
             m = pattern.search(text, first_eol + 1, cut)
@@ -628,9 +653,11 @@ def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str
             continue
         marker = None
         if "@" in line:
-            # on ASCII lines, a marker whose gate string is absent cannot match (skipped);
-            # other lines are tried against every marker (case folding beyond ASCII)
-            low = line.lower() if line.isascii() else ""
+            # a marker whose gate string is absent cannot match (skipped); lines that lower
+            # otherwise than the engine folds are tried against every marker
+            low = line.lower()
+            if not _lowers_in_place(line, low):
+                low = ""
             for gates, pattern in _GATED_MARKERS:
                 if low and gates:
                     for gate in gates:
