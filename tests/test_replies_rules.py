@@ -11,6 +11,7 @@ import re
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -1126,3 +1127,69 @@ def test_parts_of_is_get_payload_for_a_list(payload: object) -> None:
         if parts is not None:
             assert parts is msg.get_payload()
         assert (parts is not None) == (msg.is_multipart() and isinstance(payload, list))
+
+
+_TEXTS = st.text(max_size=12)
+
+
+@given(
+    st.tuples(
+        _TEXTS,
+        st.none() | st.just(parse_patient_address("279035121518989@patient.mssante.fr")),
+        st.sampled_from(ReplyKind),
+        _TEXTS,
+        _TEXTS,
+        _TEXTS,
+        _TEXTS,
+        _TEXTS,
+    ),
+    st.tuples(_TEXTS, _TEXTS, _TEXTS, _TEXTS, _TEXTS, _TEXTS, _TEXTS, _TEXTS),
+    st.sampled_from(ReplyKind),
+    st.none() | _TEXTS,
+    st.floats(0, 1),
+    st.booleans(),
+    st.lists(_TEXTS, max_size=3).map(tuple),
+)
+def test_result_builders_are_the_constructors(
+    outcome_fields: tuple[Any, ...],
+    record_fields: tuple[str, ...],
+    kind: ReplyKind,
+    original: str | None,
+    confidence: float,
+    trusted: bool,
+    defects: tuple[str, ...],
+) -> None:
+    """The classifier's fast builders give the objects (equal, same hash, same repr) that the
+    dataclass constructors give for the same fields."""
+    from mssc.replies.dsn import DsnRecord, _dsn_record
+    from mssc.replies.model import (
+        Classification,
+        Evidence,
+        RecipientOutcome,
+        _classification,
+        _outcome,
+    )
+
+    pairs: list[tuple[object, object]] = [
+        (_outcome(*outcome_fields), RecipientOutcome(*outcome_fields)),
+        (_dsn_record(*record_fields), DsnRecord(*record_fields)),
+        (_dsn_record(*record_fields[:5]), DsnRecord(*record_fields[:5])),
+    ]
+    outcome = RecipientOutcome(*outcome_fields)
+    fields = (
+        kind,
+        (outcome,),
+        original,
+        None,
+        (Evidence("r", "s", "e"),),
+        confidence,
+        trusted,
+        defects,
+        outcome.ins,
+    )
+    pairs.append((_classification(*fields), Classification(*fields)))
+    for built, constructed in pairs:
+        assert type(built) is type(constructed)
+        assert built == constructed
+        assert hash(built) == hash(constructed)
+        assert repr(built) == repr(constructed)

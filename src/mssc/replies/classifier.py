@@ -32,6 +32,7 @@ from mssc.replies.dsn import (
     FAILURE_REPLY_CODE,
     STATUS_CODE,
     DsnRecord,
+    _dsn_record,
     _line_end_form,
     _line_search,
     fields_in_text,
@@ -49,6 +50,8 @@ from mssc.replies.model import (
     Evidence,
     RecipientOutcome,
     ReplyKind,
+    _classification,
+    _outcome,
 )
 from mssc.replies.phrases import (
     ABSENCE_RULE,
@@ -425,16 +428,16 @@ class Classifier:
         kind, recipients, disposition, confidence, trusted = result
         if defects and confidence > 0.5:
             confidence = round(confidence - 0.1, 2)
-        return Classification(
-            patient_ins=_patient_ins(kind, recipients, sender),
-            kind=kind,
-            recipients=tuple(recipients),
-            original_message_id=self._original_id(reader, kind),
-            disposition=disposition,
-            evidence=tuple(evidence),
-            confidence=confidence,
-            trusted=trusted,
-            defects=tuple(dict.fromkeys(defects)),
+        return _classification(
+            kind,
+            tuple(recipients),
+            self._original_id(reader, kind),
+            disposition,
+            tuple(evidence),
+            confidence,
+            trusted,
+            tuple(dict.fromkeys(defects)),
+            _patient_ins(kind, recipients, sender),
         )
 
     def _mdn(self, reader: _Reader, sender: _Sender, evidence: list[Evidence]) -> _Result | None:
@@ -544,7 +547,7 @@ class Classifier:
         if delay:
             evidence.append(Evidence("phrase.delivery-delayed", "header:Subject/body", delay))
             records = [
-                DsnRecord(r.address, "delayed", r.status, r.reply_code, r.diagnostic)
+                _dsn_record(r.address, "delayed", r.status, r.reply_code, r.diagnostic)
                 for r in records
             ]
             if not records:
@@ -633,12 +636,12 @@ class Classifier:
             pairs = [(a, "") for a in self._original_recipients(reader)]
         for address, text in pairs:
             out.append(
-                DsnRecord(
-                    address=address,
-                    action="failed",
-                    status=status_in(text),
-                    reply_code=reply_code_in(text, failures_only=True),
-                    diagnostic=text,
+                _dsn_record(
+                    address,
+                    "failed",
+                    status_in(text),
+                    reply_code_in(text, failures_only=True),
+                    text,
                 )
             )
         return out
@@ -718,15 +721,15 @@ class Classifier:
                 conf = min(conf, 0.85)
             best = max(best, conf)
             outcomes.append(
-                RecipientOutcome(
-                    address=rec.address,
-                    ins=_ins_of(rec.address) if rec.address else None,
-                    kind=kind or ReplyKind.DELIVERY_FAILED,
-                    action=action,
-                    status=rec.status,
-                    reply_code=rec.reply_code,
-                    diagnostic=" ".join(rec.diagnostic.split())[:500],
-                    smtp_command=command,
+                _outcome(
+                    rec.address,
+                    _ins_of(rec.address) if rec.address else None,
+                    kind or ReplyKind.DELIVERY_FAILED,
+                    action,
+                    rec.status,
+                    rec.reply_code,
+                    " ".join(rec.diagnostic.split())[:500],
+                    command,
                 )
             )
         return outcomes, best

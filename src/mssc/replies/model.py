@@ -6,7 +6,7 @@ with ``to_dict()``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
@@ -217,3 +217,79 @@ class Classification:
             "defects": list(self.defects),
             "patient_ins": str(self.patient_ins) if self.patient_ins is not None else None,
         }
+
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__ (and a call with
+# keywords costs more); the slots' own setters build the same object for about a third of the
+# work. The classifier makes a result for every message and an outcome for every recipient
+# (tests/test_replies_rules.py compares these builders with the constructors).
+_new_object = object.__new__
+(
+    _SET_O_ADDRESS,
+    _SET_O_INS,
+    _SET_O_KIND,
+    _SET_O_ACTION,
+    _SET_O_STATUS,
+    _SET_O_REPLY_CODE,
+    _SET_O_DIAGNOSTIC,
+    _SET_O_COMMAND,
+) = (RecipientOutcome.__dict__[f.name].__set__ for f in fields(RecipientOutcome))
+(
+    _SET_C_KIND,
+    _SET_C_RECIPIENTS,
+    _SET_C_ORIGINAL,
+    _SET_C_DISPOSITION,
+    _SET_C_EVIDENCE,
+    _SET_C_CONFIDENCE,
+    _SET_C_TRUSTED,
+    _SET_C_DEFECTS,
+    _SET_C_INS,
+) = (Classification.__dict__[f.name].__set__ for f in fields(Classification))
+
+
+def _outcome(
+    address: str,
+    ins: Ins | None,
+    kind: ReplyKind,
+    action: str,
+    status: str,
+    reply_code: str,
+    diagnostic: str,
+    smtp_command: str,
+) -> RecipientOutcome:
+    """``RecipientOutcome`` with every field given, in order."""
+    out: RecipientOutcome = _new_object(RecipientOutcome)
+    _SET_O_ADDRESS(out, address)
+    _SET_O_INS(out, ins)
+    _SET_O_KIND(out, kind)
+    _SET_O_ACTION(out, action)
+    _SET_O_STATUS(out, status)
+    _SET_O_REPLY_CODE(out, reply_code)
+    _SET_O_DIAGNOSTIC(out, diagnostic)
+    _SET_O_COMMAND(out, smtp_command)
+    return out
+
+
+def _classification(
+    kind: ReplyKind,
+    recipients: tuple[RecipientOutcome, ...],
+    original_message_id: str | None,
+    disposition: Disposition | None,
+    evidence: tuple[Evidence, ...],
+    confidence: float,
+    trusted: bool,
+    defects: tuple[str, ...],
+    patient_ins: Ins | None,
+) -> Classification:
+    """``Classification`` with every field given, in order."""
+    out: Classification = _new_object(Classification)
+    _SET_C_KIND(out, kind)
+    _SET_C_RECIPIENTS(out, recipients)
+    _SET_C_ORIGINAL(out, original_message_id)
+    _SET_C_DISPOSITION(out, disposition)
+    _SET_C_EVIDENCE(out, evidence)
+    _SET_C_CONFIDENCE(out, confidence)
+    _SET_C_TRUSTED(out, trusted)
+    _SET_C_DEFECTS(out, defects)
+    _SET_C_INS(out, patient_ins)
+    return out
