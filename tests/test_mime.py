@@ -13,6 +13,7 @@ import random
 import re
 import sys
 from collections.abc import Callable
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -1075,3 +1076,18 @@ def test_the_quick_constructors_build_the_dataclasses() -> None:
     assert read == mime.ReadMessage(msg, defects, scan)
     with pytest.raises(dataclasses.FrozenInstanceError):
         read.prescan = None  # type: ignore[misc]
+
+
+def test_header_memos_stay_bounded_and_keep_the_values_of_later_messages() -> None:
+    """A long-running reader meets a new boundary in every multipart: the memo of Content-Type
+    values never holds more than its bound, and a value met after it filled is still kept."""
+    for i in range(3 * mime._MEMO_ENTRIES):
+        part = Message()
+        part["Content-Type"] = f'multipart/mixed; boundary="b{i}"'
+        assert mime.content_type(part) == "multipart/mixed"
+        assert len(mime._CTYPE_OF) <= mime._MEMO_ENTRIES
+    late = 'text/plain; charset="x-late"'
+    part = Message()
+    part["Content-Type"] = late
+    assert mime.content_type(part) == "text/plain"
+    assert mime._CTYPE_OF.get(late) == "text/plain"

@@ -1001,8 +1001,15 @@ _MEMO_ENTRIES: Final = 512
 
 def _remember(memo: dict[_K, _V], key: _K, value: str, result: _V) -> None:
     """Keep ``result``, a pure function of the header ``value``, in ``memo`` under ``key``,
-    within the bounds above."""
-    if len(memo) < _MEMO_ENTRIES and len(value) <= _MEMO_VALUE_CHARS:
+    within the bounds above.
+
+    A full memo is emptied before it takes the new value: on a reader that runs for long,
+    values seen once (a multipart's boundary is new in each message) would otherwise fill it
+    for good, and the values of the messages that come later would never be kept.
+    """
+    if len(value) <= _MEMO_VALUE_CHARS:
+        if len(memo) >= _MEMO_ENTRIES:
+            memo.clear()
         memo[key] = result
 
 
