@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -78,10 +79,25 @@ def test_the_claims_are_checked() -> None:
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: A reader's PDF file (the attachment whitelist checks the content's signature).
+_PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 def _reader_values(page: str, tmp_path: Path) -> dict[str, Any]:
     """What a reader of ``page`` brings: the message or file the page's snippets start from."""
+    if page == "compose.md":
+        # the reader's PDF in the working directory, their SMTP connection (smtplib's
+        # sendmail, recorded here), and the sender and patient of the first snippet
+        from mssc.compose import Sender
+
+        (tmp_path / "convocation.pdf").write_bytes(_PDF)
+        sendmail: list[tuple[Any, ...]] = []
+        return {
+            "smtp": SimpleNamespace(sendmail=lambda *args: sendmail.append(args)),
+            "sendmail": sendmail,
+            "sender": Sender.organisational("secretariat@chu.mssante.fr", entity="CHU"),
+            "patient": "279035121518989@patient.mssante.fr",
+        }
     if page == "replies.md":
         raw = (FIXTURES / "replies" / "dsn-closed-fr.eml").read_bytes()
         return {"raw_bytes": raw, "raw": raw}
@@ -97,7 +113,7 @@ def _reader_values(page: str, tmp_path: Path) -> dict[str, Any]:
         }
     if page == "documents.md":
         pdf = tmp_path / "bilan.pdf"
-        pdf.write_bytes(b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+        pdf.write_bytes(_PDF)
         return {"pdf": pdf.read_bytes()}
     if page == "templates.md":
         from mssc.templates import example_context
@@ -112,6 +128,7 @@ def _reader_values(page: str, tmp_path: Path) -> dict[str, Any]:
 #: Pages whose snippets follow one another and start from the reader's own message or file
 #: (:func:`_reader_values`); each page's blocks run in order in one namespace.
 SEQUENTIAL_PAGES = (
+    "compose.md",
     "attachments.md",
     "replies.md",
     "patient-messages.md",
@@ -133,14 +150,19 @@ def run_page(page: str, tmp_path: Path) -> tuple[dict[str, Any], int]:
 
 
 @pytest.mark.parametrize("page", SEQUENTIAL_PAGES)
-def test_the_page_runs_in_order(page: str, tmp_path: Path) -> None:
-    """Each page's snippets run, one after the other, on the reader's message or file."""
+def test_the_page_runs_in_order(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page's snippets run, one after the other, on the reader's message or file (in a
+    working directory of their own: the snippets name the reader's files relatively)."""
+    monkeypatch.chdir(tmp_path)
     _, checked = run_page(page, tmp_path)
     assert checked >= {"documents.md": 0}.get(page, 1)
 
 
-def test_the_snippets_do_what_their_pages_say(tmp_path: Path) -> None:
+def test_the_snippets_do_what_their_pages_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Beyond the commented values: the snippets' effects that the pages describe."""
+    monkeypatch.chdir(tmp_path)
     namespace, _ = run_page("patient-messages.md", tmp_path)
     msg = namespace["msg"]
     # every attachment is either stored (accepted) or logged with its refusal code
@@ -153,6 +175,16 @@ def test_the_snippets_do_what_their_pages_say(tmp_path: Path) -> None:
     sent = namespace["sent"].message
     assert str(namespace["patient"].ins) + "@" in str(sent["To"])
     assert "IHE_XDM.zip" in [part.get_filename() for part in sent.iter_attachments()]
+    # the composed message is handed to the reader's SMTP connection: envelope and bytes
+    namespace, _ = run_page("compose.md", tmp_path)
+    sent = namespace["sent"]
+    [(mail_from, rcpt_to, data, *_)] = namespace["sendmail"]
+    assert (mail_from, rcpt_to, data) == (
+        sent.envelope.mail_from,
+        sent.envelope.rcpt_to,
+        sent.to_bytes(),
+    )
+    assert namespace["reminder"].message["Subject"] == "Rappel : votre convocation"
     # compose_template addresses the identity given as ``to``
     namespace, _ = run_page("templates.md", tmp_path)
     assert str(namespace["patient_identity"].ins) + "@" in str(namespace["sent"].message["To"])
