@@ -98,6 +98,18 @@ def _reader_values(page: str, tmp_path: Path) -> dict[str, Any]:
             "sender": Sender.organisational("secretariat@chu.mssante.fr", entity="CHU"),
             "patient": "279035121518989@patient.mssante.fr",
         }
+    if page == "conformance.md":
+        # the reader's message: one that goes to two patients (a finding to print)
+        source = FIXTURES / "conformance" / "outgoing-second-patient-without-comma.eml"
+        (tmp_path / "convocation.eml").write_bytes(source.read_bytes())
+        return {}
+    if page == "report.md":
+        # the reader's outbox: a conforming message and one with findings
+        outbox = tmp_path / "outbox"
+        outbox.mkdir()
+        for name in ("outgoing-convocation-ok.eml", "outgoing-group-mail.eml"):
+            (outbox / name).write_bytes((FIXTURES / "conformance" / name).read_bytes())
+        return {}
     if page == "replies.md":
         raw = (FIXTURES / "replies" / "dsn-closed-fr.eml").read_bytes()
         return {"raw_bytes": raw, "raw": raw}
@@ -129,6 +141,8 @@ def _reader_values(page: str, tmp_path: Path) -> dict[str, Any]:
 #: (:func:`_reader_values`); each page's blocks run in order in one namespace.
 SEQUENTIAL_PAGES = (
     "compose.md",
+    "conformance.md",
+    "report.md",
     "attachments.md",
     "replies.md",
     "patient-messages.md",
@@ -136,7 +150,10 @@ SEQUENTIAL_PAGES = (
     "templates.md",
 )
 #: Blocks that read the reader's own files: not run.
-NOT_RUN = {("templates.md", 2): "TemplateSet.from_directory reads the establishment's directory"}
+NOT_RUN = {
+    ("templates.md", 2): "TemplateSet.from_directory reads the establishment's directory",
+    ("conformance.md", 1): "a contributor's check, written inside the package's own modules",
+}
 
 
 def run_page(page: str, tmp_path: Path) -> tuple[dict[str, Any], int]:
@@ -155,7 +172,7 @@ def test_the_page_runs_in_order(page: str, tmp_path: Path, monkeypatch: pytest.M
     working directory of their own: the snippets name the reader's files relatively)."""
     monkeypatch.chdir(tmp_path)
     _, checked = run_page(page, tmp_path)
-    assert checked >= {"documents.md": 0}.get(page, 1)
+    assert checked >= {"documents.md": 0, "conformance.md": 0, "report.md": 0}.get(page, 1)
 
 
 def test_the_snippets_do_what_their_pages_say(
@@ -185,6 +202,16 @@ def test_the_snippets_do_what_their_pages_say(
         sent.to_bytes(),
     )
     assert namespace["reminder"].message["Subject"] == "Rappel : votre convocation"
+    # the check of the reader's message finds the second patient; the report of the outbox
+    # names both messages, in the HTML and in the JSON written beside it
+    namespace, _ = run_page("conformance.md", tmp_path)
+    assert not namespace["report"].ok
+    assert "MSSC010" in {f.code for f in namespace["report"].findings}  # as the page prints
+    namespace, _ = run_page("report.md", tmp_path)
+    for written in ("report.html", "report.json"):
+        text = (tmp_path / written).read_text(encoding="utf-8")
+        assert "outgoing-convocation-ok.eml" in text
+        assert "outgoing-group-mail.eml" in text
     # compose_template addresses the identity given as ``to``
     namespace, _ = run_page("templates.md", tmp_path)
     assert str(namespace["patient_identity"].ins) + "@" in str(namespace["sent"].message["To"])
