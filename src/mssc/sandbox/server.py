@@ -113,6 +113,15 @@ class _Box:
     messages: dict[str, _Stored] = field(default_factory=dict)
 
 
+if not callable(getattr(SMTP, "_getparams", None)):  # pragma: no cover - another aiosmtpd
+    # _Smtp below extends this private method of aiosmtpd 1.x; without it, the sandbox would
+    # refuse every MAIL/RCPT with DSN parameters instead of saying why
+    raise ImportError(
+        "mssc.sandbox needs aiosmtpd 1.x (SMTP._getparams); install it with "
+        "pip install 'mssc[sandbox]'"
+    )
+
+
 class _Smtp(SMTP):
     """aiosmtpd's SMTP, taking the DSN parameters (RFC 3461) that MSSanté clients send."""
 
