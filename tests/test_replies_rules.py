@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mssc.addresses import parse_patient_address
@@ -1193,3 +1193,74 @@ def test_result_builders_are_the_constructors(
         assert built == constructed
         assert hash(built) == hash(constructed)
         assert repr(built) == repr(constructed)
+
+
+def _outcome_of(function: Any, *args: Any) -> tuple[str, object]:
+    """What ``function(*args)`` gives, or the type of what it raises."""
+    try:
+        return "value", function(*args)
+    except Exception as e:
+        return "raises", type(e)
+
+
+_FIELD_VALUE_PIECES = st.sampled_from(
+    [
+        "a",
+        " ",
+        "rfc822;",
+        "x@y.org",
+        "=?utf-8?q?caf=C3=A9?=",
+        "=?",
+        "\n ",
+        "\r\n\t",
+        "\r",
+        "é",
+        "\udce9",
+    ]
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Final-Recipient", "Status", "Diagnostic-Code", "X-Other"]),
+            st.lists(_FIELD_VALUE_PIECES, max_size=8).map("".join),
+        ),
+        max_size=6,
+    ),
+    st.lists(_FIELD_VALUE_PIECES, max_size=8).map("".join),
+    st.sampled_from(["", "base64", "quoted-printable"]),
+)
+@example([("Status", "5.1.1\r(x)")], "", "")  # a lone carriage return is a fold too
+@settings(max_examples=300)
+def test_delivery_status_block_reading_is_the_plain_reading(
+    fields: list[tuple[str, str]], body: str, cte: str
+) -> None:
+    """A delivery-status block's fields are what decode_words gives for each value as the
+    message's policy fetches it (the ASCII values with no line break and no encoded word are
+    only stripped), and its body is get_payload()'s."""
+    from mssc.mime import decode_words
+    from mssc.replies.dsn import _RECIPIENT_FIELDS, _RECORD_FIELDS, _body_of, _fields_from_message
+
+    block = Message()
+    for name, value in fields:
+        block[name] = value
+    if cte:
+        block["Content-Transfer-Encoding"] = cte
+    block.set_payload(body)
+
+    def plain_fields(block: Message) -> list[dict[str, str]]:
+        out: list[dict[str, str]] = [{}]
+        for k, v in block.items():
+            key = k.lower()
+            if key in _RECIPIENT_FIELDS and key in out[-1]:
+                out.append({})
+            if key not in out[-1]:
+                out[-1][key] = decode_words(str(v))
+        return out
+
+    assert _outcome_of(_fields_from_message, block) == _outcome_of(plain_fields, block)
+    assert _outcome_of(_body_of, block) == _outcome_of(Message.get_payload, block)
+    found = {name.lower(): value for name, value in fields}
+    wanted = (*_RECIPIENT_FIELDS, "action", "status")
+    assert _RECORD_FIELDS.isdisjoint(found) == (not any(k in found for k in wanted))

@@ -118,6 +118,8 @@ _REPLY = re.compile(_reply_code_pattern("245"), re.I | re.M)
 FAILURE_REPLY_CODE = re.compile(_reply_code_pattern("45"), re.I | re.M)
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]{0,60})[ \t]*:[ \t]*(.*)$")
 _RECIPIENT_FIELDS = ("final-recipient", "original-recipient", "x-actual-recipient")
+#: The fields of which a block that describes a recipient holds at least one.
+_RECORD_FIELDS = frozenset((*_RECIPIENT_FIELDS, "action", "status"))
 
 
 def status_in(text: str) -> str:
@@ -311,10 +313,33 @@ def _fields_from_message(block: Message) -> list[dict[str, str]]:
             fields = {}  # a DSN written with no blank line between recipient blocks
             out.append(fields)
         if key not in fields:
-            if plain and not (isinstance(v, str) and v.isascii()):
+            if plain and type(v) is str and v.isascii():
+                if "=?" not in v and "\n" not in v and "\r" not in v:
+                    # what decode_words gives for an ASCII value with no line break and no
+                    # encoded word, without the call
+                    fields[key] = v.strip()
+                    continue
+            elif plain and not (isinstance(v, str) and v.isascii()):
                 v = fetch(k, v)
             fields[key] = decode_words(str(v))
     return out
+
+
+def _body_of(block: Message) -> object:
+    """``block.get_payload()`` for a block that is no multipart.
+
+    For a stdlib ``Message`` whose policy's header fetch is compat32's, a stored payload that
+    is ASCII text (no surrogates) is returned as stored: ``get_payload`` would only look up the
+    Content-Transfer-Encoding header (which compat32 reads without raising) and give it back.
+    """
+    if (
+        type(block) is Message
+        and type(block.policy).header_fetch_parse is Compat32.header_fetch_parse
+    ):
+        stored = vars(block).get("_payload")
+        if type(stored) is str and stored.isascii():
+            return stored
+    return block.get_payload()
 
 
 def read_delivery_status(
@@ -333,7 +358,7 @@ def read_delivery_status(
             blocks.extend(parts)
             fields = parts[-1]
             # A DSN written with no blank line between blocks leaves fields in the "body".
-            body = message_block.get_payload() if not message_block.is_multipart() else None
+            body = _body_of(message_block) if not message_block.is_multipart() else None
             if isinstance(body, str) and ":" in body:
                 for extra in _fields_from_text(body, max_recipients):
                     if any(k in extra for k in _RECIPIENT_FIELDS):
@@ -344,7 +369,7 @@ def read_delivery_status(
     per_message: dict[str, str] = {}
     records: list[DsnRecord] = []
     for block in blocks:
-        if not any(k in block for k in (*_RECIPIENT_FIELDS, "action", "status")):
+        if _RECORD_FIELDS.isdisjoint(block):
             per_message.update({k: v for k, v in block.items() if k not in per_message})
             continue
         if len(records) >= max_recipients:
