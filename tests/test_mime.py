@@ -1091,3 +1091,24 @@ def test_header_memos_stay_bounded_and_keep_the_values_of_later_messages() -> No
     part["Content-Type"] = late
     assert mime.content_type(part) == "text/plain"
     assert mime._CTYPE_OF.get(late) == "text/plain"
+
+
+@settings(max_examples=600)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["text/plain", "Multipart/Mixed", "a/b/c", " x ", ";", "é", "TEXT/"]),
+            max_size=5,
+        ).map("".join),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_fast_parse_content_type_memo_is_the_stdlibs_reading(values: list[str]) -> None:
+    """_ctype_of answers as get_content_type() on a message of that value, read for the
+    first time or again from its memo (each value is read twice, in turn with the others)."""
+    for value in values + values:
+        msg = Message()
+        msg["Content-Type"] = value
+        assert mime._ctype_of(msg, value) == msg.get_content_type()
+        assert len(mime._CTYPE_READ) <= mime._MEMO_ENTRIES

@@ -2138,7 +2138,9 @@ def _entity(
     default = "message/rfc822" if parent_type == "multipart/digest" else "text/plain"
     pos = start
     unixfrom = None
-    if text.startswith("From ", start, end):
+    # the one-character test first: a part rarely starts with "F", and indexing costs far
+    # less than startswith() with bounds (which parses its arguments as a tuple)
+    if start < end and text[start] == "F" and text.startswith("From ", start, end):
         # an mbox "From " envelope line opens the block: the stdlib keeps it as the unixfrom
         line_end = text.find("\n", start, end)
         if line_end < 0:
@@ -2153,7 +2155,12 @@ def _entity(
         state["_default_type"] = default
         if unixfrom is not None:
             state["_unixfrom"] = unixfrom
-        _attach(parent, msg)
+        # _attach(parent, msg), without the call (one per part)
+        siblings = parent.__dict__["_payload"]
+        if siblings is None:
+            parent.__dict__["_payload"] = [msg]
+        else:
+            siblings.append(msg)
     elif unixfrom is not None:
         state["_unixfrom"] = unixfrom
     separated = True
@@ -2231,12 +2238,23 @@ def _first_value(headers: list[tuple[str, str]], name: str) -> str | None:
     return None
 
 
+#: Content types already read by :func:`_ctype_of`, by ASCII header value (bounded:
+#: :func:`_remember`). The same few values come back in most messages.
+_CTYPE_READ: dict[str, str] = {}
+
+
 def _ctype_of(msg: Message, value: str) -> str:
     """``msg.get_content_type()`` for the first Content-Type value ``value`` of ``msg``."""
+    ctype = _CTYPE_READ.get(value)
+    if ctype is not None:
+        return ctype
     if not value.isascii():
         return msg.get_content_type()  # raw 8-bit: the stdlib's own reading
     ctype = value.partition(";")[0].strip().lower()
-    return ctype if ctype.count("/") == 1 else "text/plain"
+    if ctype.count("/") != 1:
+        ctype = "text/plain"
+    _remember(_CTYPE_READ, value, value, ctype)
+    return ctype
 
 
 def _header_tail(text: str, pos: int, end: int, headers: list[tuple[str, str]]) -> tuple[int, bool]:
