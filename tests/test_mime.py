@@ -1111,4 +1111,4 @@ def test_fast_parse_content_type_memo_is_the_stdlibs_reading(values: list[str]) 
         msg = Message()
         msg["Content-Type"] = value
         assert mime._ctype_of(msg, value) == msg.get_content_type()
-        assert len(mime._CTYPE_READ) <= mime._MEMO_ENTRIES
+        assert len(mime._CTYPE_OF) <= mime._MEMO_ENTRIES

@@ -1013,7 +1013,8 @@ def _remember(memo: dict[_K, _V], key: _K, value: str, result: _V) -> None:
         memo[key] = result
 
 
-#: Content-Type values already read by :func:`content_type` (bounded: :func:`_remember`).
+#: Content-Type values already read by :func:`content_type` and the fast parse (bounded:
+#: :func:`_remember`).
 _CTYPE_OF: dict[str, str] = {}
 
 
@@ -1034,14 +1035,22 @@ def content_type(part: Message) -> str:
                 if ctype is not None:
                     return ctype
                 if value.isascii():
-                    ctype = value.partition(";")[0].strip().lower()
-                    if ctype.count("/") != 1:
-                        ctype = "text/plain"
-                    _remember(_CTYPE_OF, value, value, ctype)
-                    return ctype
+                    return _read_ctype(value)
         return part.get_content_type()
     except Exception:
         return "text/plain"
+
+
+def _read_ctype(value: str) -> str:
+    """What ``get_content_type()`` gives for the ASCII Content-Type value ``value``: its
+    ``type/subtype`` in lower case, or ``text/plain`` for any other form (RFC 2045 5.2); kept in
+    :data:`_CTYPE_OF`, which the fast parse and :func:`content_type` share (the parse reads
+    each part's value first, the readers then find it there)."""
+    ctype = value.partition(";")[0].strip().lower()
+    if ctype.count("/") != 1:
+        ctype = "text/plain"
+    _remember(_CTYPE_OF, value, value, ctype)
+    return ctype
 
 
 def _stored_header(part: Message, name: str) -> object:
@@ -2155,12 +2164,7 @@ def _entity(
         state["_default_type"] = default
         if unixfrom is not None:
             state["_unixfrom"] = unixfrom
-        # _attach(parent, msg), without the call (one per part)
-        siblings = parent.__dict__["_payload"]
-        if siblings is None:
-            parent.__dict__["_payload"] = [msg]
-        else:
-            siblings.append(msg)
+        _attach(parent, msg)
     elif unixfrom is not None:
         state["_unixfrom"] = unixfrom
     separated = True
@@ -2238,23 +2242,14 @@ def _first_value(headers: list[tuple[str, str]], name: str) -> str | None:
     return None
 
 
-#: Content types already read by :func:`_ctype_of`, by ASCII header value (bounded:
-#: :func:`_remember`). The same few values come back in most messages.
-_CTYPE_READ: dict[str, str] = {}
-
-
 def _ctype_of(msg: Message, value: str) -> str:
     """``msg.get_content_type()`` for the first Content-Type value ``value`` of ``msg``."""
-    ctype = _CTYPE_READ.get(value)
+    ctype = _CTYPE_OF.get(value)
     if ctype is not None:
-        return ctype
+        return ctype  # read before: by this parse, or by content_type() on an earlier message
     if not value.isascii():
         return msg.get_content_type()  # raw 8-bit: the stdlib's own reading
-    ctype = value.partition(";")[0].strip().lower()
-    if ctype.count("/") != 1:
-        ctype = "text/plain"
-    _remember(_CTYPE_READ, value, value, ctype)
-    return ctype
+    return _read_ctype(value)
 
 
 def _header_tail(text: str, pos: int, end: int, headers: list[tuple[str, str]]) -> tuple[int, bool]:
