@@ -3,9 +3,13 @@ computations they replace give (property tests on generated inputs)."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from email.message import Message
+
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mssc.mime import Headers
+from mssc.replies.classifier import _read_identity, _stored_identity
 from mssc.replies.dsn import (
     _CUTS,
     _HEADER_LINE,
@@ -95,3 +99,55 @@ def test_cut_words_are_coarsened() -> None:
     assert words is not None
     assert words[0] == _SHARED_WORD
     assert not any(_SHARED_WORD in w for w in words[1:])
+
+
+#: Header values of the sender's identity: addresses, display names, folded lines, blanks
+#: around, 8-bit text and encoded words.
+_IDENTITY_VALUE = st.lists(
+    st.sampled_from(
+        [
+            "a@x.fr",
+            "<>",
+            "<b@y.org>",
+            '"N" <c@z>',
+            "MAILER-DAEMON@mx.fr",
+            "279035121518989@patient.mssante.fr",
+            " ",
+            "\t",
+            "\n ",
+            "\r\n\t",
+            " a@x.fr ",
+            "é",
+            "=?utf-8?q?x?=",
+            ", ",
+            ":",
+        ]
+    ),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["From", "Sender", "Return-Path", "FROM", "To"]), _IDENTITY_VALUE
+        ),
+        max_size=8,
+    )
+)
+def test_stored_identity_is_the_readers(fields: list[tuple[str, str]]) -> None:
+    """The sender's headers read as stored give what the general readers give, when the fast
+    reading applies (and it applies to plain one-line ASCII values)."""
+    msg = Message()
+    for name, value in fields:
+        msg[name] = value
+    headers = Headers(msg)
+    fast = _stored_identity(headers)
+    assert fast is None or fast == _read_identity(headers)
+    plain = all(
+        value.isascii() and "\n" not in value and "\r" not in value
+        for name, value in fields
+        if name.lower() in ("from", "sender", "return-path")
+    )
+    assert (fast is not None) == plain
