@@ -1353,6 +1353,23 @@ class Headers:
             return name in self._msg
         return name.lower() in self._index
 
+    def stored_values(self, name: str) -> list[str] | None:
+        """Every ``name`` header (``name`` in lower case) as :meth:`get_all` gives them (``[]``
+        when there is none), when each is given back as it is stored: an indexed message whose
+        policy reads a str ASCII value as it is, and such values only. None otherwise (the
+        caller then asks :meth:`get_all`)."""
+        index = self._index
+        if index is None or not self._plain:
+            return None
+        pairs = index.get(name)
+        if not pairs:
+            return []
+        values = [v for _, v in pairs]
+        for v in values:
+            if type(v) is not str or not v.isascii():
+                return None
+        return values
+
 
 def _first(msg: Message | Headers, name: str) -> object:
     """The first ``name`` header as the message gives it, or None (also when reading fails)."""

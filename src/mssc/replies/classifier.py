@@ -114,13 +114,13 @@ class _Sender:
     )
 
     def __init__(self, msg: _mime.Headers) -> None:
-        raw_from = _mime.raw_header(msg, "From")
+        identity = _stored_identity(msg) or _read_identity(msg)
+        raw_from, return_path, identities, has_return_path = identity
         self.address = _address_of(raw_from)
         local, _, domain = self.address.rpartition("@")
-        return_path = _mime.raw_header(msg, "Return-Path")
         self.patient_address = ""
         self.patient_source = ""
-        for name, value in _identity_values(msg):
+        for name, value in identities:
             # every mailbox of the header: "a, b", "<a>, <b>" and groups alike
             address = self.address if value == raw_from else _address_of(value)
             if _is_patient(address):
@@ -137,7 +137,7 @@ class _Sender:
         why = ""
         if self.is_patient:
             pass
-        elif return_path.strip() in ("<>", "") and "Return-Path" in msg:
+        elif return_path.strip() in ("<>", "") and has_return_path:
             why = "null return path"
         elif _is_system_local(local):
             why = f"system sender {self.address}"
@@ -158,6 +158,47 @@ def _is_patient(address: str) -> bool:
     return (
         address.endswith(_AT_PATIENT_DOMAIN)
         and _PATIENT_LOCAL.fullmatch(address, 0, len(address) - len(_AT_PATIENT_DOMAIN)) is not None
+    )
+
+
+#: What :class:`_Sender` reads of the headers: the raw first ``From`` and ``Return-Path``
+#: (:func:`mssc.mime.raw_header`), :func:`_identity_values`, and whether a ``Return-Path`` is
+#: there.
+_Identity = tuple[str, str, list[tuple[str, str]], bool]
+
+
+def _read_identity(msg: _mime.Headers) -> _Identity:
+    """What :class:`_Sender` reads of the headers, through the general readers."""
+    return (
+        _mime.raw_header(msg, "From"),
+        _mime.raw_header(msg, "Return-Path"),
+        _identity_values(msg),
+        "Return-Path" in msg,
+    )
+
+
+def _stored_identity(msg: _mime.Headers) -> _Identity | None:
+    """:func:`_read_identity` for headers whose ``From``, ``Sender`` and ``Return-Path`` values
+    are read as they are stored (:meth:`mssc.mime.Headers.stored_values`) and hold no line end:
+    each value is then its own raw form (stripped, for the first ``From`` and ``Return-Path``),
+    read in three lookups instead of the readers' general path. None for any other headers."""
+    froms = msg.stored_values("from")
+    senders = msg.stored_values("sender")
+    paths = msg.stored_values("return-path")
+    if froms is None or senders is None or paths is None:
+        return None
+    identities: list[tuple[str, str]] = []
+    for name, values in (("From", froms), ("Sender", senders), ("Return-Path", paths)):
+        for value in values[:10]:
+            identities.append((name, value))
+    for value in (*froms, *senders, *paths):
+        if "\n" in value or "\r" in value:
+            return None  # unfolded otherwise by raw_header and _identity_values
+    return (
+        froms[0].strip() if froms else "",
+        paths[0].strip() if paths else "",
+        identities,
+        bool(paths),
     )
 
 

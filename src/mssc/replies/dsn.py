@@ -475,14 +475,39 @@ def _line_end_form(pattern: re.Pattern[str]) -> re.Pattern[str]:
     return form
 
 
-#: ``(pattern, its lowered form, the words every match holds, the lowered form searched from
-#: the line ends or None)``. The header-line pattern comes first: the other is then searched
-#: only before the first header line it finds (both match within one line, from its start, so
-#: the earlier of the two first matches is the same in either order). The header line opens
-#: with its words, so it is searched from the line ends; the other's words may stand anywhere
-#: in its line, so only the lines that hold one are tried.
+#: A string that most of the original-message cut's words hold ("original message", "copy of
+#: the message", "message follows" ...): :func:`split_notice` looks for it once instead of
+#: looking for each of those words (each search runs over the whole text).
+_SHARED_WORD = "message"
+
+
+def _coarsened(words: frozenset[str] | None, shared: str) -> tuple[str, ...] | None:
+    """``words`` with every word that holds ``shared`` replaced by ``shared`` itself, in a fixed
+    order (``shared`` first), or None when ``words`` is None.
+
+    A text that holds one of ``words`` holds one of these too, at a place inside the first: so
+    every line where one of ``words`` occurs is still found, with fewer searches (a few more
+    lines may be tried, which the pattern itself then rules out).
+    """
+    if words is None:
+        return None
+    rest = sorted(w for w in words if shared not in w)
+    return tuple(rest) if len(rest) == len(words) else (shared, *rest)
+
+
+#: ``(pattern, its lowered form, strings one of which every match holds, the lowered form searched
+#: from the line ends or None)``. The header-line pattern comes first: the other is then searched
+#: only before the first header line it finds (both match within one line, from its start, so the
+#: earlier of the two first matches is the same in either order). The header line opens with its
+#: words, so it is searched from the line ends; the other's words may stand anywhere in its line, so
+#: only the lines that hold one are tried.
 _CUTS = tuple(
-    (p, lowered, _required_words(p.pattern.lower()), _after_line_end(lowered) if eol else None)
+    (
+        p,
+        lowered,
+        _coarsened(_required_words(p.pattern.lower()), _SHARED_WORD),
+        _after_line_end(lowered) if eol else None,
+    )
     for p, eol in ((_HEADER_LINE, True), (_ORIGINAL_START, False))
     for lowered in (_lowered(p),)
 )
