@@ -1112,9 +1112,10 @@ def test_is_patient_is_the_split_at_the_last_at(address: str) -> None:
     "payload", [None, "text", "caf\udcc3\udca9", [], [Message()], [Message(), "odd"]]
 )
 def test_parts_of_is_get_payload_for_a_list(payload: object) -> None:
-    """mime.parts_of gives get_payload()'s list exactly when the message holds parts, for a
-    plain Message (read directly) and a subclass (asked) alike."""
-    from mssc.mime import parts_of
+    """mime.parts_of gives get_payload()'s list exactly when the message holds parts, and
+    mime.payload_of gives what get_payload() gives, for a plain Message (read directly) and a
+    subclass (asked) alike."""
+    from mssc.mime import parts_of, payload_of
 
     class Other(Message):
         pass
@@ -1127,6 +1128,7 @@ def test_parts_of_is_get_payload_for_a_list(payload: object) -> None:
         if parts is not None:
             assert parts is msg.get_payload()
         assert (parts is not None) == (msg.is_multipart() and isinstance(payload, list))
+        assert payload_of(msg) == msg.get_payload()
 
 
 _TEXTS = st.text(max_size=12)
@@ -1239,8 +1241,8 @@ def test_delivery_status_block_reading_is_the_plain_reading(
     """A delivery-status block's fields are what decode_words gives for each value as the
     message's policy fetches it (the ASCII values with no line break and no encoded word are
     only stripped), and its body is get_payload()'s."""
-    from mssc.mime import decode_words
-    from mssc.replies.dsn import _RECIPIENT_FIELDS, _RECORD_FIELDS, _body_of, _fields_from_message
+    from mssc.mime import decode_words, payload_of
+    from mssc.replies.dsn import _RECIPIENT_FIELDS, _RECORD_FIELDS, _fields_from_message
 
     block = Message()
     for name, value in fields:
@@ -1260,7 +1262,7 @@ def test_delivery_status_block_reading_is_the_plain_reading(
         return out
 
     assert _outcome_of(_fields_from_message, block) == _outcome_of(plain_fields, block)
-    assert _outcome_of(_body_of, block) == _outcome_of(Message.get_payload, block)
+    assert _outcome_of(payload_of, block) == _outcome_of(Message.get_payload, block)
     found = {name.lower(): value for name, value in fields}
     wanted = (*_RECIPIENT_FIELDS, "action", "status")
     assert _RECORD_FIELDS.isdisjoint(found) == (not any(k in found for k in wanted))

@@ -957,6 +957,22 @@ def parts_of(part: Message) -> list[Message] | None:
     return cast("list[Message]", payload) if isinstance(payload, list) else None
 
 
+def payload_of(part: Message) -> object:
+    """``part.get_payload()``. A plain compat32 message's stored payload is given as it is
+    when it is its list of parts, or ASCII text (no surrogates) under a policy that fetches
+    headers as compat32 does: ``get_payload()`` would give back that very object, after
+    reading the Content-Transfer-Encoding header."""
+    if type(part) is Message:
+        stored = part.__dict__.get("_payload")
+        if isinstance(stored, list) or (
+            type(stored) is str
+            and stored.isascii()
+            and type(part.policy).header_fetch_parse is Compat32.header_fetch_parse
+        ):
+            return stored
+    return part.get_payload()
+
+
 def walk(
     msg: Message, limits: MimeLimits, defects: list[str]
 ) -> Iterator[tuple[Message, str, tuple[str, ...]]]:

@@ -273,8 +273,7 @@ class _Reader:
             elif ctype == "message/feedback-report":
                 self.has_feedback = True
             elif ctype == "message/rfc822":
-                parts = _mime.parts_of(part)
-                inner: object = part.get_payload() if parts is None else parts
+                inner = _mime.payload_of(part)
                 if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                     self.original_headers.append(inner[0])
                 elif isinstance(inner, str):
@@ -283,7 +282,7 @@ class _Reader:
                 self.original_headers.append(_mime.part_text(part, limits, defects))
             elif ctype.startswith("multipart/") and not part.is_multipart():
                 # a multipart whose boundary could not be used: read its body as text
-                body = part.get_payload()
+                body = _mime.payload_of(part)
                 if isinstance(body, str) and len(self.texts) < 4:
                     self.texts.append(body[: limits.max_text_chars])
             elif ctype.startswith("text/") and not part.is_multipart():
@@ -350,8 +349,7 @@ class _Reader:
 
 
 def _payload(part: Message, limits: MimeLimits, defects: list[str]) -> list[Message] | str:
-    parts = _mime.parts_of(part)
-    body: object = part.get_payload() if parts is None else parts
+    body = _mime.payload_of(part)
     if isinstance(body, list):
         return [b for b in body if isinstance(b, Message)]
     # base64 or quoted-printable report parts arrive as text

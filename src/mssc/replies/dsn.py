@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from email.message import Message
 from email.policy import Compat32
 
-from mssc.mime import bare_address, decode_words
+from mssc.mime import bare_address, decode_words, payload_of
 from mssc.replies.phrases import _required_words
 
 __all__ = [
@@ -325,23 +325,6 @@ def _fields_from_message(block: Message) -> list[dict[str, str]]:
     return out
 
 
-def _body_of(block: Message) -> object:
-    """``block.get_payload()`` for a block that is no multipart.
-
-    For a stdlib ``Message`` whose policy's header fetch is compat32's, a stored payload that
-    is ASCII text (no surrogates) is returned as stored: ``get_payload`` would only look up the
-    Content-Transfer-Encoding header (which compat32 reads without raising) and give it back.
-    """
-    if (
-        type(block) is Message
-        and type(block.policy).header_fetch_parse is Compat32.header_fetch_parse
-    ):
-        stored = vars(block).get("_payload")
-        if type(stored) is str and stored.isascii():
-            return stored
-    return block.get_payload()
-
-
 def read_delivery_status(
     payload: list[Message] | str, max_recipients: int
 ) -> tuple[dict[str, str], list[DsnRecord]]:
@@ -358,7 +341,7 @@ def read_delivery_status(
             blocks.extend(parts)
             fields = parts[-1]
             # A DSN written with no blank line between blocks leaves fields in the "body".
-            body = _body_of(message_block) if not message_block.is_multipart() else None
+            body = payload_of(message_block)  # a list of parts is no body of fields
             if isinstance(body, str) and ":" in body:
                 for extra in _fields_from_text(body, max_recipients):
                     if any(k in extra for k in _RECIPIENT_FIELDS):
