@@ -582,6 +582,33 @@ def test_the_block_about_an_address_survives_text_whose_lower_case_is_longer() -
     assert _block_about(notice, "a@b.example") == ("<a@b.example>: 550 user unknown\nsecond line")
 
 
+@given(
+    st.lists(st.sampled_from(["a@b.fr", "A@B.FR", "ſ@b.fr", "\u0131@b.fr", "İ", "é", " ", "\n"])),
+    st.sampled_from(["a@b.fr", "s@b.fr", "i@b.fr", "S@b.fr", "ſ@b.fr"]),
+)
+def test_the_block_about_an_address_starts_where_the_engine_finds_it(
+    pieces: list[str], address: str
+) -> None:
+    """_block_about finds the address where a case-insensitive search of the regex engine
+    does, whatever lower-casing does to the notice or the address (ı and ſ, which the engine
+    takes for i and s, and İ, which lowers to two characters)."""
+    import re
+
+    from mssc.replies.classifier import _block_about
+
+    notice = "".join(pieces)
+    found = re.search(re.escape(address), notice, re.IGNORECASE)
+    block = _block_about(notice, address)
+    if found is None:
+        assert block == ""
+    else:
+        # the lines from the one the engine's first match stands on
+        line_start = notice.rfind("\n", 0, found.start()) + 1
+        assert block
+        assert notice.startswith(block, line_start)
+        assert found.end() <= line_start + len(block)
+
+
 def _text_bounce(line: str) -> bytes:
     return (
         "Return-Path: <>\nFrom: MAILER-DAEMON@mx.example.org\nTo: s@chu-exemple.mssante.fr\n"

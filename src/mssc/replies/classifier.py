@@ -35,6 +35,7 @@ from mssc.replies.dsn import (
     _dsn_record,
     _line_end_form,
     _line_search,
+    _lowers_in_place,
     fields_in_text,
     read_delivery_status,
     read_text_bounce,
@@ -1189,9 +1190,12 @@ def _block_about(notice: str, address: str, lower: str | None = None) -> str:
     ``lower``: ``notice.lower()``, when the caller has it already.
     """
     low = notice.lower() if lower is None else lower
-    if len(low) == len(notice):
-        i = low.find(address.lower())
-    else:  # lower-casing changed the length (e.g. "İ"): offsets must come from the text itself
+    address_low = address.lower()
+    if _lowers_in_place(notice, low) and _lowers_in_place(address, address_low):
+        i = low.find(address_low)
+    else:
+        # lower-casing moved offsets ("İ") or differs from the engine's case folding (ı, ſ):
+        # the engine's case-insensitive search, on the text itself
         found = re.search(re.escape(address), notice, re.IGNORECASE)
         i = found.start() if found else -1
     if i < 0:
