@@ -58,6 +58,9 @@ OBJECTS = [
 OWNERS = ["du patient", "de l’usager", "du destinataire", "de ce patient", "de la personne", ""]
 CLOSED_STATES = ["fermé", "clôturé", "désactivé", "supprimé", "résilié", "suspendu", "archivé"]
 CLOSING_NOUNS = ["Fermeture", "Clôture", "Désactivation", "Suppression", "Résiliation"]
+#: verbs of closing in the infinitive, and what makes the patient their author
+CLOSING_VERBS = ["fermer", "clôturer", "désactiver", "supprimer", "résilier"]
+CHOICES = ["choisi de", "décidé de", "demandé à", "fait", "souhaité", "voulu"]
 PERSONS = ["Le patient", "L’usager", "Le titulaire", "La patiente", "Le destinataire"]
 POSSESSIVE = {True: "sa", False: "son"}
 UNKNOWN_STATES = [
@@ -115,10 +118,24 @@ def closed_cause(rng: random.Random) -> str:
     owner = rng.choice(OWNERS)
     state = _agree(rng.choice(CLOSED_STATES), fem)
     verb = rng.choice(CLOSED_STATES)
-    shape = rng.randrange(5)
+    shape = rng.randrange(9)
     if shape == 0:
         aux = rng.choice(["est", "a été", "a été définitivement", ""])
         return f"{obj} {owner} {aux} {state}.".capitalize()
+    if shape >= 5:
+        bare = obj.removeprefix("l’").removeprefix("la ").removeprefix("le ")
+        bare = bare.replace("Mon espace santé", "espace santé")
+        poss = "son" if obj.startswith(("l’", "Mon")) else POSSESSIVE[fem]
+        person = rng.choice(PERSONS)
+        if shape == 5:  # the closing chosen, asked for or had done, in the infinitive
+            return f"{person} a {rng.choice(CHOICES)} {rng.choice(CLOSING_VERBS)} {poss} {bare}."
+        if shape == 6:  # an end put to it
+            return f"{person} a mis {rng.choice(['fin', 'un terme'])} à {poss} {bare}."
+        if shape == 7:  # a label and its value
+            label = rng.choice(["État", "Statut", "Situation"])
+            return f"{label} {('de ' + obj).replace('de le ', 'du ')} : {state}"
+        # a relative clause after a comma
+        return f"{person} n’utilise plus {poss} {bare}, qui a été {state}."
     if shape == 1:
         return f"{rng.choice(CLOSING_NOUNS)} de {obj} {owner}.".replace("de le ", "du ")
     if shape == 2:
@@ -139,7 +156,7 @@ def closed_cause(rng: random.Random) -> str:
 
 
 def not_found_cause(rng: random.Random) -> str:
-    shape = rng.randrange(6)
+    shape = rng.randrange(7)
     obj, fem = rng.choice(OBJECTS)
     owner = rng.choice(["du patient", "de l’usager", "de ce patient", ""])
     if shape == 0:
@@ -174,6 +191,12 @@ def not_found_cause(rng: random.Random) -> str:
     if shape == 4:
         what = rng.choice(["un espace santé", "une messagerie", "un compte Mon espace santé"])
         return f"{rng.choice(PERSONS)} ne dispose pas d’{what}."
+    if shape == 6:  # a label and its value
+        who, wfem = rng.choice(WHO_NOUNS)
+        state = rng.choice(["inconnu", "introuvable", "inexistant"])
+        if wfem:
+            state = state.replace("inconnu", "inconnue").replace("inexistant", "inexistante")
+        return f"{who} : {state}".capitalize()
     return f"{obj} {owner} n’existe pas.".capitalize()
 
 
@@ -181,7 +204,11 @@ def too_large_cause(rng: random.Random) -> str:
     noun, fem = rng.choice(MESSAGE_NOUNS)
     size = _size(rng)
     limit = rng.choice(["25 Mo", "25 Mio", "25MB", "25 000 000 octets"])
-    shape = rng.randrange(6)
+    shape = rng.randrange(7)
+    if shape == 6:  # the size of "votre message", too big
+        what = rng.choice(["message", "envoi", "courriel"])
+        total = rng.choice(["", "totale "])
+        return f"La taille {total}de votre {what} est trop {rng.choice(['importante', 'élevée'])}."
     if shape == 0:
         big = {True: "volumineuse", False: "volumineux", None: "volumineuses"}[fem]
         return f"{noun} {'sont' if fem is None else 'est'} trop {big}.".capitalize()
@@ -599,6 +626,10 @@ def _mes_notice(text: str) -> bytes:
         ("La messagerie n'est pas fermée ; erreur technique.", None),
         ("La boîte du patient a dépassé le quota autorisé.", None),
         ("Vous avez dépassé le nombre maximum de destinataires.", None),
+        ("Le patient n'a jamais demandé à supprimer son compte ; erreur technique.", None),
+        ("Le patient n'a pas mis fin à son espace santé ; serveur indisponible.", None),
+        ("La taille de votre boîte aux lettres dépasse le quota autorisé.", None),
+        ("Statut du compte : ouvert. Erreur technique.", None),
         ("L'adresse de l'expéditeur est invalide.", None),
         (
             "La messagerie du patient est temporairement fermée ; une nouvelle tentative sera "

@@ -101,6 +101,17 @@ CLOSING = _any(
 CLOSE_VERB = _any(
     r"ferme", r"cloture", r"desactive", r"supprime", r"resilie", r"suspendu", r"detruit", r"archive"
 )
+#: A verb of closing, in the infinitive (``a choisi de fermer``, ``a fait supprimer``).
+CLOSE_INFINITIVE = _any(
+    r"fermer",
+    r"cloturer",
+    r"desactiver",
+    r"supprimer",
+    r"resilier",
+    r"suspendre",
+    r"detruire",
+    r"archiver",
+)
 #: A state of not existing.
 UNKNOWN_STATE = _any(
     r"inconnue?s?",
@@ -124,6 +135,15 @@ _STOP = (
 #: Up to ``n`` free words inside a phrase, each followed by a space (no sentence end, no stop
 #: word); it stands after a space.
 _GAP = r"(?:(?!" + _STOP + r")[^ .;:!?]+ ){0,%d}"
+#: Words that stop a phrase about a size: a negation, or what a full box is measured in or
+#: is (``la taille de votre boite``: a quota). "votre" does not stop it: ``la taille de
+#: votre message`` is the message's.
+_SIZE_STOP = (
+    r"(?:l'|d')?(?:pas|plus|jamais|non|ni|ne|n'\S*|aucune?|quota|stockage|nombre|capacite|"
+    r"boites?|bal|messageries?|comptes?|espaces?|serveurs?)\b"
+)
+#: :data:`_GAP` for a size phrase.
+_SIZE_GAP = r"(?:(?!" + _SIZE_STOP + r")[^ .;:!?]+ ){0,%d}"
 #: An object after an article that may be elided (``l'espace``, ``d'espace``).
 _ELIDED = r"(?:l'|d')?"
 #: A closed state that is about a date or a short while is an absence, not a closed box.
@@ -163,17 +183,27 @@ BIG = _any(r"volumineu(?:x|se|ses)", r"lourde?s?", r"grose?s?")
 #: The patient's box is closed: object then state, closing noun then object, or
 #: "(the patient) has closed their (object)".
 CLOSED: tuple[str, ...] = (
-    rf"{_W}{OBJECT} {_GAP % 6}(?:(?:est|sont|a ete|ont ete|etait|a ete definitivement) )?"
+    rf"{_W}{OBJECT},? {_GAP % 6}(?:(?:est|sont|a ete|ont ete|etait|a ete definitivement) )?"
     rf"{CLOSED_STATE}\b{_NOT_TEMPORARY}",
+    # a label and its value: "Etat de la messagerie : fermee", "Statut du compte : desactive"
+    rf"{_W}{OBJECT} ?: {CLOSED_STATE}\b{_NOT_TEMPORARY}",
     rf"{_W}{CLOSING}(?: definitive| volontaire)? (?:de |du |des )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
     rf"{_NOT_TEMPORARY}",
     rf"\b(?:a|ont|avait|aurait) (?:volontairement |definitivement )?{CLOSE_VERB}e? "
     rf"(?:sa |son |ses |leur |la |le |les |votre )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
+    # the closing, chosen, asked for or had done ("a choisi de desactiver sa messagerie",
+    # "a fait supprimer son compte": a participle first, as a bare "a supprimer" is the
+    # preposition "à"), or an end put to it ("a mis fin a son espace sante")
+    rf"\b(?:a|ont|avait|aurait) (?:(?:volontairement |definitivement )?mis (?:fin|un terme) "
+    rf"(?:a|au|aux)|(?!{_STOP})[^ .;:!?]+ {_GAP % 2}(?:de |d'|a )?{CLOSE_INFINITIVE}) "
+    rf"(?:sa |son |ses |leur |la |le |les )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
 )
 
 #: The patient has no box: unknown, never created, or opposed to its creation.
 NOT_FOUND: tuple[str, ...] = (
     rf"{_W}{WHO} {_GAP % 3}(?:(?:est|sont|a ete|semble|parait) )?{UNKNOWN_STATE}\b",
+    # a label and its value: "Destinataire : inconnu"
+    rf"{_W}{WHO} ?: {UNKNOWN_STATE}\b",
     rf"{_W}{WHO} {_GAP % 4}(?:n'a|n'ont|n'est|ne sont|n'etait|n'avait) (?:pas|jamais)"
     rf"(?: encore| jamais| pas)? (?:ete )?{CREATED}",
     rf"{_W}{WHO} {_GAP % 4}(?:jamais|pas encore|non encore) (?:ete )?{CREATED}",
@@ -197,7 +227,7 @@ NOT_FOUND: tuple[str, ...] = (
 #: The message is over a size limit.
 TOO_LARGE: tuple[str, ...] = (
     rf"\btrop {BIG}",
-    rf"{_W}{SIZE} {_GAP % 6}(?:{EXCEED}|trop (?:grande?|importante?|elevee?))\b(?! pas)",
+    rf"{_W}{SIZE} {_SIZE_GAP % 6}(?:{EXCEED}|trop (?:grande?|importante?|elevee?))\b(?! pas)",
     rf"\b{EXCEED} (?:(?:la|le|les|de|du|des|sa|son|notre) )?{_GAP % 2}{_ELIDED}"
     rf"(?:{SIZE}|{LIMIT}|{QUANTITY})",
     rf"{_W}{SIZE} (?:maximale?|maximum|limite|autorisee|admise|max)\b",
