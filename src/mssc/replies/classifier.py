@@ -814,6 +814,9 @@ class Classifier:
             # RFC 3463: x.1.7 / x.1.8 are about the *sender's* address, not the recipient
             return ReplyKind.DELIVERY_FAILED, Evidence("status.sender", "Status", status), 0.8
         kind, ev, conf = self._phrases(diagnostic, address, reader, whole, comment)
+        if kind is None and status[1:] == ".0.0":
+            # a Status field with no detail: the code the diagnostic gives, if any, says more
+            status = status_in(diagnostic) or status
         if kind is None and status:
             for srule in self.status_rules:
                 if srule.matches(status):

@@ -1,0 +1,300 @@
+"""The classifier on the replies that common mail systems write, in every report shape.
+
+The wordings below are the ones widely used by mail servers (Postfix, Exim, Sendmail, qmail,
+Exchange, Gmail, Yahoo, Domino, French providers) for the three causes of the MSS-C guide and
+for failures that are none of them. They are written here from what those systems are known
+to say, not copied from the corpora, and each one is put into six report shapes: an RFC 3464
+DSN whose Status is the vague ``5.0.0``, the same with the specific status, and the text
+reports of Postfix, Exim, qmail and Sendmail, each naming the SMTP command the reply answered.
+
+A failure that is none of the three causes (a full box, a policy block, a routing problem)
+must never come out as one of them. A last shape quotes the reply with no SMTP stage and no
+report (an Exchange-style text): there, "unknown user" words in a quoted reply are only proof
+with an addressing status (``x.1.x``), as ``smtp.stage-unknown`` documents.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+
+from mssc.replies import ReplyKind, classify
+
+K = ReplyKind
+NOT_FOUND, CLOSED, TOO_LARGE = K.RECIPIENT_NOT_FOUND, K.MAILBOX_CLOSED, K.MESSAGE_TOO_LARGE
+CAUSES = (NOT_FOUND, CLOSED, TOO_LARGE)
+#: none of the three causes: a full box, a policy block, any other failure
+NONE = "none"
+ADDRESS = "jean.martin@example.org"
+SENDER = "dr.martin@chu-exemple.mssante.fr"
+
+#: (expected, the SMTP command the reply answered, the reply); {a} is the recipient
+WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
+    (
+        NOT_FOUND,
+        "RCPT",
+        "550 5.1.1 <{a}>: Recipient address rejected: User unknown in virtual mailbox table",
+    ),
+    (
+        NOT_FOUND,
+        "RCPT",
+        "550 5.1.1 <{a}>: Recipient address rejected: User unknown in local recipient table",
+    ),
+    (NOT_FOUND, "RCPT", "550-5.1.1 The email account that you tried to reach does not exist."),
+    (
+        NOT_FOUND,
+        "RCPT",
+        "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+    ),
+    (NOT_FOUND, "RCPT", "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"),
+    (
+        NOT_FOUND,
+        "RCPT",
+        "554 delivery error: dd This user doesn't have a example.org account "
+        "({a}) [0] - mta1.mail.example.org",
+    ),
+    (NOT_FOUND, "RCPT", "550 No Such User Here"),
+    (NOT_FOUND, "RCPT", "550 <{a}>... User unknown"),
+    (NOT_FOUND, "RCPT", "511 sorry, no mailbox here by that name (#5.1.1)"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Mailbox does not exist"),
+    (NOT_FOUND, "RCPT", "550 Invalid recipient <{a}>"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 <{a}>... No such user"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 {a}: Recipient unknown"),
+    (NOT_FOUND, "RCPT", "550 unknown user account"),
+    (NOT_FOUND, "RCPT", "553 5.3.0 <{a}>... Addressee unknown"),
+    (NOT_FOUND, "RCPT", "550 Address {a} does not exist"),
+    (NOT_FOUND, "RCPT", "550 sorry, this recipient doesn't exist"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 <{a}> recipient rejected: no such mailbox"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 User not found"),
+    (NOT_FOUND, "RCPT", "550 User {a} not listed in Domino Directory"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Unknown user; Rejecting"),
+    (NOT_FOUND, "RCPT", "550 Recipient not found"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Invalid mailbox: {a}"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Bad destination mailbox address"),
+    (NOT_FOUND, "RCPT", "550 Requested action not taken: mailbox unavailable. No such user"),
+    (
+        NOT_FOUND,
+        "RCPT",
+        "550 5.1.1 Adresse d'au moins un destinataire invalide. Invalid recipient. OFR_416",
+    ),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Destinataire inconnu"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 <{a}>: adresse inconnue"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Ce compte n'existe pas"),
+    (NOT_FOUND, "RCPT", "550 5.1.2 Host unknown (Name server: example.org: host not found)"),
+    (NOT_FOUND, "RCPT", "550 5.1.2 Domain not found"),
+    (CLOSED, "RCPT", "550 5.2.1 <{a}>: Recipient address rejected: This mailbox has been disabled"),
+    (CLOSED, "RCPT", "550-5.2.1 The email account that you tried to reach is disabled."),
+    (
+        CLOSED,
+        "RCPT",
+        "554 30 Sorry, your message to {a} cannot be delivered. This mailbox is disabled (554.30).",
+    ),
+    (CLOSED, "RCPT", "550 5.2.1 This account has been suspended"),
+    (CLOSED, "RCPT", "550 5.2.1 User account is deactivated"),
+    (CLOSED, "RCPT", "550 This account has been closed"),
+    (CLOSED, "RCPT", "550 5.2.1 Mailbox inactive"),
+    (CLOSED, "RCPT", "550 5.2.1 Recipient mailbox is locked"),
+    (CLOSED, "RCPT", "550 5.2.1 The mailbox is no longer in use"),
+    (CLOSED, "RCPT", "550 5.2.1 Ce compte a ete desactive"),
+    (CLOSED, "RCPT", "550 5.2.1 Boite aux lettres fermee"),
+    (CLOSED, "RCPT", "550 5.2.1 Compte suspendu"),
+    (TOO_LARGE, "DATA", "552 5.3.4 Message size exceeds fixed maximum message size"),
+    (TOO_LARGE, "DATA", "552-5.2.3 Your message exceeded Google's message size limits."),
+    (TOO_LARGE, "DATA", "552 5.2.3 Message exceeds local size limit."),
+    (TOO_LARGE, "DATA", "552 Message size exceeds maximum permitted"),
+    (TOO_LARGE, "DATA", "552 5.3.4 Error: message file too big"),
+    (TOO_LARGE, "DATA", "554 5.3.4 Message too big for system"),
+    (TOO_LARGE, "MAIL", "552 5.3.4 Message size exceeds fixed limit"),
+    (TOO_LARGE, "MAIL", "552 5.3.4 Message size limit exceeded (max 26214400 bytes)"),
+    (TOO_LARGE, "DATA", "552 5.3.4 Message length exceeds administrative limit"),
+    (TOO_LARGE, "DATA", "552 Message is too large"),
+    (TOO_LARGE, "DATA", "552 5.3.4 Size limit exceeded"),
+    (TOO_LARGE, "DATA", "552 5.3.4 Taille du message trop importante"),
+    (TOO_LARGE, "DATA", "552 5.3.4 Message trop volumineux"),
+    (TOO_LARGE, "DATA", "552 5.3.4 Le message depasse la taille maximale autorisee"),
+    (NONE, "RCPT", "552 5.2.2 Mailbox full"),
+    (NONE, "RCPT", "552 Requested mail action aborted: exceeded storage allocation"),
+    (NONE, "RCPT", "554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException"),
+    (NONE, "RCPT", "552 5.2.2 Quota exceeded"),
+    (NONE, "RCPT", "552 5.2.2 Boite aux lettres pleine"),
+    (NONE, "RCPT", "552 5.2.2 The recipient's inbox is out of storage space"),
+    (NONE, "RCPT", "554 5.7.1 <{a}>: Relay access denied"),
+    (NONE, "DATA", "550 5.7.1 Message rejected as spam by Content Filtering."),
+    (
+        NONE,
+        "RCPT",
+        "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+    ),
+    (
+        NONE,
+        "DATA",
+        "550 5.7.26 This message does not have authentication information or fails "
+        "to pass authentication checks",
+    ),
+    (NONE, "RCPT", "554 5.4.4 Unable to route: no mail hosts for domain"),
+    (NONE, "DATA", "554 5.6.0 Message content rejected"),
+]
+#: the status a report gives with each expected class, when it is specific
+SPECIFIC_STATUS = {NOT_FOUND: "5.1.1", CLOSED: "5.2.1", TOO_LARGE: "5.3.4", NONE: "5.0.0"}
+
+
+def _headers(sender: str, subject: str, extra: str = "") -> str:
+    return (
+        f"From: {sender}\nTo: {SENDER}\nSubject: {subject}\n"
+        "Date: Mon, 2 Mar 2026 10:00:00 +0100\nMessage-ID: <n1@mx.example.net>\n" + extra
+    )
+
+
+def dsn(reply: str, command: str, status: str = "5.0.0") -> str:
+    """An RFC 3464 report; its Status field is ``status``."""
+    return (
+        _headers(
+            "Mail Delivery System <MAILER-DAEMON@mx.example.net>",
+            "Undelivered Mail Returned to Sender",
+            "MIME-Version: 1.0\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n',
+        )
+        + "\n--B\nContent-Type: text/plain\n\n"
+        "Your message could not be delivered to one or more recipients.\n\n"
+        "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+        f"Final-Recipient: rfc822; {ADDRESS}\nAction: failed\nStatus: {status}\n"
+        f"Diagnostic-Code: smtp; {reply}\n\n--B--\n"
+    )
+
+
+def postfix(reply: str, command: str) -> str:
+    said = {"RCPT": "RCPT TO", "DATA": "end of DATA", "MAIL": "MAIL FROM"}[command]
+    return (
+        _headers(
+            "MAILER-DAEMON@mx.example.net (Mail Delivery System)",
+            "Undelivered Mail Returned to Sender",
+        )
+        + "\nThis is the mail system at host mx.example.net.\n\n"
+        "I'm sorry to have to inform you that your message could not\n"
+        "be delivered to one or more recipients.\n\n"
+        f"<{ADDRESS}>: host mx.remote.example[192.0.2.5] said: {reply} (in reply to {said} "
+        "command)\n"
+    )
+
+
+def exim(reply: str, command: str) -> str:
+    after = {"RCPT": f"RCPT TO:<{ADDRESS}>", "DATA": "end of data", "MAIL": f"MAIL FROM:<{SENDER}>"}
+    return (
+        _headers(
+            "Mail Delivery System <Mailer-Daemon@mx.example.net>",
+            "Mail delivery failed: returning message to sender",
+            "Auto-Submitted: auto-replied\n",
+        )
+        + "\nThis message was created automatically by mail delivery software.\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        f"  {ADDRESS}\n    host mx.remote.example [192.0.2.5]\n"
+        f"    SMTP error from remote mail server after {after[command]}:\n    {reply}\n"
+    )
+
+
+def qmail(reply: str, command: str) -> str:
+    like = {
+        "RCPT": "does not like recipient.",
+        "DATA": "failed after I sent the message.",
+        "MAIL": "does not like sender.",
+    }[command]
+    return (
+        _headers("MAILER-DAEMON@mx.example.net", "failure notice")
+        + "\nHi. This is the qmail-send program at mx.example.net.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        f"<{ADDRESS}>:\n192.0.2.5 {like}\nRemote host said: {reply}\nGiving up on 192.0.2.5.\n"
+    )
+
+
+def sendmail(reply: str, command: str) -> str:
+    sent = {"RCPT": f"RCPT To:<{ADDRESS}>", "DATA": "DATA", "MAIL": f"MAIL From:<{SENDER}>"}
+    return (
+        _headers(
+            "Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>",
+            "Returned mail: see transcript for details",
+        )
+        + "\nThe original message was received at Mon, 2 Mar 2026 10:00:00 +0100\n"
+        "from localhost [127.0.0.1]\n\n"
+        "   ----- The following addresses had permanent fatal errors -----\n"
+        f"<{ADDRESS}>\n    (reason: {reply})\n\n"
+        "   ----- Transcript of session follows -----\n"
+        f"... while talking to mx.remote.example.:\n>>> {sent[command]}\n<<< {reply}\n"
+    )
+
+
+def no_stage(reply: str, command: str) -> str:
+    """An Exchange-style text that quotes the reply and names no SMTP command."""
+    return (
+        _headers("Microsoft Outlook <postmaster@example.net>", "Undeliverable: Rendez-vous")
+        + f"\nYour message to {ADDRESS} couldn't be delivered.\n\n"
+        "Diagnostic information for administrators:\n\nGenerating server: mx.example.net\n\n"
+        f"{ADDRESS}\nRemote server returned '{reply}'\n"
+    )
+
+
+SHAPES: dict[str, Callable[[str, str, ReplyKind | str], str]] = {
+    "dsn-5.0.0": lambda reply, command, _: dsn(reply, command),
+    "dsn-specific": lambda reply, command, expected: dsn(reply, command, SPECIFIC_STATUS[expected]),
+    "postfix": lambda reply, command, _: postfix(reply, command),
+    "exim": lambda reply, command, _: exim(reply, command),
+    "qmail": lambda reply, command, _: qmail(reply, command),
+    "sendmail": lambda reply, command, _: sendmail(reply, command),
+}
+
+
+def _kind_of_recipient(raw: str) -> ReplyKind:
+    result = classify(raw.encode("utf-8"))
+    for outcome in result.recipients:
+        if outcome.address == ADDRESS:
+            return outcome.kind
+    return result.kind
+
+
+@pytest.mark.parametrize(
+    ("expected", "command", "wording", "shape"),
+    [(*w, s) for w, s in itertools.product(WORDINGS, SHAPES)],
+    ids=[f"{s}-{i}" for i, s in itertools.product(range(len(WORDINGS)), SHAPES)],
+)
+def test_a_common_wording_in_every_report_shape(
+    expected: ReplyKind | str, command: str, wording: str, shape: str
+) -> None:
+    raw = SHAPES[shape](wording.format(a=ADDRESS), command, expected)
+    kind = _kind_of_recipient(raw)
+    if expected == NONE:
+        assert kind not in CAUSES, (kind, wording)
+    else:
+        assert kind is expected, (kind, wording)
+
+
+@pytest.mark.parametrize(
+    ("expected", "command", "wording"),
+    WORDINGS,
+    ids=[str(i) for i in range(len(WORDINGS))],
+)
+def test_a_quoted_reply_with_no_stage(
+    expected: ReplyKind | str, command: str, wording: str
+) -> None:
+    reply = wording.format(a=ADDRESS)
+    kind = _kind_of_recipient(no_stage(reply, command))
+    if expected == NONE:
+        assert kind not in CAUSES
+    elif expected is NOT_FOUND and not any(f"5.1.{d}" in reply for d in ("1", "2", "10")):
+        # "unknown user" quoted from a reply to an unknown command, with no x.1.x status, may
+        # be a filter's refusal after DATA (smtp.stage-unknown): never another cause
+        assert kind in (NOT_FOUND, K.DELIVERY_FAILED)
+    else:
+        assert kind is expected
+
+
+def test_a_vague_status_field_defers_to_the_diagnostics_code() -> None:
+    """With Status 5.0.0 and no wording that any rule reads, the diagnostic's own 5.1.1 code
+    decides, as the Status field would have."""
+    raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "RCPT")
+    assert _kind_of_recipient(raw) is NOT_FOUND
+    # a specific Status field is read as it is
+    raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "RCPT", status="5.2.0")
+    assert _kind_of_recipient(raw) is not NOT_FOUND
