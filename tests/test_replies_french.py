@@ -156,7 +156,7 @@ def closed_cause(rng: random.Random) -> str:
 
 
 def not_found_cause(rng: random.Random) -> str:
-    shape = rng.randrange(7)
+    shape = rng.randrange(9)
     obj, fem = rng.choice(OBJECTS)
     owner = rng.choice(["du patient", "de l’usager", "de ce patient", ""])
     if shape == 0:
@@ -191,6 +191,13 @@ def not_found_cause(rng: random.Random) -> str:
     if shape == 4:
         what = rng.choice(["un espace santé", "une messagerie", "un compte Mon espace santé"])
         return f"{rng.choice(PERSONS)} ne dispose pas d’{what}."
+    if shape == 7:  # refused "que ... soit créé"
+        verb = rng.choice(["a refusé", "s’est opposé à ce", "refuse"])
+        return f"{rng.choice(PERSONS)} {verb} que son espace santé soit {rng.choice(CREATED)}."
+    if shape == 8:  # no match for the identifier
+        what = rng.choice(["correspondance trouvée", "résultat", "correspondance"])
+        who = rng.choice(["l’INS indiqué", "ce patient", "cet identifiant", "le destinataire"])
+        return f"Aucune {what} pour {who}.".replace("Aucune résultat", "Aucun résultat")
     if shape == 6:  # a label and its value
         who, wfem = rng.choice(WHO_NOUNS)
         state = rng.choice(["inconnu", "introuvable", "inexistant"])
@@ -204,7 +211,13 @@ def too_large_cause(rng: random.Random) -> str:
     noun, fem = rng.choice(MESSAGE_NOUNS)
     size = _size(rng)
     limit = rng.choice(["25 Mo", "25 Mio", "25MB", "25 000 000 octets"])
-    shape = rng.randrange(7)
+    shape = rng.randrange(10)
+    if shape == 7:  # a size said to be too much
+        return rng.choice(["Message rejeté : taille excessive.", "Envoi refusé (poids excessif)."])
+    if shape == 8:  # the messages over a quantity
+        return f"Les {rng.choice(['messages', 'envois'])} de plus de {limit} ne sont pas acceptés."
+    if shape == 9:  # the limit in brackets
+        return f"Taille du message : {size} ({rng.choice(['maximum', 'limite'])} {limit})."
     if shape == 6:  # the size of "votre message", too big
         what = rng.choice(["message", "envoi", "courriel"])
         total = rng.choice(["", "totale "])
@@ -630,6 +643,8 @@ def _mes_notice(text: str) -> bytes:
         ("Le patient n'a pas mis fin à son espace santé ; serveur indisponible.", None),
         ("La taille de votre boîte aux lettres dépasse le quota autorisé.", None),
         ("Statut du compte : ouvert. Erreur technique.", None),
+        ("Le patient n'a pas refusé que son espace santé soit créé ; erreur technique.", None),
+        ("Votre boîte contient plus de 2 Go de messages : quota dépassé.", None),
         ("L'adresse de l'expéditeur est invalide.", None),
         (
             "La messagerie du patient est temporairement fermée ; une nouvelle tentative sera "

@@ -40,8 +40,9 @@ def _any(*words: str) -> str:
     return "(?:" + "|".join(words) + ")"
 
 
-#: Start of a word: after a space, an apostrophe (``l'espace``) or the start of the text.
-_W = r"(?<![^ '])"
+#: Start of a word: after a space, an apostrophe (``l'espace``), an opening bracket or quote
+#: (``(maximum 25 Mo)``) or the start of the text.
+_W = r"(?<![^ '(\[\"])"
 
 # -- vocabulary ----------------------------------------------------------------------------
 
@@ -218,10 +219,16 @@ NOT_FOUND: tuple[str, ...] = (
     rf"\b(?:ne |n')(?:possede|dispose|a|ont|disposent|possedent) (?:pas|plus|jamais) "
     rf"(?:de |d')(?:une? )?{_GAP % 1}{OBJECT}\b",
     rf"\b(?:pas (?:de |d')|sans (?:de |d')?)(?:une? )?{OBJECT}\b",
-    r"\b(?:oppos(?:e|ee|es|ees|ition)|refus(?:e|ee|es)?) (?:\S+ ){0,4}(?:l')?"
+    r"(?<!pas )(?<!jamais )\b(?:oppos(?:e|ee|es|ees|ition)|refus(?:e|ee|es)?) (?:\S+ ){0,4}(?:l')?"
     r"(?:creation|ouverture|activation)\b",
     r"\b(?:creation|ouverture|activation) (?:\S+ ){0,6}(?:refusee|opposee|pas eu lieu)",
     rf"\boppos(?:e|ee|es|ees|ition) (?:a|au) (?:la |sa |son |l')?{OBJECT}\b",
+    # refused or opposed "que ... soit cree": "a refuse que son espace sante soit cree"
+    r"(?<!pas )(?<!jamais )\b(?:refus|oppos)(?:e|ee|es|ees|ait|ent)? (?:a ce )?que (?:\S+ ){0,4}"
+    rf"(?:soit|soient|ait ete|aient ete) {CREATED}",
+    # no match for the identifier: "aucune correspondance trouvee pour l'INS"
+    r"\baucune? (?:correspondance|resultat|concordance)s? (?:\S+ ){0,2}(?:pour|avec) "
+    rf"{_GAP % 2}{_ELIDED}{WHO}\b",
 )
 
 #: The message is over a size limit.
@@ -231,6 +238,11 @@ TOO_LARGE: tuple[str, ...] = (
     rf"\b{EXCEED} (?:(?:la|le|les|de|du|des|sa|son|notre) )?{_GAP % 2}{_ELIDED}"
     rf"(?:{SIZE}|{LIMIT}|{QUANTITY})",
     rf"{_W}{SIZE} (?:maximale?|maximum|limite|autorisee|admise|max)\b",
+    # a size said to be too much: "taille excessive", "poids excessif"
+    rf"{_W}{SIZE} (?:\S+ )?excessi(?:ve|f)s?\b",
+    # the messages over a quantity: "les messages de plus de 25 Mo"
+    r"\b(?:messages?|envois?|courriels?|e-?mails?|pieces? jointes?|fichiers?) (?:\S+ ){0,2}"
+    rf"(?:de )?plus de {QUANTITY}",
     rf"{_W}(?:limite|plafond|seuil) (?:de |d')(?:{SIZE}|{QUANTITY})",
     rf"{QUANTITY} (?:maximum|max|autorises?|admis|permis)\b",
     rf"{_W}(?:maximum|limite|plafond|seuil) {_GAP % 3}(?:de |a )?{QUANTITY}",
