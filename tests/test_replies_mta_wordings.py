@@ -21,6 +21,7 @@ from collections.abc import Callable
 import pytest
 
 from mssc.replies import ReplyKind, classify
+from mssc.replies.dsn import split_notice
 
 K = ReplyKind
 NOT_FOUND, CLOSED, TOO_LARGE = K.RECIPIENT_NOT_FOUND, K.MAILBOX_CLOSED, K.MESSAGE_TOO_LARGE
@@ -298,3 +299,185 @@ def test_a_vague_status_field_defers_to_the_diagnostics_code() -> None:
     # a specific Status field is read as it is
     raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "RCPT", status="5.2.0")
     assert _kind_of_recipient(raw) is not NOT_FOUND
+
+
+# -- whole notices of common mail systems --------------------------------------------------------
+
+#: name -> (From, Subject, body); {smtp} {code} {reason} are the reply, {short} and {because}
+#: the notice's own words for the cause
+NOTICES: dict[str, tuple[str, str, str]] = {
+    "domino": (
+        "Postmaster <postmaster@example.net>",
+        "DELIVERY FAILURE: {short}",
+        "Your message\n\n  Subject: Compte rendu\n\nwas not delivered to:\n\n"
+        f"  {ADDRESS}\n\nbecause:\n\n  {{reason}}\n",
+    ),
+    "groupwise": (
+        "Mail Administrator <postmaster@example.net>",
+        "Undeliverable mail",
+        f"The message that you sent was undeliverable to the following:\n\t{ADDRESS} "
+        "({reason})\n\nPossible reason: {reason}\n",
+    ),
+    "exchange-2003": (
+        "System Administrator <postmaster@example.net>",
+        "Undeliverable: Compte rendu",
+        "Your message did not reach some or all of the intended recipients.\n\n"
+        "      Subject:\tCompte rendu\n      Sent:\t3/2/2026 10:00 AM\n\n"
+        "The following recipient(s) could not be reached:\n\n"
+        f"      {ADDRESS} on 3/2/2026 10:00 AM\n            {{reason}}\n"
+        "            <mx.example.net #{code}>\n",
+    ),
+    "exchange-2010": (
+        "Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.net>",
+        "Undeliverable: Compte rendu",
+        f"Delivery has failed to these recipients or groups:\n\n{ADDRESS}\n{{reason}}\n\n\n"
+        "Diagnostic information for administrators:\n\nGenerating server: mx.example.net\n\n"
+        f"{ADDRESS}\n#{{smtp}} {{code}} {{reason}} ##\n",
+    ),
+    "gmail": (
+        "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+        "Delivery Status Notification (Failure)",
+        f"** {{short}} **\n\nYour message wasn't delivered to {ADDRESS} because {{because}}.\n\n"
+        "The response from the remote server was:\n{smtp} {code} {reason}\n",
+    ),
+    "yahoo": (
+        "MAILER-DAEMON@yahoo.com",
+        "Failure Notice",
+        "Sorry, we were unable to deliver your message to the following address.\n\n"
+        f"<{ADDRESS}>:\nRemote host said: {{smtp}} {{code}} {{reason}} [RCPT_TO]\n",
+    ),
+    "courier": (
+        "Courier mail server at mx.example.net <postmaster@mx.example.net>",
+        "NOTICE: mail delivery status.",
+        "This is a delivery status notification from mx.example.net,\n"
+        "running the Courier mail server, version 1.0.\n\n"
+        "The original message was received on Mon, 02 Mar 2026 10:00:00 +0100\n"
+        "from localhost [127.0.0.1]\n\n" + "-" * 75 + "\n\n"
+        "                           UNDELIVERABLE MAIL\n\n"
+        "Your message to the following recipients cannot be delivered:\n\n"
+        f"<{ADDRESS}>:\n    mx.remote.example [192.0.2.5]:\n>>> RCPT TO:<{ADDRESS}>\n"
+        "<<< {smtp} {code} {reason}\n",
+    ),
+    "iplanet": (
+        "Internet Mail Delivery <postmaster@example.net>",
+        "Delivery Notification: Delivery has failed",
+        "This report relates to a message you sent with the following header fields:\n\n"
+        f"  Message-id: <m1@chu-exemple.mssante.fr>\n  From: {SENDER}\n  To: {ADDRESS}\n"
+        "  Subject: Compte rendu\n\n"
+        "Your message cannot be delivered to the following recipients:\n\n"
+        f"  Recipient address: {ADDRESS}\n  Reason: Remote SMTP server has rejected address\n"
+        "  Diagnostic code: smtp;{smtp} {code} {reason}\n"
+        "  Remote system: dns;mx.remote.example (TCP|192.0.2.1|1234|192.0.2.5|25)\n",
+    ),
+    "mdaemon": (
+        "MDaemon@example.net",
+        "Permanent Delivery Failure",
+        "The attached message had PERMANENT fatal delivery errors!\n\n"
+        "YOUR MESSAGE WAS NOT DELIVERED TO ONE OR MORE RECIPIENTS!\n\n"
+        "--- Session Transcript ---\n"
+        " Mon 2026-03-02 10:00:00: Attempting SMTP connection to [mx.remote.example]\n"
+        f" Mon 2026-03-02 10:00:00: --> RCPT To:<{ADDRESS}>\n"
+        " Mon 2026-03-02 10:00:00: <-- {smtp} {code} {reason}\n--- End Transcript ---\n",
+    ),
+    "filter-appliance": (
+        "Mail Filter <postmaster@example.net>",
+        "Message delivery failure",
+        f"Your message could not be delivered to the following recipient:\n\n{ADDRESS}\n\n"
+        "Reason: {smtp} {code} {reason}\n",
+    ),
+}
+#: (expected, reply code, enhanced code, reply text, the notice's short words, its "because")
+CAUSE_WORDS: list[tuple[ReplyKind | str, str, str, str, str, str]] = [
+    (
+        NOT_FOUND,
+        "550",
+        "5.1.1",
+        "User unknown",
+        "Address not found",
+        "the address couldn't be found",
+    ),
+    (
+        NOT_FOUND,
+        "550",
+        "5.1.1",
+        "The e-mail account does not exist at the organization this message was sent to.",
+        "Address not found",
+        "the address couldn't be found",
+    ),
+    (
+        CLOSED,
+        "550",
+        "5.2.1",
+        "The email account that you tried to reach is disabled.",
+        "Account disabled",
+        "the account is disabled",
+    ),
+    (
+        CLOSED,
+        "550",
+        "5.2.1",
+        "This mailbox has been disabled",
+        "Mailbox disabled",
+        "the mailbox is disabled",
+    ),
+    (
+        TOO_LARGE,
+        "552",
+        "5.3.4",
+        "Message size exceeds fixed maximum message size",
+        "Message too large",
+        "it was too large",
+    ),
+    (
+        TOO_LARGE,
+        "552",
+        "5.2.3",
+        "Your message exceeded the size limit",
+        "Message too large",
+        "it was too large",
+    ),
+    (NONE, "552", "5.2.2", "Mailbox full", "Mailbox full", "the recipient's inbox is full"),
+]
+
+
+@pytest.mark.parametrize(
+    ("notice", "expected", "smtp", "code", "reason", "short", "because"),
+    [(n, *w) for n, w in itertools.product(NOTICES, CAUSE_WORDS)],
+    ids=[f"{n}-{i}" for n, i in itertools.product(NOTICES, range(len(CAUSE_WORDS)))],
+)
+def test_a_whole_notice_of_a_common_mail_system(
+    notice: str,
+    expected: ReplyKind | str,
+    smtp: str,
+    code: str,
+    reason: str,
+    short: str,
+    because: str,
+) -> None:
+    sender, subject, body = NOTICES[notice]
+    raw = (
+        _headers(sender, subject.format(short=short))
+        + "\n"
+        + body.format(smtp=smtp, code=code, reason=reason, short=short, because=because)
+    )
+    result = classify(raw.encode("utf-8"))
+    assert ADDRESS in [r.address for r in result.recipients], "the recipient is read"
+    kind = _kind_of_recipient(raw)
+    if expected == NONE:
+        assert kind not in CAUSES
+    else:
+        assert kind is expected
+
+
+@pytest.mark.parametrize("verb", ["received at Mon, 2 Mar 2026 10:00", "received on Mon", "sent"])
+def test_the_line_that_says_when_the_original_arrived_is_part_of_the_notice(verb: str) -> None:
+    """Sendmail and Courier open their notices with "The original message was received at
+    <date>": a line about the original, not the start of its copy; a line that announces the
+    copy still ends the notice."""
+    text = (
+        f"Hello.\n\nThe original message was {verb}\nfrom localhost\n\n<{ADDRESS}>: User unknown\n"
+    )
+    notice, tail = split_notice(text)
+    assert (notice, tail) == (text, "")
+    copy = "The original message follows.\n\nReceived: from x\n"
+    assert split_notice(text + copy) == (text, copy)

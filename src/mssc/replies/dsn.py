@@ -396,7 +396,10 @@ def fields_in_text(text: str, max_recipients: int) -> list[DsnRecord]:
 
 
 _ORIGINAL_START = re.compile(
-    r"^[ \t]*(?:[-=*_]{2,}.{0,40}?|(?:the |a |here is |below is |\(?)?)(?:original message|copy of "
+    r"^[ \t]*(?:[-=*_]{2,}.{0,40}?|(?:the |a |here is |below is |\(?)?)(?:original message"
+    # "The original message was received at <date> from <host>" opens Sendmail's and
+    # Courier's notices: a line about the original, not the start of its copy
+    r"(?! was received| was sent)|copy of "
     r"(?:the|your) (?:original )?message|below this line|returned message|message headers? "
     r"follows?|header of the original|headers of (?:the|your) (?:original )?message|undelivered "
     r"message|message follows|en-t[eê]tes du message|message d'origine|copie du message)",
