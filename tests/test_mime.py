@@ -613,6 +613,38 @@ _ATTACHED = (
     b'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\nhi\n'
     b"--b\nContent-Type: message/rfc822\n\n"
 )
+_GLOBAL = (
+    b'Content-Type: multipart/report; report-type=global-delivery-status; boundary="b"\n\n'
+    b"--b\n\nUndelivered.\n--b\nContent-Type: message/global-delivery-status\n\n"
+    b"Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: utf-8; a@example.org\n"
+    b"Action: failed\nStatus: 5.1.1\n\n"
+)
+#: RFC 6533 reports: the stdlib reads their parts as attached messages; the text-only parse
+#: keeps the bodies of the report parts (the per-recipient fields), not the original's
+_GLOBAL_REPORTS = [
+    _GLOBAL + b"--b--\n",
+    _GLOBAL + b"--b\nContent-Type: message/global\n\nSubject: R\xc3\xa9sultats\n\nbody\n--b--\n",
+    _GLOBAL
+    + b"--b\nContent-Type: message/global-headers\n\nSubject: x\nTo: a@example.org\n--b--\n",
+    _GLOBAL.replace(b"\n\nFinal", b"\nFinal") + b"--b--\n",  # no blank line after the first block
+    b'Content-Type: multipart/report; report-type=global-disposition-notification; boundary="b"'
+    b"\n\n--b\n\nRead.\n--b\nContent-Type: message/global-disposition-notification\n\n"
+    b"Final-Recipient: utf-8; a@example.org\nDisposition: manual-action/MDN-sent-manually; "
+    b"displayed\n\n--b--\n",
+]
+
+
+@pytest.mark.parametrize("raw", _GLOBAL_REPORTS[:4])
+def test_text_only_keeps_the_fields_of_a_global_delivery_report(raw: bytes) -> None:
+    read = read_message(raw, text_only=True).message
+    report = [p for p in read.walk() if p.get_content_type() == "message/global-delivery-status"]
+    payload = report[0].get_payload()
+    assert isinstance(payload, list)
+    inner = payload[0]
+    assert isinstance(inner, email.message.Message)
+    # the first block is the attached message's header block, the others its body
+    body = inner.get_payload()
+    assert inner.get("Action") == "failed" or "\nAction: failed\n" in str(body)
 
 
 @pytest.mark.parametrize(
@@ -652,6 +684,7 @@ _ATTACHED = (
         b"Content-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/rfc822"
         b"\n\n--b--\n",
         *_NO_BOUNDARY_OR_DSN_BODY,
+        *_GLOBAL_REPORTS,
     ],
 )
 def test_text_only_corner_cases(raw: bytes) -> None:

@@ -3,8 +3,9 @@
 The wordings below are the ones widely used by mail servers (Postfix, Exim, Sendmail, qmail,
 Exchange, Gmail, Yahoo, Domino, French providers) for the three causes of the MSS-C guide and
 for failures that are none of them. They are written here from what those systems are known
-to say, not copied from the corpora, and each one is put into six report shapes: an RFC 3464
-DSN whose Status is the vague ``5.0.0``, the same with the specific status, and the text
+to say, not copied from the corpora, and each one is put into seven report shapes: an RFC 3464
+DSN whose Status is the vague ``5.0.0``, the same with the specific status, the same in RFC
+6533's UTF-8 form (``message/global-delivery-status``), and the text
 reports of Postfix, Exim, qmail and Sendmail, each naming the SMTP command the reply answered.
 
 A failure that is none of the three causes (a full box, a policy block, a routing problem)
@@ -165,6 +166,16 @@ def dsn(reply: str, command: str, status: str = "5.0.0") -> str:
     )
 
 
+def global_dsn(reply: str, command: str, status: str = "5.0.0") -> str:
+    """The same report in RFC 6533's UTF-8 form (``message/global-delivery-status``)."""
+    return (
+        dsn(reply, command, status)
+        .replace("report-type=delivery-status", "report-type=global-delivery-status")
+        .replace("message/delivery-status", "message/global-delivery-status")
+        .replace(f"rfc822; {ADDRESS}", f"utf-8; {ADDRESS}")
+    )
+
+
 def postfix(reply: str, command: str) -> str:
     said = {"RCPT": "RCPT TO", "DATA": "end of DATA", "MAIL": "MAIL FROM"}[command]
     return (
@@ -240,6 +251,7 @@ def no_stage(reply: str, command: str) -> str:
 SHAPES: dict[str, Callable[[str, str, ReplyKind | str], str]] = {
     "dsn-5.0.0": lambda reply, command, _: dsn(reply, command),
     "dsn-specific": lambda reply, command, expected: dsn(reply, command, SPECIFIC_STATUS[expected]),
+    "dsn-global": lambda reply, command, _: global_dsn(reply, command),
     "postfix": lambda reply, command, _: postfix(reply, command),
     "exim": lambda reply, command, _: exim(reply, command),
     "qmail": lambda reply, command, _: qmail(reply, command),
@@ -481,3 +493,47 @@ def test_the_line_that_says_when_the_original_arrived_is_part_of_the_notice(verb
     assert (notice, tail) == (text, "")
     copy = "The original message follows.\n\nReceived: from x\n"
     assert split_notice(text + copy) == (text, copy)
+
+
+def test_a_global_report_reads_as_its_rfc_3464_form() -> None:
+    """RFC 6533: the recipient, its status and the returned original's Message-ID."""
+    raw = global_dsn("550 5.1.1 <{a}>: Recipient address rejected: User unknown", "RCPT", "5.1.1")
+    raw = raw.replace("--B--\n", "").format(a=ADDRESS) + (
+        "--B\nContent-Type: message/global-headers\n\nFrom: <dr.martin@chu-exemple.mssante.fr>"
+        "\nSubject: Résultats\nMessage-ID: <orig.1@chu-exemple.mssante.fr>\n\n--B--\n"
+    )
+    result = classify(raw.encode("utf-8"))
+    assert [(r.address, r.kind, r.status) for r in result.recipients] == [
+        (ADDRESS, NOT_FOUND, "5.1.1")
+    ]
+    assert result.original_message_id == "<orig.1@chu-exemple.mssante.fr>"
+    assert "dsn.structure" in [e.rule for e in result.evidence]
+
+
+def test_a_global_address_escape_is_decoded_but_never_to_a_control_character() -> None:
+    raw = global_dsn("550 5.1.1 User unknown", "RCPT", "5.1.1").replace(
+        f"utf-8; {ADDRESS}", "utf-8; j\\x{E9}r\\x{F4}me\\x{1B}@example.org"
+    )
+    (outcome,) = classify(raw.encode("utf-8")).recipients
+    assert outcome.address == "jérôme\\x{1B}@example.org"
+    assert outcome.kind is NOT_FOUND
+
+
+def test_a_global_read_receipt_is_a_read_receipt() -> None:
+    raw = _headers(
+        "Patient <279035121518989@patient.mssante.fr>",
+        "Lu : Compte rendu",
+        "MIME-Version: 1.0\nContent-Type: multipart/report; "
+        'report-type=global-disposition-notification; boundary="M"\n',
+    ) + (
+        "\n--M\nContent-Type: text/plain; charset=utf-8\n\nVotre message a été lu.\n"
+        "--M\nContent-Type: message/global-disposition-notification\n\n"
+        "Final-Recipient: utf-8; 279035121518989@patient.mssante.fr\n"
+        "Original-Message-ID: <orig.1@chu-exemple.mssante.fr>\n"
+        "Disposition: manual-action/MDN-sent-manually; displayed\n\n--M--\n"
+    )
+    result = classify(raw.encode("utf-8"))
+    assert result.kind is K.READ_RECEIPT
+    assert result.original_message_id == "<orig.1@chu-exemple.mssante.fr>"
+    assert result.disposition is not None
+    assert result.disposition.type is not None

@@ -317,6 +317,10 @@ def _comment_depth_bound(parens: bytes) -> int:
 _CLEAN_BLOCK = re.compile(rb"(?:\n(?:[\x21-\x39\x3b-\x7e]+:[^\n]*|[ \t][^\n]*))*")
 # A content type whose part the stdlib reads as a leaf that is no text (its body is skipped
 # by readers of text): a plain type/subtype, not text, multipart or message.
+#: Reports whose body is a series of header blocks that the stdlib parses as an attached
+#: message (RFC 6533's UTF-8 reports): the text-only parse keeps their body, which holds the
+#: per-recipient fields.
+_REPORT_BODIES = (b"message/global-delivery-status", b"message/global-disposition-notification")
 _SKIPPABLE = re.compile(
     rb"(?!text/|multipart/|message/)[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*"
 )
@@ -551,7 +555,7 @@ def _structure(scanner: _Scanner, header_end: int) -> None:
             if block_end >= len(text) - 1:
                 return
             block_start, block_end = block_end + 1, scanner.block(block_end + 1)
-            if scanner.drops is not None and block_end < len(text):
+            if scanner.drops is not None and block_end < len(text) and ctype not in _REPORT_BODIES:
                 # its body ends where the enclosing multipart's next part starts
                 outer = _next_delimiter(text, block_end, [b for b, _ in stack], cache)
                 stop = len(text) if outer is None else outer[0]
@@ -727,8 +731,10 @@ def read_message(
         headers_only: read the top-level header block alone (the body is neither scanned nor
             parsed).
         text_only: for readers of text: the bodies of attached messages (``message/rfc822``:
-            their headers are kept) and of leaf parts that are no text (``application/pdf``,
-            ``image/*`` ...) are left out of the parse and read as empty. The structure, the
+            their headers are kept; not RFC 6533's ``message/global-delivery-status`` and
+            ``message/global-disposition-notification``, whose bodies hold the report's
+            fields) and of leaf parts that are no text (``application/pdf``, ``image/*`` ...)
+            are left out of the parse and read as empty. The structure, the
             headers and every text part are the same; the parse costs far less.
 
     Raises:
@@ -1925,6 +1931,19 @@ def find_addresses(text: str) -> list[str]:
 _SIMPLE_ADDR = re.compile(r"(?:rfc822;\s*)?<?([^\s<>()\[\],;:\"@]+@[^\s<>()\[\],;:\"@]+)>?", re.I)
 
 
+#: RFC 6533's escape of one code point in a ``utf-8`` address type (``\\x{E9}``)
+_UTF8_ADDR_ESCAPE = re.compile(r"\\x\{([0-9A-Fa-f]{1,6})\}")
+
+
+def _unescaped(m: re.Match[str]) -> str:
+    """The code point of an RFC 6533 escape; the escape as it is for a control character, a
+    surrogate or a number past Unicode (nothing that could reach a terminal unescaped)."""
+    code = int(m.group(1), 16)
+    if code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or code > 0x10FFFF:
+        return m.group(0)
+    return chr(code)
+
+
 def bare_address(value: str) -> str:
     """The addr-spec of a header or DSN field value (display name, ``<>``, ``rfc822;`` gone)."""
     value = value.strip()
@@ -1933,8 +1952,11 @@ def bare_address(value: str) -> str:
         return simple.group(1)
     if ";" in value[:12]:
         typ, _, rest = value.partition(";")
-        if typ.strip().lower() in ("rfc822", "x400", "unknown", "utf-8", "x-local"):
+        typ = typ.strip().lower()
+        if typ in ("rfc822", "x400", "unknown", "utf-8", "x-local"):
             value = rest.strip()
+            if typ == "utf-8" and "\\x{" in value:
+                value = _UTF8_ADDR_ESCAPE.sub(_unescaped, value)
     if "<" in value and ">" in value:
         inner = value[value.find("<") + 1 : value.find(">", value.find("<"))]
         if "@" in inner or not inner:
@@ -2082,6 +2104,8 @@ _SCAN_BOUNDARY = re.compile(
 _SCAN_SKIPPABLE = re.compile(_SKIPPABLE.pattern.decode("ascii"))
 _BYTES_SPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
 _DSN = "message/delivery-status"
+#: :data:`_REPORT_BODIES`, as text
+_REPORT_TYPES = tuple(t.decode("ascii") for t in _REPORT_BODIES)
 
 
 # Per content type of the plain form (a type/subtype of token characters): whether the
@@ -2247,7 +2271,8 @@ def _entity(
             raise _Unusual
         if text_only and not separated:
             raise _Unusual  # the pre-scan reads the attached message from elsewhere
-        _, last, last_type = _entity(text, body, end, msg, ctype, text_only, text_only)
+        dropped = text_only and ctype not in _REPORT_TYPES  # a report's fields are kept
+        _, last, last_type = _entity(text, body, end, msg, ctype, text_only, dropped)
         return msg, last, last_type
     if ctype.startswith("multipart/"):
         return _multipart(

@@ -246,6 +246,20 @@ def _address_of(value: str) -> str:
     return _mime.bare_address(value).lower()
 
 
+#: The parts of a delivery report and of a read receipt, RFC 6533's UTF-8 forms included
+#: (the stdlib reads those as an attached message: the first block as its headers, the other
+#: blocks as its body, which :func:`~mssc.replies.dsn.read_delivery_status` reads as fields).
+_DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_MDN_TYPES = frozenset(
+    {"message/disposition-notification", "message/global-disposition-notification"}
+)
+#: ``report-type`` values of the same
+_DSN_REPORTS = ("delivery-status", "global-delivery-status")
+_MDN_REPORTS = ("disposition-notification", "global-disposition-notification")
+#: Parts that return the original message (RFC 6533: ``message/global``), or its headers
+_ORIGINAL_TYPES = frozenset({"message/rfc822", "message/global", "message/global-headers"})
+
+
 class _Reader:
     """Everything the rules look at, read once from the message."""
 
@@ -267,13 +281,13 @@ class _Reader:
                 self.report_type = (_mime.param(part, "report-type") or "").lower()
             elif ctype == "multipart/signed":
                 self.signed = True
-            if ctype == "message/delivery-status":
+            if ctype in _DSN_TYPES:
                 self.dsn_payloads.append(_payload(part, limits, defects))
-            elif ctype == "message/disposition-notification":
+            elif ctype in _MDN_TYPES:
                 self.mdn_payloads.append(_payload(part, limits, defects))
             elif ctype == "message/feedback-report":
                 self.has_feedback = True
-            elif ctype == "message/rfc822":
+            elif ctype in _ORIGINAL_TYPES:
                 inner = _mime.payload_of(part)
                 if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                     self.original_headers.append(inner[0])
@@ -287,7 +301,7 @@ class _Reader:
                 if isinstance(body, str) and len(self.texts) < 4:
                     self.texts.append(body[: limits.max_text_chars])
             elif ctype.startswith("text/") and not part.is_multipart():
-                if "message/rfc822" in ancestors or len(self.texts) >= 4:
+                if len(self.texts) >= 4 or not _ORIGINAL_TYPES.isdisjoint(ancestors):
                     continue
                 if _mime.param(part, "filename", "content-disposition"):
                     continue
@@ -481,7 +495,7 @@ class Classifier:
         )
 
     def _mdn(self, reader: _Reader, sender: _Sender, evidence: list[Evidence]) -> _Result | None:
-        if not reader.mdn_payloads and reader.report_type != "disposition-notification":
+        if not reader.mdn_payloads and reader.report_type not in _MDN_REPORTS:
             return None
         fields = read_mdn(reader.mdn_payloads[0]) if reader.mdn_payloads else None
         disposition = fields.disposition if fields else None
@@ -539,7 +553,7 @@ class Classifier:
         return ReplyKind.PATIENT_MESSAGE, [], None, 0.95, False
 
     def _dsn(self, reader: _Reader, sender: _Sender, evidence: list[Evidence]) -> _Result | None:
-        if not reader.dsn_payloads and reader.report_type != "delivery-status":
+        if not reader.dsn_payloads and reader.report_type not in _DSN_REPORTS:
             return None
         evidence.append(Evidence("dsn.structure", "multipart/report", "delivery-status report"))
         records: list[DsnRecord] = []
