@@ -1293,3 +1293,32 @@ def test_delivery_status_block_reading_is_the_plain_reading(
     found = {name.lower(): value for name, value in fields}
     wanted = (*_RECIPIENT_FIELDS, "action", "status")
     assert _RECORD_FIELDS.isdisjoint(found) == (not any(k in found for k in wanted))
+
+
+def _professional_reply(text: str) -> bytes:
+    return (
+        "From: Dr Jane Smith <jane.smith@clinic.example.org>\n"
+        "To: secretariat@chu-exemple.mssante.fr\nSubject: Re: Compte rendu\n"
+        "Date: Tue, 17 Mar 2026 10:00:00 +0100\nMessage-ID: <r1@clinic.example.org>\n"
+        f"Content-Type: text/plain; charset=utf-8\n\n{text}\n"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm on vacation until the 15th. Your mail will be read when I return.", K.AUTO_REPLY),
+        ("I am currently out of the office with limited access to email.", K.AUTO_REPLY),
+        ("I am away from my desk until Monday 9 March.", K.AUTO_REPLY),
+        ("I'm on annual leave. I will respond to your message when I get back.", K.AUTO_REPLY),
+        ("Your message will be dealt with when I am back on 9 March.", K.AUTO_REPLY),
+        # a professional who writes about someone else's leave, or who is simply answering
+        ("The patient is on sick leave until Monday; see the attached report.", K.OTHER),
+        ("I am on call this weekend: send the results to the ward.", K.OTHER),
+    ],
+)
+def test_an_english_out_of_office_text_alone_is_an_auto_reply(
+    text: str, expected: ReplyKind
+) -> None:
+    """No RFC 3834 header, no auto-reply subject: the English text says it is an absence."""
+    assert classify(_professional_reply(text)).kind is expected

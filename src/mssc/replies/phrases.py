@@ -769,8 +769,19 @@ AUTO_REPLY_RULE = PhraseRule(
     ),
 )
 
-#: A professional's out-of-office text, read in the body when no header or subject says so.
-ABSENCE_RULE = PhraseRule("absence-text", _R.AUTO_REPLY, _french.ABSENCE)
+#: A professional's out-of-office text, read in the body when no header or subject says so:
+#: the French model's, and the common English ones.
+ABSENCE_RULE = PhraseRule(
+    "absence-text",
+    _R.AUTO_REPLY,
+    (
+        *_french.ABSENCE,
+        r"\bi(?: am|'m) (?:currently |now )?(?:out of (?:the )?office|away from (?:the|my) "
+        r"(?:office|desk)|on (?:vacation|holidays?|leave|annual leave|sick leave|parental leave))",
+        r"\b(?:will|shall|'ll) (?:be )?(?:read|answer(?:ed)?|dealt with|handled|respond(?:ed)?"
+        r"|reply) (?:to )?(?:\S+ ){0,3}(?:when|once|after) i (?:return|get back|am back)\b",
+    ),
+)
 
 #: Subjects and texts of read receipts sent without MDN structure.
 READ_NOTICE_RULE = PhraseRule(
