@@ -186,6 +186,10 @@ BIG = _any(r"volumineu(?:x|se|ses)", r"lourde?s?", r"grose?s?")
 CLOSED: tuple[str, ...] = (
     rf"{_W}{OBJECT},? {_GAP % 6}(?:(?:est|sont|a ete|ont ete|etait|a ete definitivement) )?"
     rf"{CLOSED_STATE}\b{_NOT_TEMPORARY}",
+    # an address that is no longer in use ("cette adresse n'est plus active"); a bare
+    # "adresse" is no object of the other patterns ("adresse IP bloquee" is a block)
+    rf"{_W}adresses? (?:\S+ ){{0,3}}(?:n'est|ne sont) plus (?:active?s?|actifs?|en service|"
+    r"utilisee?s?)\b",
     # a label and its value: "Etat de la messagerie : fermee", "Statut du compte : desactive"
     rf"{_W}{OBJECT} ?: {CLOSED_STATE}\b{_NOT_TEMPORARY}",
     rf"{_W}{CLOSING}(?: definitive| volontaire)? (?:de |du |des )?{_GAP % 2}{_ELIDED}{OBJECT}\b"

@@ -539,7 +539,11 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bno space left",
             r"\bmailbox size limit",
             r"\b(user|recipient)'?s? (disk |mailbox )?quota",
-            r"\bis over (the |his |her |its )?(storage |disk |mailbox )?(quota|limit)",
+            r"\bis over (the |his |her |its )?(storage |disk |mailbox )?quota",
+            # a limit that is over, but not a message's size or length ("message size is over
+            # limit": too large)
+            r"(?<!size )(?<!length )\bis over (the |his |her |its )?(storage |disk |mailbox )?"
+            r"limit",
             r"\btoo much mail data",
         ),
     ),
@@ -579,6 +583,8 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\b(disabled|suspended|deactivated|locked|closed|inactive|frozen) "
             r"(user|account|mail ?box|recipient)",
             r"\bno longer (active|in use)",
+            r"\bno longer (accepts?|receives?|accepting|receiving) (any )?"
+            r"(e-?mails?|mail|messages?)",
         ),
     ),
     PhraseRule(
