@@ -315,12 +315,12 @@ def _comment_depth_bound(parens: bytes) -> int:
 # A header block of header fields and continuation lines only (no "From " line, no body line
 # before the blank line): its Content-Type is the one the stdlib reads.
 _CLEAN_BLOCK = re.compile(rb"(?:\n(?:[\x21-\x39\x3b-\x7e]+:[^\n]*|[ \t][^\n]*))*")
-# A content type whose part the stdlib reads as a leaf that is no text (its body is skipped
-# by readers of text): a plain type/subtype, not text, multipart or message.
 #: Reports whose body is a series of header blocks that the stdlib parses as an attached
 #: message (RFC 6533's UTF-8 reports): the text-only parse keeps their body, which holds the
 #: per-recipient fields.
 _REPORT_BODIES = (b"message/global-delivery-status", b"message/global-disposition-notification")
+# A content type whose part the stdlib reads as a leaf that is no text (its body is skipped
+# by readers of text): a plain type/subtype, not text, multipart or message.
 _SKIPPABLE = re.compile(
     rb"(?!text/|multipart/|message/)[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*"
 )
