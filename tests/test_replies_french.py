@@ -143,7 +143,8 @@ def closed_cause(rng: random.Random) -> str:
         bare = bare.replace("Mon espace santé", "espace santé")
         poss = "son" if obj.startswith(("l’", "Mon")) else POSSESSIVE[fem]
         adverb = rng.choice(["", "volontairement ", "définitivement "])
-        return f"{rng.choice(PERSONS)} a {adverb}{verb} {poss} {bare}."
+        access = rng.choice(["", "", "l’accès à "])  # closing the access to it
+        return f"{rng.choice(PERSONS)} a {adverb}{verb} {access}{poss} {bare}."
     if shape == 3:
         bare = obj.removeprefix("l’").removeprefix("la ").removeprefix("le ")
         return f"Motif : {bare} {state}."
@@ -625,6 +626,7 @@ def _mes_notice(text: str) -> bytes:
         ("Le patient a demandé la fermeture de son compte.", CLOSED),
         ("Le compte de messagerie de ce patient n'est plus actif.", CLOSED),
         ("Espace santé clos.", CLOSED),
+        ("Ce patient a fermé l'accès à sa messagerie.", CLOSED),
         ("Ce patient n'est pas connu de Mon espace santé.", NOT_FOUND),
         ("Aucun compte n'est rattaché à cet INS.", NOT_FOUND),
         ("L'usager a fait opposition à la création de son profil.", NOT_FOUND),
