@@ -728,3 +728,22 @@ def test_docs_quote_the_scores(outcomes: list[tuple[ReplyKind | str, ReplyKind]]
     for name, (p, r, n) in scores(outcomes).items():
         label = f"`{name}`" if name != NEGATIVE else "negatives (any other kind)"
         assert f"| {label} | {p:.2f} | {r:.2f} | {n} |" in docs
+
+
+def test_a_notice_in_html_with_character_references() -> None:
+    """French HTML notices write accents as references (``&eacute;``, ``&#233;``)."""
+    html = (
+        "<p>Votre message n&rsquo;a pas pu &ecirc;tre remis :<br>la messagerie de ce patient "
+        "a &eacute;t&eacute; cl&#244;tur&#xE9;e.</p>"
+    )
+    raw = (
+        _headers(
+            "Mon espace santé <ne-pas-repondre@patient.mssante.fr>",
+            "Message non distribué",
+            "Content-Type: text/html; charset=us-ascii\n",
+        )
+        + "\n"
+        + html
+        + "\n"
+    )
+    assert classify(raw.encode("utf-8")).kind is CLOSED
