@@ -194,9 +194,11 @@ CLOSED: tuple[str, ...] = (
     rf"{_W}{OBJECT} ?: {CLOSED_STATE}\b{_NOT_TEMPORARY}",
     rf"{_W}{CLOSING}(?: definitive| volontaire)? (?:de |du |des )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
     rf"{_NOT_TEMPORARY}",
-    rf"\b(?:a|ont|avait|aurait) (?:volontairement |definitivement )?{CLOSE_VERB}e? "
-    rf"(?:l'acces (?:a |au ))?(?:sa |son |ses |leur |la |le |les |votre )?{_GAP % 2}{_ELIDED}"
-    rf"{OBJECT}\b{_NOT_TEMPORARY}",
+    # "a ferme", "ayant ferme" (its access, or its reception of messages, too)
+    rf"\b(?:a|ont|avait|aurait|ayant) (?:volontairement |definitivement )?{CLOSE_VERB}e? "
+    r"(?:l'acces (?:a |au )|la reception (?:des |de )?(?:messages|courriels|mails) "
+    r"(?:dans |sur |de |a )?)?"
+    rf"(?:sa |son |ses |leur |la |le |les |votre )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
     # the closing, chosen, asked for or had done ("a choisi de desactiver sa messagerie",
     # "a fait supprimer son compte": a participle first, as a bare "a supprimer" is the
     # preposition "à"), or an end put to it ("a mis fin a son espace sante")
