@@ -1092,11 +1092,10 @@ def test_simple_param_is_the_pair_by_pair_reading(tokens: list[str], name: str) 
 
 def test_the_quick_constructors_build_the_dataclasses() -> None:
     """_quick_prescan and _read build what the dataclasses' own constructors build, and set
-    every field (a field added to either class fails here until they set it too)."""
+    every field (a field added to either class stops mssc.mime's import: its slots' setters
+    are unpacked by count, in the fields' order)."""
     import dataclasses
 
-    assert tuple(f.name for f in dataclasses.fields(mime.Prescan)) == mime._PRESCAN_FIELDS
-    assert tuple(f.name for f in dataclasses.fields(mime.ReadMessage)) == mime._READ_FIELDS
     scan = mime._quick_prescan(10, 2, 3, 4, 5, 6)
     assert type(scan) is mime.Prescan
     assert dataclasses.astuple(scan) == dataclasses.astuple(

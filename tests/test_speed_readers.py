@@ -3,11 +3,14 @@ computations they replace give (property tests on generated inputs)."""
 
 from __future__ import annotations
 
+import dataclasses
 from email.message import Message
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mssc._slots import new_object, slot_setters
 from mssc.mime import Headers
 from mssc.replies.classifier import _read_identity, _stored_identity
 from mssc.replies.dsn import (
@@ -151,3 +154,29 @@ def test_stored_identity_is_the_readers(fields: list[tuple[str, str]]) -> None:
         if name.lower() in ("from", "sender", "return-path")
     )
     assert (fast is not None) == plain
+
+
+def test_slot_setters_follow_the_fields_and_refuse_a_class_without_slots() -> None:
+    """The builders' setters come in field order; a dataclass whose fields have no slot of
+    their own (no ``slots=True``) or a class that is no dataclass is refused."""
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Pair:
+        first: int
+        second: str
+
+    set_first, set_second = slot_setters(Pair)
+    pair: Pair = new_object(Pair)
+    set_first(pair, 1)
+    set_second(pair, "b")
+    assert pair == Pair(1, "b")
+    assert hash(pair) == hash(Pair(1, "b"))
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        value: int
+
+    with pytest.raises(KeyError):
+        slot_setters(Plain)
+    with pytest.raises(TypeError):
+        slot_setters(int)

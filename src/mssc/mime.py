@@ -48,6 +48,8 @@ from itertools import accumulate, pairwise
 from operator import sub
 from typing import Final, TypeVar, cast
 
+from mssc._slots import new_object, slot_setters
+
 __all__ = [
     "DEFAULT_LIMITS",
     "LIMIT_CODES",
@@ -229,22 +231,18 @@ class ReadMessage:
         return tuple(d.code for d in self.defects)
 
 
-# A frozen dataclass's __init__ sets each field through object.__setattr__; the slots' own
-# setters build the same object for half the work (the readers make one of each per message).
-_PRESCAN_FIELDS = ("size", "depth", "parts", "headers", "work", "exceeded", "header_end", "cut")
+# The readers make one of each per message: built with the slots' setters (mssc._slots).
 _SET_SIZE, _SET_DEPTH, _SET_PARTS, _SET_HEADERS, _SET_WORK, _SET_EXCEEDED, _SET_END, _SET_CUT = (
-    Prescan.__dict__[name].__set__ for name in _PRESCAN_FIELDS
+    slot_setters(Prescan)
 )
-_READ_FIELDS = ("message", "defects", "prescan")
-_SET_MESSAGE, _SET_DEFECTS, _SET_PRESCAN = (ReadMessage.__dict__[n].__set__ for n in _READ_FIELDS)
-_new_object = object.__new__
+_SET_MESSAGE, _SET_DEFECTS, _SET_PRESCAN = slot_setters(ReadMessage)
 
 
 def _quick_prescan(
     size: int, depth: int, parts: int, headers: int, work: int, header_end: int
 ) -> Prescan:
     """``Prescan(size, depth, parts, headers, work, None, header_end, header_end)``."""
-    scan: Prescan = _new_object(Prescan)
+    scan: Prescan = new_object(Prescan)
     _SET_SIZE(scan, size)
     _SET_DEPTH(scan, depth)
     _SET_PARTS(scan, parts)
@@ -258,7 +256,7 @@ def _quick_prescan(
 
 def _read(message: Message, defects: tuple[MimeDefect, ...], scan: Prescan) -> ReadMessage:
     """``ReadMessage(message, defects, scan)``."""
-    read: ReadMessage = _new_object(ReadMessage)
+    read: ReadMessage = new_object(ReadMessage)
     _SET_MESSAGE(read, message)
     _SET_DEFECTS(read, defects)
     _SET_PRESCAN(read, scan)

@@ -12,13 +12,13 @@ Two readers, both bounded and never raising:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.message import Message
 from email.policy import Compat32
 
+from mssc._slots import new_object, slot_setters
 from mssc.mime import bare_address, decode_words, payload_of
 from mssc.replies.phrases import _required_words
 
@@ -47,9 +47,8 @@ class DsnRecord:
     status_comment: str = ""
 
 
-# The slots' own setters build a DsnRecord for about a third of a frozen dataclass's __init__
-# (tests/test_replies_rules.py compares _dsn_record with the constructor).
-_new_object = object.__new__
+# Built with the slots' setters (mssc._slots; tests/test_replies_rules.py compares
+# _dsn_record with the constructor).
 (
     _SET_ADDRESS,
     _SET_ACTION,
@@ -59,7 +58,7 @@ _new_object = object.__new__
     _SET_ORIGINAL,
     _SET_TYPE,
     _SET_COMMENT,
-) = (DsnRecord.__dict__[f.name].__set__ for f in dataclasses.fields(DsnRecord))
+) = slot_setters(DsnRecord)
 
 
 def _dsn_record(
@@ -73,7 +72,7 @@ def _dsn_record(
     status_comment: str = "",
 ) -> DsnRecord:
     """``DsnRecord`` with its fields given in order."""
-    rec: DsnRecord = _new_object(DsnRecord)
+    rec: DsnRecord = new_object(DsnRecord)
     _SET_ADDRESS(rec, address)
     _SET_ACTION(rec, action)
     _SET_STATUS(rec, status)

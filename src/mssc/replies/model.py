@@ -6,10 +6,11 @@ with ``to_dict()``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from mssc._slots import new_object, slot_setters
 from mssc.ins import Ins
 
 __all__ = [
@@ -219,11 +220,9 @@ class Classification:
         }
 
 
-# A frozen dataclass's __init__ sets each field through object.__setattr__ (and a call with
-# keywords costs more); the slots' own setters build the same object for about a third of the
-# work. The classifier makes a result for every message and an outcome for every recipient
-# (tests/test_replies_rules.py compares these builders with the constructors).
-_new_object = object.__new__
+# The classifier makes a result for every message and an outcome for every recipient: built
+# with the slots' setters (mssc._slots; tests/test_replies_rules.py compares these builders
+# with the constructors).
 (
     _SET_O_ADDRESS,
     _SET_O_INS,
@@ -233,7 +232,7 @@ _new_object = object.__new__
     _SET_O_REPLY_CODE,
     _SET_O_DIAGNOSTIC,
     _SET_O_COMMAND,
-) = (RecipientOutcome.__dict__[f.name].__set__ for f in fields(RecipientOutcome))
+) = slot_setters(RecipientOutcome)
 (
     _SET_C_KIND,
     _SET_C_RECIPIENTS,
@@ -244,7 +243,7 @@ _new_object = object.__new__
     _SET_C_TRUSTED,
     _SET_C_DEFECTS,
     _SET_C_INS,
-) = (Classification.__dict__[f.name].__set__ for f in fields(Classification))
+) = slot_setters(Classification)
 
 
 def _outcome(
@@ -258,7 +257,7 @@ def _outcome(
     smtp_command: str,
 ) -> RecipientOutcome:
     """``RecipientOutcome`` with every field given, in order."""
-    out: RecipientOutcome = _new_object(RecipientOutcome)
+    out: RecipientOutcome = new_object(RecipientOutcome)
     _SET_O_ADDRESS(out, address)
     _SET_O_INS(out, ins)
     _SET_O_KIND(out, kind)
@@ -282,7 +281,7 @@ def _classification(
     patient_ins: Ins | None,
 ) -> Classification:
     """``Classification`` with every field given, in order."""
-    out: Classification = _new_object(Classification)
+    out: Classification = new_object(Classification)
     _SET_C_KIND(out, kind)
     _SET_C_RECIPIENTS(out, recipients)
     _SET_C_ORIGINAL(out, original_message_id)
