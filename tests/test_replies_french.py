@@ -628,6 +628,7 @@ def _mes_notice(text: str) -> bytes:
         ("Espace santé clos.", CLOSED),
         ("Ce patient a fermé l'accès à sa messagerie.", CLOSED),
         ("Le patient ayant fermé son espace santé, votre message ne peut lui être remis.", CLOSED),
+        ("Le patient ayant choisi de clôturer son compte, le message n'est pas remis.", CLOSED),
         ("L'usager a désactivé la réception de messages dans son espace santé.", CLOSED),
         ("Le patient n'ayant pas fermé son compte, le serveur a refusé la connexion.", None),
         ("Ce patient n'est pas connu de Mon espace santé.", NOT_FOUND),

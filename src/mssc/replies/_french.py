@@ -113,6 +113,8 @@ CLOSE_INFINITIVE = _any(
     r"detruire",
     r"archiver",
 )
+#: The auxiliaries before a closing verb's participle (``a fermé``, ``ayant fermé``).
+_AUXILIARY = _any(r"a", r"ont", r"avait", r"aurait", r"ayant")
 #: A state of not existing.
 UNKNOWN_STATE = _any(
     r"inconnue?s?",
@@ -127,12 +129,12 @@ UNKNOWN_STATE = _any(
 )
 #: Participles of coming into being (``pas encore créé``, ``jamais ouvert``).
 CREATED = _any(r"creee?s?", r"ouverte?s?", r"activee?s?", r"initialisee?s?", r"mise? en place")
+#: A negation, and what a full box or a count is measured in: no free word of a phrase.
+_NEGATIONS = r"pas|plus|jamais|non|ni|ne|n'\S*|aucune?"
+_MEASURES = r"quota|stockage|nombre"
 #: Words that stop a phrase: a negation, the sender as the object (a sender issue), or what
 #: a full box or a count is measured in (``quota``, ``stockage``, ``nombre``).
-_STOP = (
-    r"(?:l'|d')?(?:pas|plus|jamais|non|ni|ne|n'\S*|aucune?|expediteur|emetteur|envoyeur|"
-    r"votre|vous|quota|stockage|nombre)\b"
-)
+_STOP = rf"(?:l'|d')?(?:{_NEGATIONS}|expediteur|emetteur|envoyeur|votre|vous|{_MEASURES})\b"
 #: Up to ``n`` free words inside a phrase, each followed by a space (no sentence end, no stop
 #: word); it stands after a space.
 _GAP = r"(?:(?!" + _STOP + r")[^ .;:!?]+ ){0,%d}"
@@ -140,8 +142,8 @@ _GAP = r"(?:(?!" + _STOP + r")[^ .;:!?]+ ){0,%d}"
 #: is (``la taille de votre boite``: a quota). "votre" does not stop it: ``la taille de
 #: votre message`` is the message's.
 _SIZE_STOP = (
-    r"(?:l'|d')?(?:pas|plus|jamais|non|ni|ne|n'\S*|aucune?|quota|stockage|nombre|capacite|"
-    r"boites?|bal|messageries?|comptes?|espaces?|serveurs?)\b"
+    rf"(?:l'|d')?(?:{_NEGATIONS}|{_MEASURES}|capacite|boites?|bal|messageries?|comptes?|"
+    r"espaces?|serveurs?)\b"
 )
 #: :data:`_GAP` for a size phrase.
 _SIZE_GAP = r"(?:(?!" + _SIZE_STOP + r")[^ .;:!?]+ ){0,%d}"
@@ -195,14 +197,14 @@ CLOSED: tuple[str, ...] = (
     rf"{_W}{CLOSING}(?: definitive| volontaire)? (?:de |du |des )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
     rf"{_NOT_TEMPORARY}",
     # "a ferme", "ayant ferme" (its access, or its reception of messages, too)
-    rf"\b(?:a|ont|avait|aurait|ayant) (?:volontairement |definitivement )?{CLOSE_VERB}e? "
+    rf"\b{_AUXILIARY} (?:volontairement |definitivement )?{CLOSE_VERB}e? "
     r"(?:l'acces (?:a |au )|la reception (?:des |de )?(?:messages|courriels|mails) "
     r"(?:dans |sur |de |a )?)?"
     rf"(?:sa |son |ses |leur |la |le |les |votre )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
     # the closing, chosen, asked for or had done ("a choisi de desactiver sa messagerie",
     # "a fait supprimer son compte": a participle first, as a bare "a supprimer" is the
     # preposition "à"), or an end put to it ("a mis fin a son espace sante")
-    rf"\b(?:a|ont|avait|aurait) (?:(?:volontairement |definitivement )?mis (?:fin|un terme) "
+    rf"\b{_AUXILIARY} (?:(?:volontairement |definitivement )?mis (?:fin|un terme) "
     rf"(?:a|au|aux)|(?!{_STOP})[^ .;:!?]+ {_GAP % 2}(?:de |d'|a )?{CLOSE_INFINITIVE}) "
     rf"(?:sa |son |ses |leur |la |le |les )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
 )
