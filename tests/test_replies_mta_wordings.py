@@ -225,8 +225,8 @@ def _headers(sender: str, subject: str, extra: str = "") -> str:
     )
 
 
-def dsn(reply: str, command: str, status: str = "5.0.0") -> str:
-    """An RFC 3464 report; its Status field is ``status``."""
+def dsn(reply: str, status: str = "5.0.0") -> str:
+    """An RFC 3464 report; its Status field is ``status`` (it names no SMTP command)."""
     return (
         _headers(
             "Mail Delivery System <MAILER-DAEMON@mx.example.net>",
@@ -242,10 +242,10 @@ def dsn(reply: str, command: str, status: str = "5.0.0") -> str:
     )
 
 
-def global_dsn(reply: str, command: str, status: str = "5.0.0") -> str:
+def global_dsn(reply: str, status: str = "5.0.0") -> str:
     """The same report in RFC 6533's UTF-8 form (``message/global-delivery-status``)."""
     return (
-        dsn(reply, command, status)
+        dsn(reply, status)
         .replace("report-type=delivery-status", "report-type=global-delivery-status")
         .replace("message/delivery-status", "message/global-delivery-status")
         .replace(f"rfc822; {ADDRESS}", f"utf-8; {ADDRESS}")
@@ -325,9 +325,9 @@ def no_stage(reply: str, command: str) -> str:
 
 
 SHAPES: dict[str, Callable[[str, str, ReplyKind | str], str]] = {
-    "dsn-5.0.0": lambda reply, command, _: dsn(reply, command),
-    "dsn-specific": lambda reply, command, expected: dsn(reply, command, SPECIFIC_STATUS[expected]),
-    "dsn-global": lambda reply, command, _: global_dsn(reply, command),
+    "dsn-5.0.0": lambda reply, _, __: dsn(reply),
+    "dsn-specific": lambda reply, _, expected: dsn(reply, SPECIFIC_STATUS[expected]),
+    "dsn-global": lambda reply, _, __: global_dsn(reply),
     "postfix": lambda reply, command, _: postfix(reply, command),
     "exim": lambda reply, command, _: exim(reply, command),
     "qmail": lambda reply, command, _: qmail(reply, command),
@@ -382,10 +382,10 @@ def test_a_quoted_reply_with_no_stage(
 def test_a_vague_status_field_defers_to_the_diagnostics_code() -> None:
     """With Status 5.0.0 and no wording that any rule reads, the diagnostic's own 5.1.1 code
     decides, as the Status field would have."""
-    raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "RCPT")
+    raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found")
     assert _kind_of_recipient(raw) is NOT_FOUND
     # a specific Status field is read as it is
-    raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", "RCPT", status="5.2.0")
+    raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", status="5.2.0")
     assert _kind_of_recipient(raw) is not NOT_FOUND
 
 
@@ -573,7 +573,7 @@ def test_the_line_that_says_when_the_original_arrived_is_part_of_the_notice(verb
 
 def test_a_global_report_reads_as_its_rfc_3464_form() -> None:
     """RFC 6533: the recipient, its status and the returned original's Message-ID."""
-    raw = global_dsn("550 5.1.1 <{a}>: Recipient address rejected: User unknown", "RCPT", "5.1.1")
+    raw = global_dsn("550 5.1.1 <{a}>: Recipient address rejected: User unknown", "5.1.1")
     raw = raw.replace("--B--\n", "").format(a=ADDRESS) + (
         "--B\nContent-Type: message/global-headers\n\nFrom: <dr.martin@chu-exemple.mssante.fr>"
         "\nSubject: Résultats\nMessage-ID: <orig.1@chu-exemple.mssante.fr>\n\n--B--\n"
@@ -587,7 +587,7 @@ def test_a_global_report_reads_as_its_rfc_3464_form() -> None:
 
 
 def test_a_global_address_escape_is_decoded_but_never_to_a_control_character() -> None:
-    raw = global_dsn("550 5.1.1 User unknown", "RCPT", "5.1.1").replace(
+    raw = global_dsn("550 5.1.1 User unknown", "5.1.1").replace(
         f"utf-8; {ADDRESS}", "utf-8; j\\x{E9}r\\x{F4}me\\x{1B}@example.org"
     )
     (outcome,) = classify(raw.encode("utf-8")).recipients
