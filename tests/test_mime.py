@@ -1161,3 +1161,36 @@ def test_fast_parse_content_type_memo_is_the_stdlibs_reading(values: list[str]) 
 )
 def test_html_to_text_decodes_every_character_reference(html: str, text: str) -> None:
     assert mime.html_to_text(html) == text
+
+
+# -- 8-bit text of no declared charset ---------------------------------------------------------
+
+
+@given(st.text(max_size=80))
+def test_undeclared_8bit_text_reads_as_utf8_first(text: str) -> None:
+    """Bytes of no declared charset that are UTF-8 give back their text."""
+    data = text.encode("utf-8")
+    assert mime.bytes_to_str(data, None) == text
+    assert mime.bytes_to_str(data, "unknown-8bit") == text
+
+
+@given(st.text(alphabet="abcdeéèêàâçîôùûœ’ «»", min_size=1, max_size=60))
+def test_undeclared_8bit_text_that_is_not_utf8_reads_as_windows_1252(text: str) -> None:
+    """8-bit French text from an older server (Windows-1252) keeps its accents."""
+    data = text.encode("cp1252")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        assert mime.bytes_to_str(data, None) == text
+    else:  # ASCII only, or bytes that happen to be UTF-8: read as UTF-8
+        assert mime.bytes_to_str(data, None) == data.decode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_a_raw_8bit_body_of_fields_is_read_with_its_accents(encoding: str) -> None:
+    """The body of a parsed block (where a global report's recipient fields land) keeps raw
+    8-bit text, where ``get_payload()`` gives replacement characters."""
+    raw = "Reporting-MTA: dns; mx.example.net\n\nDiagnostic-Code: smtp; 550 boîte fermée\n"
+    block = email.message_from_bytes(raw.encode(encoding))
+    assert "\ufffd" in block.get_payload()
+    assert mime.payload_text_of(block) == raw.split("\n\n", 1)[1]

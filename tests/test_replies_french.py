@@ -395,14 +395,21 @@ def plain_notice(cause: str, rng: random.Random) -> bytes:
 
 
 def dsn_notice(cause: str, rng: random.Random) -> bytes:
-    """An RFC 3464 DSN, vague status 5.0.0, French text in the human part and/or diagnostic."""
+    """An RFC 3464 DSN, vague status 5.0.0, French text in the human part and/or diagnostic.
+
+    The diagnostic is written without accents, or with them as raw UTF-8: legal in RFC 6533's
+    ``message/global-delivery-status``, and sent by some servers in the RFC 3464 form too.
+    """
     ins = _ins(rng)
     human = (
         f"Votre message n’a pas pu être remis à {ins}@patient.mssante.fr.\n\n{vary(cause, rng)}\n"
     )
     cte, body = _body(human, rng)
     where = rng.randrange(3)
-    diag_text = _no_accents(" ".join(cause.split()).replace("’", "'"))
+    diag_text = " ".join(cause.split()).replace("’", "'")
+    if rng.random() < 0.5:
+        diag_text = _no_accents(diag_text)
+    report = rng.choice(("delivery-status", "global-delivery-status"))
     diagnostic = ""
     if where == 1:
         diagnostic = f"Diagnostic-Code: smtp; 550 5.0.0 {diag_text}\n"
@@ -412,11 +419,11 @@ def dsn_notice(cause: str, rng: random.Random) -> bytes:
         _headers(
             "Mail Delivery System <MAILER-DAEMON@mx.patient.mssante.fr>",
             rng.choice(SUBJECTS),
-            'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\n',
+            f'Content-Type: multipart/report; report-type={report}; boundary="b1"\n',
         )
         + "\n--b1\n"
         + f"Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: {cte}\n\n{body}\n"
-        + "--b1\nContent-Type: message/delivery-status\n\n"
+        + f"--b1\nContent-Type: message/{report}\n\n"
         + "Reporting-MTA: dns; mx.patient.mssante.fr\n\n"
         + f"Final-Recipient: rfc822; {ins}@patient.mssante.fr\nAction: failed\nStatus: 5.0.0\n"
         + diagnostic

@@ -1265,10 +1265,11 @@ _FIELD_VALUE_PIECES = st.sampled_from(
 def test_delivery_status_block_reading_is_the_plain_reading(
     fields: list[tuple[str, str]], body: str, cte: str
 ) -> None:
-    """A delivery-status block's fields are what decode_words gives for each value as the
+    """A delivery-status block's fields are what header_text gives for each value as the
     message's policy fetches it (the ASCII values with no line break and no encoded word are
-    only stripped), and its body is get_payload()'s."""
-    from mssc.mime import decode_words, payload_of
+    only stripped; raw 8-bit ones are read as text, not as replacement characters), and its
+    body is get_payload()'s."""
+    from mssc.mime import header_text, payload_of
     from mssc.replies.dsn import _RECIPIENT_FIELDS, _RECORD_FIELDS, _fields_from_message
 
     block = Message()
@@ -1285,7 +1286,7 @@ def test_delivery_status_block_reading_is_the_plain_reading(
             if key in _RECIPIENT_FIELDS and key in out[-1]:
                 out.append({})
             if key not in out[-1]:
-                out[-1][key] = decode_words(str(v))
+                out[-1][key] = header_text(v)
         return out
 
     assert _outcome_of(_fields_from_message, block) == _outcome_of(plain_fields, block)

@@ -978,6 +978,17 @@ def payload_of(part: Message) -> object:
     return part.get_payload()
 
 
+def payload_text_of(part: Message) -> object:
+    """:func:`payload_of`, except that a text payload with raw 8-bit bytes (which
+    ``get_payload()`` turns into U+FFFD replacement characters) is read with
+    :func:`bytes_to_str`: UTF-8 (RFC 6533's global reports carry it), else Windows-1252."""
+    stored = part.__dict__.get("_payload")
+    if type(stored) is str and not stored.isascii():
+        # surrogates are the raw bytes of a bytes parse; other characters came as text
+        return bytes_to_str(stored.encode("utf-8", "surrogateescape"), None)
+    return payload_of(part)
+
+
 def walk(
     msg: Message, limits: MimeLimits, defects: list[str]
 ) -> Iterator[tuple[Message, str, tuple[str, ...]]]:
@@ -1413,6 +1424,13 @@ def header(msg: Message | Headers, name: str) -> str:
         if "\n" in value or "\r" in value:
             value = _FOLD.sub(" ", value)
         return value.strip()
+    return header_text(value)
+
+
+def header_text(value: object) -> str:
+    """A header value as the policy fetched it, as text: RFC 2047-decoded and unfolded. A
+    :class:`email.header.Header` (compat32's form of a value with raw 8-bit bytes) is read
+    with :func:`bytes_to_str`, not as U+FFFD replacement characters."""
     if isinstance(value, email.header.Header):  # raw 8-bit header bytes
         try:
             chunks = email.header.decode_header(value)  # a Header object: its own chunks
@@ -1579,9 +1597,15 @@ def _join_run(run: list[bytes], charset: str | None) -> bytes:
 
 
 def bytes_to_str(data: bytes, charset: str | None) -> str:
+    """``data`` as text in ``charset``; bytes of no known charset (none given, ASCII, or
+    ``unknown-8bit``) are read as UTF-8, or as Windows-1252 when they are not UTF-8 (8-bit
+    French text from an older server). Never raises."""
     cs = (charset or "").strip().lower() or "ascii"
     if cs in ("unknown-8bit", "x-unknown", "us-ascii", "ascii"):
-        cs = "utf-8"
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("cp1252", "replace")
     try:
         return data.decode(cs, "replace")
     except (LookupError, ValueError):

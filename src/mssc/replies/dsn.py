@@ -19,7 +19,7 @@ from email.message import Message
 from email.policy import Compat32
 
 from mssc._slots import new_object, slot_setters
-from mssc.mime import bare_address, decode_words, payload_of
+from mssc.mime import bare_address, header_text, payload_text_of
 from mssc.replies.phrases import _required_words
 
 __all__ = [
@@ -320,7 +320,7 @@ def _fields_from_message(block: Message) -> list[dict[str, str]]:
                     continue
             elif plain and not (isinstance(v, str) and v.isascii()):
                 v = fetch(k, v)
-            fields[key] = decode_words(str(v))
+            fields[key] = header_text(v)
     return out
 
 
@@ -340,7 +340,7 @@ def read_delivery_status(
             blocks.extend(parts)
             fields = parts[-1]
             # A DSN written with no blank line between blocks leaves fields in the "body".
-            body = payload_of(message_block)  # a list of parts is no body of fields
+            body = payload_text_of(message_block)  # a list of parts is no body of fields
             if isinstance(body, str) and ":" in body:
                 for extra in _fields_from_text(body, max_recipients):
                     if any(k in extra for k in _RECIPIENT_FIELDS):
