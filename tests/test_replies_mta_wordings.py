@@ -213,6 +213,51 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (NONE, "RCPT", "552 5.2.2 Mailbox size limit exceeded"),
     (NONE, "RCPT", "452 4.2.2 Mailbox is over quota"),
     (NONE, "RCPT", "550 5.2.2 mailbox size is over limit"),
+    # wordings read by what they mean: a name between the noun and "not found", hyphenated
+    # and run-together forms, "not known", "no ... by that name", directory lookups
+    (NOT_FOUND, "RCPT", "550 5.1.1 User jean.martin was not found in this domain"),
+    (NOT_FOUND, "RCPT", "550 The user's e-mail name is not found"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 <{a}> not found"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 User not known"),
+    (NOT_FOUND, "RCPT", "550 Non-existent user {a}"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 {a}: nonexistent mailbox"),
+    (NOT_FOUND, "RCPT", "550 No account by that name at this site"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 No mailbox found for {a}"),
+    (NOT_FOUND, "RCPT", "550 Nobody here: there is no one at this address"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 This e-mail address is wrong or no longer valid"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Unknown local-part in <{a}>"),
+    (NOT_FOUND, "RCPT", "550 vdeliver: invalid or unknown virtual user"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Address not present in the directory"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Recipient mailbox not present"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Mailbox is invalid"),
+    (NOT_FOUND, "RCPT", "550 Invalid-Recipient <{a}>"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Bad recipient"),
+    (NOT_FOUND, "RCPT", "553 sorry, this recipient is in my badrcptto list (#5.7.1)"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 RESOLVER.ADR.RecipientNotFound"),
+    (NOT_FOUND, "RCPT", "550 Requested action not taken: RCPT <{a}> does not exist"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 These destination addresses were unknown"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 The user doesnt have an account here"),
+    (NOT_FOUND, "RCPT", "550 5.1.2 Unroutable address"),
+    (NOT_FOUND, "RCPT", "550 5.1.2 Recipient domain must exist"),
+    (CLOSED, "RCPT", "550 5.2.1 User not active"),
+    (CLOSED, "RCPT", "550 5.2.1 <{a}> is currently suspended"),
+    (CLOSED, "RCPT", "550 5.2.1 {a} has been disabled"),
+    (CLOSED, "RCPT", "550 5.2.1 That is not an active address at this host"),
+    (NONE, "DATA", "552 5.6.0 Message header size exceeds limit"),
+    (NONE, "RCPT", "550 5.1.8 Sender address domain does not exist"),
+    (NONE, "RCPT", "553 5.1.3 Sorry, bad address syntax"),
+    (NOT_FOUND, "RCPT", "550 User {a} not listed in public Name & Address Book"),
+    (NOT_FOUND, "RCPT", "550 5.1.10 RESOLVER.ADR.ExRecipNotFound; not found"),
+    (NOT_FOUND, "RCPT", "550 all relevant MX records point to non-existent hosts"),
+    (NOT_FOUND, "RCPT", "550 all host address lookups failed permanently"),
+    (NOT_FOUND, "RCPT", "550 Sorry, I couldn't find any host named example.org. (#5.1.2)"),
+    (TOO_LARGE, "DATA", "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large"),
+    # accented French, sent as raw UTF-8 (RFC 6533 allows it in a report's fields)
+    (NOT_FOUND, "RCPT", "550 5.1.1 Utilisateur non répertorié dans l'annuaire"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Ce destinataire ne figure pas dans l'annuaire"),
+    (CLOSED, "RCPT", "550 5.2.1 Boîte aux lettres désactivée"),
+    (CLOSED, "RCPT", "550 5.2.1 La messagerie du patient a été clôturée"),
+    (TOO_LARGE, "DATA", "552 5.3.4 Message trop volumineux : taille maximale de 25 Mo dépassée"),
 ]
 #: the status a report gives with each expected class, when it is specific
 SPECIFIC_STATUS = {NOT_FOUND: "5.1.1", CLOSED: "5.2.1", TOO_LARGE: "5.3.4", NONE: "5.0.0"}
@@ -382,10 +427,10 @@ def test_a_quoted_reply_with_no_stage(
 def test_a_vague_status_field_defers_to_the_diagnostics_code() -> None:
     """With Status 5.0.0 and no wording that any rule reads, the diagnostic's own 5.1.1 code
     decides, as the Status field would have."""
-    raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found")
+    raw = dsn("550 5.1.1 Message refused (see https://help.example.net/E1020)")
     assert _kind_of_recipient(raw) is NOT_FOUND
     # a specific Status field is read as it is
-    raw = dsn("550 5.1.1 RESOLVER.ADR.RecipNotFound; not found", status="5.2.0")
+    raw = dsn("550 5.1.1 Message refused (see https://help.example.net/E1020)", status="5.2.0")
     assert _kind_of_recipient(raw) is not NOT_FOUND
 
 
@@ -613,3 +658,17 @@ def test_a_global_read_receipt_is_a_read_receipt() -> None:
     assert result.original_message_id == "<orig.1@chu-exemple.mssante.fr>"
     assert result.disposition is not None
     assert result.disposition.type is not None
+
+
+@pytest.mark.parametrize("report", [dsn, global_dsn])
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+def test_a_raw_8bit_diagnostic_keeps_its_accents(
+    report: Callable[[str], str], encoding: str
+) -> None:
+    """A French diagnostic sent as raw 8-bit bytes (UTF-8, as RFC 6533 allows, or an older
+    server's Windows-1252) is read with its accents, not as replacement characters."""
+    reply = "550 5.0.0 La messagerie du patient a été clôturée"
+    result = classify(report(reply).encode(encoding))
+    (outcome,) = result.recipients
+    assert outcome.kind is CLOSED
+    assert "a été clôturée" in outcome.diagnostic

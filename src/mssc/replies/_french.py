@@ -222,6 +222,9 @@ NOT_FOUND: tuple[str, ...] = (
     r"(?:connue?s?|inscrite?s?|enregistree?s?|referencee?s?|repertoriee?s?|identifiee?s?|"
     r"trouvee?s?|reconnue?s?)\b",
     r"\bn'existe (?:pas|plus)",
+    # not in the directory: "non répertorié dans l'annuaire", "ne figure pas dans l'annuaire"
+    r"\b(?:non (?:repertoriee?s?|referencee?s?|inscrite?s?|listee?s?)|absente?s?|ne figure "
+    r"(?:pas|plus)) (?:dans |a |de |sur )?(?:l'annuaire|le repertoire|du repertoire)\b",
     r"\bn'a pas ete (?:trouvee?|identifiee?)",
     rf"\baucune? (?:\S+ )?{_ELIDED}{WHO}\b",
     r"\bne correspond(?:ent)? a aucun",

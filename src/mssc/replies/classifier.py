@@ -56,6 +56,7 @@ from mssc.replies.model import (
 )
 from mssc.replies.phrases import (
     ABSENCE_RULE,
+    ADDRESS_BLANK,
     AUTO_REPLY_RULE,
     BUILTIN_RULES,
     DELAY_RULE,
@@ -1181,7 +1182,7 @@ def _unaddressed(text: str) -> str:
 
 
 def _blank_address_words(text: str) -> str:
-    """``_ADDRESS_WORD.sub("<address>", text)`` for words joined by single spaces: each word
+    """``_ADDRESS_WORD.sub(ADDRESS_BLANK, text)`` for words joined by single spaces: each word
     that holds an "@" becomes ``<address>`` (found from each "@", not tried at every word)."""
     at = text.find("@")
     if at < 0:
@@ -1193,7 +1194,7 @@ def _blank_address_words(text: str) -> str:
         end = text.find(" ", at)
         end = len(text) if end < 0 else end
         out.append(text[pos:start])
-        out.append("<address>")
+        out.append(ADDRESS_BLANK)
         pos = end
         at = text.find("@", end)
     out.append(text[pos:])

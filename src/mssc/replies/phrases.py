@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_parse as _sre_parse
 
 __all__ = [
+    "ADDRESS_BLANK",
     "BUILTIN_RULES",
     "NOT_FOUND_STATUSES",
     "STATUS_RULES",
@@ -44,6 +45,11 @@ __all__ = [
 
 
 _MIN_WORD = 3
+
+#: What each word that holds an e-mail address becomes in the text the patterns read
+#: ("user <address> not found"), so that a pattern may name an address's place without
+#: matching its letters (``filtered@...`` is no phrase).
+ADDRESS_BLANK = "<address>"
 
 
 def _required_words(pattern: str) -> frozenset[str] | None:
@@ -420,8 +426,14 @@ class RuleTable:
             for w in {w for s in sets for w in s}:
                 shared[w] = shared.get(w, 0) + 1
 
+        # the address blank is in almost every reply's text: any other set is less common
+        everywhere = 1 + sum(shared.values())
+
         def commonness(strings: frozenset[str]) -> tuple[int, int]:
-            return sum(shared[w] for w in strings), -min(map(len, strings))
+            return (
+                sum(everywhere if ADDRESS_BLANK in w else shared[w] for w in strings),
+                -min(map(len, strings)),
+            )
 
         entries: list[tuple[PhraseRule, Searcher, tuple[tuple[str, ...], ...]]] = []
         index: dict[str, list[int]] = {}
@@ -566,8 +578,10 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bsize limit (exceeded|reached)",
             r"\bmaximum ((?!mail ?box|quota|storage|disk|folder)[a-z-]+ )?"
             r"(message |mail |e-?mail )?size",
-            r"\bsize exceeds",
+            r"(?<!header )(?<!file )\bsize exceeds",
             r"\btotal size of (the |this )?message",
+            # Exchange's codes: RESOLVER.RST.RecipSizeLimit, SendSizeLimit
+            r"(recip|send)sizelimit\b",
         ),
     ),
     PhraseRule("mailbox-closed.fr", _R.MAILBOX_CLOSED, _french.CLOSED),
@@ -583,6 +597,12 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\b(disabled|suspended|deactivated|locked|closed|inactive|frozen) "
             r"(user|account|mail ?box|recipient)",
             r"\bno longer (active|in use)",
+            # an address alone (blanked to <address>) said to be suspended or disabled
+            r"<address>( \S+){0,2} (is|has been|was) (now |currently |permanently |temporarily )?"
+            r"(disabled|deactivated|suspended|inactive|locked|frozen)\b",
+            # "not active" is "inactive"
+            r"\b(user|account|mail ?box|recipient) (is )?not active\b",
+            r"\bnot an? active (user|account|mail ?box|recipient|address)",
             r"\bno longer (accepts?|receives?|accepting|receiving) (any )?"
             r"(e-?mails?|mail|messages?)",
         ),
@@ -630,25 +650,45 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         (
             r"\b(user|recipient|addressee|mail ?box|account) ?(name )?(is )?unknown",
             r"\bunknown or (illegal|invalid) (user|alias|address|recipient|mail ?box)",
-            r"\bunknown (user|recipient|address|mail ?box|local ?part|alias|e-?mail|account)",
+            # one qualifier may come between ("unknown virtual user"), never the sender's
+            r"\bunknown ((?!sender|from|return|reverse)[a-z-]+ )?(user|recipient|address|mail ?box|"
+            r"local[ -]?part|alias|e-?mail|account)",
             r"\bno such (user|mail ?box|recipient|address|account|person|local user|e-?mail)",
-            r"\b(user|recipient|mail ?box|address|account|e-?mail)( \S+){0,5} (does not|doesn't|"
+            r"\b(user|recipient|mail ?box|address|account|e-?mail)( \S+){0,5} (does not|doesn'?t|"
             r"does n't|did not|do not|not) exist",
-            r"\b(user|recipient|mail ?box|address|account) (was )?not found",
+            # a name may come between ("user jdupont was not found", "the user's e-mail name
+            # is not found")
+            r"(\b(user|recipient|mail ?box|address|account)('s)?|<address>)( \S+){0,2} (was |is )?"
+            r"not found",
+            r"\bnon-?existent (local )?(user|recipient|mail ?box|address|account|e-?mail)",
+            r"\bno (mail ?box|account|user|recipient)( here)? (by (that|this) name|found|"
+            r"available for)",
+            r"\bno one (at|by) (this|that) (address|name)",
+            r"\b(bad-|invalid-)(recipient|user|mail ?box|address)",
+            r"\bbad (recipient|user|mail ?box)\b",
+            # the lists of unknown recipients of qmail's and others' RCPT checks
+            r"\bbad ?(rcpt|recipient) ?to\b",
+            r"\bnot in my valid ?rcpt ?to",
+            # Exchange's codes: RESOLVER.ADR.RecipNotFound, ExRecipNotFound
+            r"recip(ient)?notfound\b",
             # up to two qualifiers ("invalid final delivery userid"), never the sender's
             r"\binvalid ((?!sender|from|return|reverse)[a-z-]+ ){0,2}(recipient|mail ?box|address|"
             r"user ?(id|name)?|e-?mail|destination)\b",
-            r"\brecipient (address )?(is )?invalid",
+            r"\b(recipient|mail ?box|user)( address| name)? (is )?invalid",
+            r"\b(address|user|recipient|mail ?box) (is )?not present\b",
+            r"\bnot (present|listed) in (the |our )?(\S+ )?(directory|name (&|and) address book)",
             r"\bnot a (valid|known) (mail ?box|user|recipient|address)",
-            r"\bunrouteable address",
+            r"\bunr?oute?able address",
             r"\bno mail ?box (here )?by that name",
             r"\bcould ?n'?o?t be found",
             r"\b(is|was) not found (in|at|on)\b",
             r"\baddress (is )?(unknown|not recognized|no longer valid)",
+            r"\baddresses (are |were )?unknown",
+            r"\baddress is (wrong|incorrect|invalid) or no longer valid",
             r"\b(recipient|user|address)( name)? (is )?not recognized",
-            r"\b(user|recipient) (doesn't|does not) have an? (\S+ )?account",
+            r"\b(recipient|user|address)( name)? (is )?not known",
+            r"\b(user|recipient) (doesn'?t|does not) have an? (\S+ )?account",
             r"\brecipient address rejected(?!:)(\.|$| \()",
-            r"\bnot listed in (the )?(domino )?directory",
             r"\bbad destination (mailbox )?address",
             r"\bisn'?t a valid",
             # Exchange Online directory-based edge blocking (5.4.1): the recipient is not in
@@ -667,10 +707,24 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bunknown (host|domain)",
             r"\bdomain (name )?(not found|does not exist|unknown|is invalid)",
             r"\bno such domain",
-            r"\bunrouteable mail domain",
+            r"\bunr?oute?able mail domain",
+            r"\bname or service not known",
+            r"\blookups? failed permanently",
+            r"\bmx records? points? to non-?existent hosts?",
+            r"\bcould ?n'?o?t find any host",
+            r"\b(invalid|illegal) (host|domain)( name)?\b",
+            r"\bdomain must exist",
             r"\bnxdomain",
             r"\bdomaine (inconnu|introuvable|inexistant)",
         ),
+    ),
+    PhraseRule(
+        # in a server's reply to the recipient, "does not exist" with no noun is about the
+        # recipient ("RCPT <...> does not exist"); the sender's is read first (sender-rejected)
+        "recipient-not-found.reply",
+        _R.RECIPIENT_NOT_FOUND,
+        (r"\bdoes ?n[o']?t exist\b",),
+        diagnostic_only=True,
     ),
     PhraseRule(
         "other-failure.en",
