@@ -196,7 +196,7 @@ def smtp_command_in(text: str, address: str = "") -> str:
         return ""
     head = text[:20000]
     if address:
-        return _transcript_command(head, address) if ">>>" in head else ""
+        return _transcript_command(head, address) if ">>>" in head or "-->" in head else ""
     low = head.lower()
     for hint in _COMMAND_HINTS:
         if hint in low:
@@ -208,7 +208,7 @@ def smtp_command_in(text: str, address: str = "") -> str:
         m = _first_command_phrase(low)
         if m is not None:
             return _command_of(m)
-    if ">>>" in head and "<<<" in head:
+    if (">>>" in head and "<<<" in head) or ("-->" in head and "<--" in head):
         return _transcript_command(head, address)
     return ""
 
@@ -241,6 +241,27 @@ def _command_of(m: re.Match[str]) -> str:
     return "RCPT" if value.startswith("rcpt") else "MAIL"
 
 
+#: The arrows of a session transcript: the client's command after ``>>>`` (Sendmail, Courier)
+#: or ``-->`` (MDaemon and others), the server's reply after ``<<<`` or ``<--``.
+_CLIENT_ARROWS = (">>>", "-->")
+_SERVER_ARROWS = ("<<<", "<--")
+#: How far into a line an arrow may stand: after a time stamp ("Mon 2026-03-02 10:00:01: -->")
+_ARROW_WITHIN = 48
+
+
+def _transcript_step(line: str) -> tuple[str, str]:
+    """``(">>>", command)`` or ``("<<<", reply)`` for a transcript line, else ``("", "")``: the
+    first arrow of the line, at its start or after a blank within :data:`_ARROW_WITHIN`
+    characters."""
+    best, side = -1, ""
+    for arrows, which in ((_CLIENT_ARROWS, ">>>"), (_SERVER_ARROWS, "<<<")):
+        for arrow in arrows:
+            i = line.find(arrow, 0, _ARROW_WITHIN + 3)
+            if (i == 0 or (i > 0 and line[i - 1] in " \t")) and (best < 0 or i < best):
+                best, side = i, which
+    return (side, line[best + 3 :].strip()) if best >= 0 else ("", "")
+
+
 def _transcript_command(text: str, address: str) -> str:
     """The command before the first permanent (else transient) reply of a session transcript."""
     command = ""
@@ -248,14 +269,15 @@ def _transcript_command(text: str, address: str) -> str:
     want = address.lower()
     for line in text.split("\n")[:2000]:
         s = line.strip()
-        if s.startswith(">>>"):
-            words = s[3:].split()
+        side, said = _transcript_step(s) if ">" in s or "<" in s else ("", "")
+        if side == ">>>":
+            words = said.split()
             verb = words[0].upper() if words else ""
             command = _TRANSCRIPT_COMMANDS.get(verb, verb)
             if want and (command != "RCPT" or want not in s.lower()):
                 command = ""
-        elif s.startswith("<<<") and command:
-            code = s[3:].lstrip()[:1]
+        elif side == "<<<" and command:
+            code = said[:1]
             if code == "5":
                 return command if command in ("RCPT", "MAIL", "DATA") else ""
             if code == "4" and not transient:
@@ -619,7 +641,8 @@ _MARKERS = (
     re.compile(rf"^.{{0,120}}?<({_ADDR})>\.\.\.\s*(.*)$"),
     # "Delivery failed 20 attempts: addr"
     re.compile(
-        rf"(?i)^(?!\s*(?:mail from|from|sender|reply-to|return-path|envelope-from)\s*:)"
+        rf"(?i)^(?!\s*(?:mail from|from|sender|reply-to|return-path|envelope-from|message-id|"
+        rf"in-reply-to|references)\s*:)"
         rf".{{0,80}}:\s*<?({_ADDR})>?\s*()$"
     ),
     # "error delivering your mail to <addr>."
@@ -754,10 +777,14 @@ def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str
                         continue
                     found[low] = []
                     order.append(addr)
-                current = low
                 rest = marker.group(2).strip()
                 if rest:
                     found[low].append(rest)
+                elif low == current and len(found[low]) < 40:
+                    # the address named again inside its own block ("Diagnostic code:
+                    # smtp;550 5.1.1 unknown alias: <address>"): the line explains it
+                    found[low].append(line.strip())
+                current = low
                 continue
         if current is not None and len(found[current]) < 40:
             found[current].append(line.strip())
