@@ -252,6 +252,8 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (NOT_FOUND, "RCPT", "550 all host address lookups failed permanently"),
     (NOT_FOUND, "RCPT", "550 Sorry, I couldn't find any host named example.org. (#5.1.2)"),
     (TOO_LARGE, "DATA", "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large"),
+    (NOT_FOUND, "RCPT", "550 Receiver not found: jean.martin"),
+    (NOT_FOUND, "RCPT", "550 5.1.1 Receiver unknown"),
     # accented French, sent as raw UTF-8 (RFC 6533 allows it in a report's fields)
     (NOT_FOUND, "RCPT", "550 5.1.1 Utilisateur non répertorié dans l'annuaire"),
     (NOT_FOUND, "RCPT", "550 5.1.1 Ce destinataire ne figure pas dans l'annuaire"),
@@ -437,7 +439,9 @@ def test_a_vague_status_field_defers_to_the_diagnostics_code() -> None:
 # -- whole notices of common mail systems --------------------------------------------------------
 
 #: name -> (From, Subject, body); {smtp} {code} {reason} are the reply, {short} and {because}
-#: the notice's own words for the cause
+#: the notice's own words for the cause. The layouts are those of the systems named, written
+#: here in our own words (older systems too: PMDF/iPlanet, Mercury, smail, MMDF, Exchange 5.5,
+#: Sun's SIMS, Netscape).
 NOTICES: dict[str, tuple[str, str, str]] = {
     "domino": (
         "Postmaster <postmaster@example.net>",
@@ -511,6 +515,51 @@ NOTICES: dict[str, tuple[str, str, str]] = {
         " Mon 2026-03-02 10:00:00: Attempting SMTP connection to [mx.remote.example]\n"
         f" Mon 2026-03-02 10:00:00: --> RCPT To:<{ADDRESS}>\n"
         " Mon 2026-03-02 10:00:00: <-- {smtp} {code} {reason}\n--- End Transcript ---\n",
+    ),
+    "mercury": (
+        "Mercury 32 <postmaster@example.net>",
+        "Undeliverable Mail",
+        "This message is to inform you that a message you sent could not be\n"
+        "delivered. The original message follows this error report.\n\n"
+        f" * {ADDRESS}: {{smtp}} {{code}} {{reason}}\n",
+    ),
+    "smail": (
+        "MAILER-DAEMON@example.net",
+        "mail failed, returning to sender",
+        "|------------------------- Failed addresses follow: ---------------------|\n"
+        f" {ADDRESS} ... {{smtp}} {{code}} {{reason}}\n"
+        "|------------------------- Message text follows: ------------------------|\n",
+    ),
+    "mmdf": (
+        "MMDF Mail System <mmdf@example.net>",
+        "Failed mail  (msg.a012345)",
+        "After 0 days (1 hour), your message has not yet been\n"
+        "fully delivered.  Attempts to deliver the message will not continue.\n\n"
+        f"    Can't send to {ADDRESS}\n\n{{smtp}} {{code}} {{reason}}\n",
+    ),
+    "exchange-5.5": (
+        "System Administrator <postmaster@example.net>",
+        "Undeliverable: Compte rendu",
+        f"Your message\n\n  To:      {ADDRESS}\n  Subject: Compte rendu\n"
+        "  Sent:    Mon, 2 Mar 2026 09:59:00 +0100\n\ndid not reach the following recipient(s):\n\n"
+        f"{ADDRESS} on Mon, 2 Mar 2026 10:00:00 +0100\n    {{reason}}\n"
+        "    The MTS-ID of the original message is: c=FR;a= ;p=Example;l=MX1-123\n"
+        "    MSEXCH:IMS:Example:Site:MX1 0 ({smtp} {code})\n",
+    ),
+    "sims": (
+        "Mail Delivery Subsystem <MAILER-DAEMON@example.net>",
+        "Returned mail: {short}",
+        "The message cannot be delivered to the following address.\n\n"
+        f"    {ADDRESS}    {{short}}\n    {{smtp}} {{code}} <{ADDRESS}>... {{reason}}\n",
+    ),
+    "netscape": (
+        "Mail Administrator <Postmaster@example.net>",
+        "Mail System Error - Returned Mail",
+        "This Message was undeliverable due to the following reason:\n\n"
+        "Each of the following recipients was rejected by a remote mail server.\n"
+        "The reasons given by the server are included to help you determine why\n"
+        "each recipient was rejected.\n\n"
+        f"    Recipient: <{ADDRESS}>\n    Reason:    {{smtp}} {{code}} {{reason}}\n",
     ),
     "filter-appliance": (
         "Mail Filter <postmaster@example.net>",
@@ -672,3 +721,81 @@ def test_a_raw_8bit_diagnostic_keeps_its_accents(
     (outcome,) = result.recipients
     assert outcome.kind is CLOSED
     assert "a été clôturée" in outcome.diagnostic
+
+
+@pytest.mark.parametrize("arrow", ["-->", ">>>"])
+def test_a_transcript_with_arrows_after_a_time_stamp_gives_the_stage(arrow: str) -> None:
+    """A session transcript whose lines carry a time stamp before the arrows (MDaemon's ``-->``
+    and ``<--``, or Sendmail's ``>>>``/``<<<``) says which command the reply answered: an
+    unknown-user reply with no addressing status after ``RCPT`` is proof of not found."""
+    back = {"-->": "<--", ">>>": "<<<"}[arrow]
+    body = (
+        "The attached message had PERMANENT fatal delivery errors!\n\n"
+        "--- Session Transcript ---\n"
+        f" Mon 2026-03-02 10:00:01: {arrow} MAIL From:<{SENDER}>\n"
+        f" Mon 2026-03-02 10:00:01: {back} 250 ok\n"
+        f" Mon 2026-03-02 10:00:01: {arrow} RCPT To:<{ADDRESS}>\n"
+        f" Mon 2026-03-02 10:00:01: {back} 550 <{ADDRESS}>, Recipient unknown\n"
+        "--- End Transcript ---\n"
+    )
+    raw = _headers("MDaemon@example.net", "Permanent Delivery Failure") + "\n" + body
+    result = classify(raw.encode())
+    (outcome,) = result.recipients
+    assert outcome.kind is NOT_FOUND
+    # the same reply with no transcript line before it names no stage: not proof
+    unstaged = raw.replace(f"{arrow} RCPT To:<{ADDRESS}>", "Recipient:").replace(
+        f"{arrow} MAIL From:<{SENDER}>", "Sender:"
+    )
+    assert _kind_of_recipient(unstaged) is K.DELIVERY_FAILED
+
+
+def test_an_address_named_again_in_its_block_keeps_the_line_as_its_explanation() -> None:
+    """A line of the recipient's block that names it again and ends with it ("Diagnostic code:
+    smtp;550 unknown or illegal alias: <address>") explains it: the line is read, not dropped."""
+    raw = _headers("postmaster@example.net", "Delivery Notification: Delivery has failed") + (
+        "\nYour message cannot be delivered to the following recipients:\n\n"
+        f"  Recipient address: {ADDRESS}\n  Reason: Remote SMTP server has rejected address\n"
+        f"  Diagnostic code: smtp;550 unknown or illegal alias: {ADDRESS}\n"
+    )
+    (outcome,) = classify(raw.encode()).recipients
+    assert outcome.kind is NOT_FOUND
+    assert "unknown or illegal alias" in outcome.diagnostic
+
+
+def test_a_message_id_line_names_no_recipient() -> None:
+    """``Message-id: <local@host>`` in a notice's summary of the original is no recipient."""
+    raw = _headers("postmaster@example.net", "Delivery Notification: Delivery has failed") + (
+        "\nThis report relates to a message you sent with the following header fields:\n\n"
+        "  Message-id: <m1@chu-exemple>\n\n"
+        "Your message cannot be delivered to the following recipients:\n\n"
+        f"  Recipient address: {ADDRESS}\n  Reason: 550 5.1.1 User unknown\n"
+    )
+    assert [o.address for o in classify(raw.encode()).recipients] == [ADDRESS]
+
+
+@pytest.mark.parametrize(
+    ("hedge", "expected"),
+    [
+        # two causes offered: the other cause's words decide
+        (
+            "This message is larger than the current system limit or the recipient's mailbox is "
+            "full.",
+            TOO_LARGE,
+        ),
+        # a full box said plainly stays a full box
+        ("The recipient's mailbox is full.", NONE),
+        ("The recipient's mailbox is full or the message is larger than the system limit.", NONE),
+    ],
+)
+def test_a_full_box_after_or_is_a_hedge(hedge: str, expected: ReplyKind | str) -> None:
+    body = (
+        "Your message did not reach some or all of the intended recipients.\n\n"
+        f"The following recipient(s) could not be reached:\n\n      {ADDRESS} on 3/2/2026\n"
+        f"            {hedge}\n            <mx.example.net #5.2.3>\n"
+    )
+    raw = _headers("postmaster@example.net", "Undeliverable: Compte rendu") + "\n" + body
+    kind = _kind_of_recipient(raw)
+    if expected == NONE:
+        assert kind not in CAUSES
+    else:
+        assert kind is expected

@@ -361,6 +361,24 @@ def test_rule_table_with_its_own_finder_gives_the_first_rule_in_order(
     assert table.first(text, table.words) == expected  # extra words in present change nothing
 
 
+_NOTICE_WORDS = sorted(
+    {w for r in (NOTICE_RULE, DELAY_RULE) for w in r.words}
+    | {"has ", "not ", "yet ", "been ", "fully ", "mail ", "can't ", "send ", "to ", "x", " "}
+)
+_ONE_RULE_TABLES = {rule.name: RuleTable((rule,)) for rule in (NOTICE_RULE, DELAY_RULE)}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_NOTICE_WORDS), max_size=10).map("".join))
+def test_a_table_of_one_rule_gives_the_rules_own_search(text: str) -> None:
+    """The classifier reads the bounce-notice and delay wordings through a table of one rule:
+    the excerpt is the rule's own ``search``'s (its first pattern in order that matches)."""
+    for rule in (NOTICE_RULE, DELAY_RULE):
+        table = _ONE_RULE_TABLES[rule.name]
+        found = table.first(text, table.finder.find(text))
+        assert (None if found is None else found[1]) == rule.search(text)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.text("ab c", min_size=3, max_size=6), min_size=1, max_size=8),

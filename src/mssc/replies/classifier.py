@@ -326,6 +326,17 @@ class _Reader:
         self._norm_subject: str | None = None
         self._blocks: dict[str, str] = {}
         self._unaddressed_memo: dict[str, str] = {}
+        self._hits: dict[tuple[RuleTable, str], str | None] = {}
+
+    def hit(self, table: RuleTable, text: str) -> str | None:
+        """The excerpt of the first pattern of ``table`` (a table of one rule) that matches
+        ``text``, as the rule's own ``search`` gives it; computed once per table and text."""
+        key = (table, text)
+        if key in self._hits:
+            return self._hits[key]
+        found = table.first(text, table.finder.find(text))
+        done = self._hits[key] = None if found is None else found[1]
+        return done
 
     def unaddressed(self, text: str) -> str:
         """:func:`_unaddressed` of ``text`` (computed once per text)."""
@@ -431,6 +442,9 @@ class Classifier:
             for closed_only in (False, True)
             for per_recipient in (False, True)
         }
+        # the bounce-notice and delay wordings, indexed the same way (one rule each)
+        self._notice_table = RuleTable((NOTICE_RULE,))
+        self._delay_table = RuleTable((DELAY_RULE,))
 
     def classify(self, raw: bytes | str | Message) -> Classification:
         """Classify one message. Raises only ``TypeError`` for a wrong input type."""
@@ -539,8 +553,9 @@ class Classifier:
                 )
             )
         looks = reader.dsn_payloads or reader.report_type
-        hit = NOTICE_RULE.search(reader.norm_subject) or (
-            NOTICE_RULE.search(reader.norm_notice[:4000]) if not looks else None
+        notice = self._notice_table
+        hit = reader.hit(notice, reader.norm_subject) or (
+            reader.hit(notice, reader.norm_notice[:4000]) if not looks else None
         )
         if looks or hit:
             evidence.append(
@@ -585,8 +600,9 @@ class Classifier:
         self, reader: _Reader, sender: _Sender, evidence: list[Evidence]
     ) -> _Result | None:
         subject = reader.norm_subject
-        hit_subject = NOTICE_RULE.search(subject)
-        hit_body = None if hit_subject else NOTICE_RULE.search(reader.norm_notice[:4000])
+        notice = self._notice_table
+        hit_subject = reader.hit(notice, subject)
+        hit_body = None if hit_subject else reader.hit(notice, reader.norm_notice[:4000])
         if not (hit_subject or hit_body or (sender.is_system and not sender.null_only)):
             hit_subject = self._returned_with_cause(reader)
             if not hit_subject:
@@ -598,7 +614,9 @@ class Classifier:
         elif hit_body:
             evidence.append(Evidence("phrase.bounce-notice", "body", hit_body))
         records = self._text_records(reader, sender)
-        delay = DELAY_RULE.search(subject) or DELAY_RULE.search(reader.norm_notice[:4000])
+        delay = reader.hit(self._delay_table, subject) or reader.hit(
+            self._delay_table, reader.norm_notice[:4000]
+        )
         if delay:
             evidence.append(Evidence("phrase.delivery-delayed", "header:Subject/body", delay))
             records = [

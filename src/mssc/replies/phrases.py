@@ -521,6 +521,9 @@ class StatusRule:
 
 
 _R = ReplyKind
+#: Not after "or": "larger than the system limit or the recipient's mailbox is full" is a
+#: hedge between two causes: the other cause's words, or else the status, decide.
+_NOT_AFTER_OR = r"(?<!\bor )(?<!\bor the )(?<!\bor the recipient's )(?<!\bor your )"
 
 BUILTIN_RULES: tuple[PhraseRule, ...] = (
     PhraseRule(
@@ -538,7 +541,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "mailbox-full.en",
         _R.DELIVERY_FAILED,
         (
-            r"\bmail ?box (is |was )?(currently )?full\b",
+            _NOT_AFTER_OR + r"\bmail ?box (is |was )?(currently )?full\b",
             r"\bfull mail ?box",
             r"\bover ?quota\b",
             r"\bquota (exceeded|exceded|full|violation|limit (reached|exceeded))",
@@ -547,7 +550,8 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\binsufficient (disk |system |storage )?(space|storage)",
             r"\bnot enough (disk |storage )?space",
             r"\bmail ?box (size )?(limit )?(exceeded|exceeds|reached|would exceed|is over)",
-            r"\b(mail ?folder|inbox|mail ?box|storage|disk) is (full|over)",
+            r"\b(mail ?folder|inbox|storage|disk) is (full|over)",
+            _NOT_AFTER_OR + r"\bmail ?box is (full|over)",
             r"\bno space left",
             r"\bmailbox size limit",
             r"\b(user|recipient)'?s? (disk |mailbox )?quota",
@@ -648,7 +652,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "recipient-not-found.en",
         _R.RECIPIENT_NOT_FOUND,
         (
-            r"\b(user|recipient|addressee|mail ?box|account) ?(name )?(is )?unknown",
+            r"\b(user|recipient|addressee|receiver|mail ?box|account) ?(name )?(is )?unknown",
             r"\bunknown or (illegal|invalid) (user|alias|address|recipient|mail ?box)",
             # one qualifier may come between ("unknown virtual user"), never the sender's
             r"\bunknown ((?!sender|from|return|reverse)[a-z-]+ )?(user|recipient|address|mail ?box|"
@@ -658,8 +662,8 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"does n't|did not|do not|not) exist",
             # a name may come between ("user jdupont was not found", "the user's e-mail name
             # is not found")
-            r"(\b(user|recipient|mail ?box|address|account)('s)?|<address>)( \S+){0,2} (was |is )?"
-            r"not found",
+            r"(\b(user|recipient|receiver|mail ?box|address|account)('s)?|<address>)( \S+){0,2} "
+            r"(was |is )?not found",
             r"\bnon-?existent (local )?(user|recipient|mail ?box|address|account|e-?mail)",
             r"\bno (mail ?box|account|user|recipient)( here)? (by (that|this) name|found|"
             r"available for)",
@@ -796,6 +800,9 @@ NOTICE_RULE = PhraseRule(
         r"\b(impossible de|n'avons pas pu) (distribuer|remettre|delivrer|transmettre|acheminer)",
         r"\b(distribution|remise|livraison) impossible",
         r"\bwas not delivered",
+        r"\bnot (yet )?been (fully )?delivered",
+        r"\b(can't|cannot|can not|unable to) send (this message |your message )?to\b",
+        r"\bfailed mail\b",
         r"\bdelivery (to the following|notification|status notification)",
         r"\bpermanent (fatal )?error",
         r"\bwarning: (could not send|delayed)",
