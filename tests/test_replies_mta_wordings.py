@@ -799,3 +799,18 @@ def test_a_full_box_after_or_is_a_hedge(hedge: str, expected: ReplyKind | str) -
         assert kind not in CAUSES
     else:
         assert kind is expected
+
+
+def test_the_summary_of_the_returned_original_is_no_explanation() -> None:
+    """A notice that prints the original's header summary after an address ("To: <address>",
+    "Date: ...", "Subject: ...") does not give those lines as the recipient's diagnostic."""
+    raw = _headers("postmaster@example.net", "Undeliverable: Compte rendu") + (
+        "\nYour message to the address below has NOT been delivered: the address does not "
+        "exist.\n\nA summary of the undelivered message follows:\n\n"
+        f"Subject: Compte rendu\nFrom: {SENDER}\nTo: {ADDRESS}\n"
+        "Date: Mon, 2 Mar 2026 09:59:00 +0100\nCc: secretariat@chu-exemple.mssante.fr\n"
+    )
+    result = classify(raw.encode())
+    (outcome,) = (o for o in result.recipients if o.address == ADDRESS)
+    for field in ("Date:", "Cc:", "Subject:"):
+        assert field not in outcome.diagnostic

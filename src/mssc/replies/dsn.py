@@ -672,6 +672,11 @@ _GATED_MARKERS = tuple(zip(_GATES, _MARKERS, strict=True))
 _BLOCK_END = re.compile(
     r"^\s*(?:[245]\d\d[ -]+[^\s@<>]+ \([a-z0-9-]+\)\.\.\.|(?:\.\.\. )?while talking to )", re.I
 )
+#: A header field of the summary of the returned original that some notices print ("To:
+#: <address>", then "Date: ...", "Subject: ..."): no explanation of a recipient.
+_SUMMARY_FIELD = re.compile(
+    r"\s*(?:date|subject|sent|to|cc|bcc|message-id|mime-version|received):", re.I
+)
 _SYSTEM_LOCAL = re.compile(
     r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|root|abuse)$", re.I
 )
@@ -787,5 +792,7 @@ def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str
                 current = low
                 continue
         if current is not None and len(found[current]) < 40:
+            if _SUMMARY_FIELD.match(line):
+                continue  # the returned original's header summary explains nothing
             found[current].append(line.strip())
     return [(addr, " ".join(found[addr.lower()])[:2000]) for addr in order]
