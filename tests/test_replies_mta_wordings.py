@@ -246,6 +246,9 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (NONE, "DATA", "552 5.6.0 Message header size exceeds limit"),
     (NONE, "RCPT", "550 5.1.8 Sender address domain does not exist"),
     (NONE, "RCPT", "553 5.1.3 Sorry, bad address syntax"),
+    # "does not exist" about a policy's record, not the recipient
+    (NONE, "RCPT", "554 5.7.1 Reverse DNS entry does not exist for your IP address"),
+    (NONE, "RCPT", "550 5.7.1 PTR record does not exist for 192.0.2.1"),
     (NOT_FOUND, "RCPT", "550 User {a} not listed in public Name & Address Book"),
     (NOT_FOUND, "RCPT", "550 5.1.10 RESOLVER.ADR.ExRecipNotFound; not found"),
     (NOT_FOUND, "RCPT", "550 all relevant MX records point to non-existent hosts"),

@@ -12,6 +12,8 @@ same kind. The priority, first match wins, is:
 5. ``host-not-found`` (→ RECIPIENT_NOT_FOUND: unknown domain)
 6. ``other-failure`` (→ DELIVERY_FAILED: blocked, spam, policy, relay, timeout ...), read in
    per-recipient diagnostics only
+7. ``recipient-not-found.reply`` ("does not exist" with no noun), in per-recipient diagnostics
+   only
 
 The status code is read only when no phrase matched (:data:`STATUS_RULES`), and ``5.2.1``
 ("mailbox disabled" in the IANA registry, but used by many servers for unknown users and
@@ -723,14 +725,6 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         ),
     ),
     PhraseRule(
-        # in a server's reply to the recipient, "does not exist" with no noun is about the
-        # recipient ("RCPT <...> does not exist"); the sender's is read first (sender-rejected)
-        "recipient-not-found.reply",
-        _R.RECIPIENT_NOT_FOUND,
-        (r"\bdoes ?n[o']?t exist\b",),
-        diagnostic_only=True,
-    ),
-    PhraseRule(
         "other-failure.en",
         _R.DELIVERY_FAILED,
         (
@@ -760,6 +754,15 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bacces (refuse|interdit)",
             r"\bbanned\b",
         ),
+        diagnostic_only=True,
+    ),
+    PhraseRule(
+        # in a server's reply to the recipient, "does not exist" with no noun is about the
+        # recipient ("RCPT <...> does not exist"); read last: the sender's (sender-rejected)
+        # and a policy's ("reverse DNS entry does not exist": other-failure) come first
+        "recipient-not-found.reply",
+        _R.RECIPIENT_NOT_FOUND,
+        (r"\bdoes ?n[o']?t exist\b",),
         diagnostic_only=True,
     ),
 )
