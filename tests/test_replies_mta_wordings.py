@@ -249,6 +249,12 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     # "does not exist" about a policy's record, not the recipient
     (NONE, "RCPT", "554 5.7.1 Reverse DNS entry does not exist for your IP address"),
     (NONE, "RCPT", "550 5.7.1 PTR record does not exist for 192.0.2.1"),
+    # the sender's own account or address, named as such, and an authentication failure
+    (NONE, "MAIL", "550 5.7.1 Sender <dr.martin@chu-exemple.mssante.fr> has been suspended"),
+    (NONE, "MAIL", "550 5.7.1 Your account <dr.martin@chu-exemple.mssante.fr> is disabled"),
+    (NONE, "MAIL", "553 5.1.7 Invalid-address <dr.martin@chu-exemple.mssante.fr>"),
+    (NONE, "MAIL", "550 5.1.0 Sender <dr.martin@chu-exemple.mssante.fr> not found"),
+    (NONE, "RCPT", "535 5.7.8 Authentication failed: user name is invalid"),
     (NOT_FOUND, "RCPT", "550 User {a} not listed in public Name & Address Book"),
     (NOT_FOUND, "RCPT", "550 5.1.10 RESOLVER.ADR.ExRecipNotFound; not found"),
     (NOT_FOUND, "RCPT", "550 all relevant MX records point to non-existent hosts"),

@@ -595,8 +595,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "mailbox-closed.en",
         _R.MAILBOX_CLOSED,
         (
-            r"\b(account|mail ?box|user|recipient|e-?mail account)( \S+){0,5} (has been |was |is |"
-            r"been )?(now |currently |permanently |temporarily )?(disabled|deactivated|"
+            # "your account" is the sender's own
+            r"(?<!your )\b(account|mail ?box|user|recipient|e-?mail account)( \S+){0,5} (has been |"
+            r"was |is |been )?(now |currently |permanently |temporarily )?(disabled|deactivated|"
             r"de-activated|inactive|suspended|locked|terminated|discontinued|frozen)\b",
             r"\b(mail ?box|account) (is |has been |was )?(now )?closed\b",
             r"\binactive (user|account|mail ?box|recipient)",
@@ -604,7 +605,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"(user|account|mail ?box|recipient)",
             r"\bno longer (active|in use)",
             # an address alone (blanked to <address>) said to be suspended or disabled
-            r"<address>( \S+){0,2} (is|has been|was) (now |currently |permanently |temporarily )?"
+            # (not the sender's: "Sender <address>", "Your account <address>")
+            r"(?<!sender )(?<!sender: )(?<!account )<address>( \S+){0,2} (is|has been|was) "
+            r"(now |currently |permanently |temporarily )?"
             r"(disabled|deactivated|suspended|inactive|locked|frozen)\b",
             # "not active" is "inactive"
             r"\b(user|account|mail ?box|recipient) (is )?not active\b",
@@ -618,6 +621,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         _R.DELIVERY_FAILED,
         (
             r"\bsender (address|domain|mail ?box)\b",
+            # the sender named by its address, or addressed as "your account"
+            r"\bsender:? <address>",
+            r"\byour (e-?mail )?account\b",
             r"\bdomain of sender",
             r"\b(mail from|envelope from|from address)\b.{0,40}"
             r"(rejected|invalid|unknown|not exist)",
@@ -670,7 +676,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\bno (mail ?box|account|user|recipient)( here)? (by (that|this) name|found|"
             r"available for)",
             r"\bno one (at|by) (this|that) (address|name)",
-            r"\b(bad-|invalid-)(recipient|user|mail ?box|address)",
+            r"\b(bad-|invalid-)(recipient|user|mail ?box)",
             r"\bbad (recipient|user|mail ?box)\b",
             # the lists of unknown recipients of qmail's and others' RCPT checks
             r"\bbad ?(rcpt|recipient) ?to\b",
@@ -680,7 +686,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             # up to two qualifiers ("invalid final delivery userid"), never the sender's
             r"\binvalid ((?!sender|from|return|reverse)[a-z-]+ ){0,2}(recipient|mail ?box|address|"
             r"user ?(id|name)?|e-?mail|destination)\b",
-            r"\b(recipient|mail ?box|user)( address| name)? (is )?invalid",
+            r"\b(recipient|mail ?box)( address)? (is )?invalid",
             r"\b(address|user|recipient|mail ?box) (is )?not present\b",
             r"\bnot (present|listed) in (the |our )?(\S+ )?(directory|name (&|and) address book)",
             r"\bnot a (valid|known) (mail ?box|user|recipient|address)",
