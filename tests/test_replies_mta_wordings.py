@@ -255,6 +255,9 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (NONE, "MAIL", "553 5.1.7 Invalid-address <dr.martin@chu-exemple.mssante.fr>"),
     (NONE, "MAIL", "550 5.1.0 Sender <dr.martin@chu-exemple.mssante.fr> not found"),
     (NONE, "RCPT", "535 5.7.8 Authentication failed: user name is invalid"),
+    # the connecting client's name or address, not the recipient's
+    (NONE, "RCPT", "550 5.7.1 Unknown client address 192.0.2.1"),
+    (NONE, "MAIL", "554 5.7.1 Invalid domain name in HELO"),
     (NOT_FOUND, "RCPT", "550 User {a} not listed in public Name & Address Book"),
     (NOT_FOUND, "RCPT", "550 5.1.10 RESOLVER.ADR.ExRecipNotFound; not found"),
     (NOT_FOUND, "RCPT", "550 all relevant MX records point to non-existent hosts"),

@@ -662,8 +662,10 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         (
             r"\b(user|recipient|addressee|receiver|mail ?box|account) ?(name )?(is )?unknown",
             r"\bunknown or (illegal|invalid) (user|alias|address|recipient|mail ?box)",
-            # one qualifier may come between ("unknown virtual user"), never the sender's
-            r"\bunknown ((?!sender|from|return|reverse)[a-z-]+ )?(user|recipient|address|mail ?box|"
+            # one qualifier may come between ("unknown virtual user"), never the sender's or the
+            # connecting client's
+            r"\bunknown ((?!sender|from|return|reverse|client|host|ip|remote|source)[a-z-]+ )?"
+            r"(user|recipient|address|mail ?box|"
             r"local[ -]?part|alias|e-?mail|account)",
             r"\bno such (user|mail ?box|recipient|address|account|person|local user|e-?mail)",
             r"\b(user|recipient|mail ?box|address|account|e-?mail)( \S+){0,5} (does not|doesn'?t|"
@@ -724,7 +726,8 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\blookups? failed permanently",
             r"\bmx records? points? to non-?existent hosts?",
             r"\bcould ?n'?o?t find any host",
-            r"\b(invalid|illegal) (host|domain)( name)?\b",
+            # the destination's, not the connecting client's (HELO/EHLO)
+            r"\b(invalid|illegal) (host/domain|domain) name\b(?! (in|for|from) (the )?(helo|ehlo))",
             r"\bdomain must exist",
             r"\bnxdomain",
             r"\bdomaine (inconnu|introuvable|inexistant)",
