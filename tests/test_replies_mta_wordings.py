@@ -558,6 +558,14 @@ NOTICES: dict[str, tuple[str, str, str]] = {
         "    The MTS-ID of the original message is: c=FR;a= ;p=Example;l=MX1-123\n"
         "    MSEXCH:IMS:Example:Site:MX1 0 ({smtp} {code})\n",
     ),
+    "exchange-5.5-x400": (
+        "System Administrator <postmaster@example.net>",
+        "Undeliverable: Compte rendu",
+        "Your message\n\n  To:      secretariat@chu-exemple.mssante.fr\n  Subject: Compte rendu\n"
+        "  Sent:    Mon, 2 Mar 2026 09:59:00 +0100\n\ndid not reach the following recipient(s):\n\n"
+        f"c=FR;a= ;p=EXAMPLE;o=MX1;dda:SMTP={ADDRESS}; on Mon, 2 Mar 2026 10:00:00 +0100\n"
+        "    {reason}\n    MSEXCH:IMS:EXAMPLE:MX1 0 ({smtp} {code})\n",
+    ),
     "sims": (
         "Mail Delivery Subsystem <MAILER-DAEMON@example.net>",
         "Returned mail: {short}",
@@ -826,3 +834,18 @@ def test_the_summary_of_the_returned_original_is_no_explanation() -> None:
     (outcome,) = (o for o in result.recipients if o.address == ADDRESS)
     for field in ("Date:", "Cc:", "Subject:"):
         assert field not in outcome.diagnostic
+
+
+def test_an_address_only_in_the_originals_summary_is_no_failed_recipient() -> None:
+    """The original's "To:" line names a recipient of the original, not a failed one, when the
+    notice names another address (here in X.400 form); alone, it is the failed recipient."""
+    summary = (
+        "Your message\n\n  To:      liste@chu-exemple.mssante.fr\n  Subject: Compte rendu\n\n"
+        "did not reach the following recipient(s):\n\n"
+    )
+    failed = f"c=FR;a= ;p=EXAMPLE;dda:SMTP={ADDRESS}; on Mon, 2 Mar 2026\n    User unknown\n"
+    head = _headers("System Administrator <postmaster@example.net>", "Undeliverable: RDV")
+    result = classify((head + "\n" + summary + failed).encode())
+    assert [(o.address, o.kind) for o in result.recipients] == [(ADDRESS, NOT_FOUND)]
+    alone = classify((head + "\n" + summary + "    User unknown\n").encode())
+    assert [o.address for o in alone.recipients] == ["liste@chu-exemple.mssante.fr"]

@@ -637,6 +637,8 @@ _MARKERS = (
     re.compile(rf"^\s*<?({_ADDR})>?\s+on\s+\w{{3}},?\s.*()$"),
     # OpenSMTPD and others: "addr: reason"
     re.compile(rf"^\s*({_ADDR}):\s+(.*)$"),
+    # an X.400 form (Exchange 5.5, X.400 gateways): "c=US;a= ;p=ORG;dda:SMTP=addr; on <date>"
+    re.compile(rf"(?i)^.{{0,160}}?\b(?:dda:)?(?:smtp|rfc-?822)=<?({_ADDR})>?;?\s*(.*)$"),
     # a Sendmail-style "<addr>... reason" anywhere in the line
     re.compile(rf"^.{{0,120}}?<({_ADDR})>\.\.\.\s*(.*)$"),
     # "Delivery failed 20 attempts: addr"
@@ -660,6 +662,7 @@ _GATES: tuple[tuple[str, ...] | None, ...] = (
     None,
     ("on",),
     (":",),
+    ("=",),
     (">...",),
     (":",),
     ("to",),
@@ -674,6 +677,8 @@ _BLOCK_END = re.compile(
 )
 #: A header field of the summary of the returned original that some notices print ("To:
 #: <address>", then "Date: ...", "Subject: ..."): no explanation of a recipient.
+#: A "To:" or "Cc:" line of that summary (an address there is a recipient of the original).
+_SUMMARY_ADDRESS = re.compile(r"\s*(?:to|cc):", re.I)
 _SUMMARY_FIELD = re.compile(
     r"\s*(?:date|subject|sent|to|cc|bcc|message-id|mime-version|received):", re.I
 )
@@ -743,6 +748,9 @@ def _loose_matches(text: str) -> Iterator[re.Match[str]]:
 def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str, str]]:
     found: dict[str, list[str]] = {}
     order: list[str] = []
+    # addresses met only on a "To:"/"Cc:" line of the original's summary: recipients of the
+    # original, failed only if the notice names no other address
+    summary_only: set[str] = set()
     current: str | None = None
     for line in notice.split("\n")[:2000]:
         if not line.strip():
@@ -776,12 +784,17 @@ def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str
             low = addr.lower()
             local = low.split("@", 1)[0]
             if low not in exclude and not _SYSTEM_LOCAL.match(local):
+                summary = _SUMMARY_ADDRESS.match(line) is not None
                 if low not in found:
                     if len(order) >= max_recipients:
                         current = None
                         continue
                     found[low] = []
                     order.append(addr)
+                    if summary:
+                        summary_only.add(low)
+                elif not summary:
+                    summary_only.discard(low)
                 rest = marker.group(2).strip()
                 if rest:
                     found[low].append(rest)
@@ -795,4 +808,6 @@ def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str
             if _SUMMARY_FIELD.match(line):
                 continue  # the returned original's header summary explains nothing
             found[current].append(line.strip())
+    if summary_only and len(summary_only) < len(order):
+        order = [addr for addr in order if addr.lower() not in summary_only]
     return [(addr, " ".join(found[addr.lower()])[:2000]) for addr in order]
