@@ -677,11 +677,11 @@ _BLOCK_END = re.compile(
 )
 #: A header field of the summary of the returned original that some notices print ("To:
 #: <address>", then "Date: ...", "Subject: ..."): no explanation of a recipient.
-#: A "To:" or "Cc:" line of that summary (an address there is a recipient of the original).
-_SUMMARY_ADDRESS = re.compile(r"\s*(?:to|cc):", re.I)
 _SUMMARY_FIELD = re.compile(
     r"\s*(?:date|subject|sent|to|cc|bcc|message-id|mime-version|received):", re.I
 )
+#: A "To:" or "Cc:" line of that summary (an address there is a recipient of the original).
+_SUMMARY_ADDRESS = re.compile(r"\s*(?:to|cc):", re.I)
 _SYSTEM_LOCAL = re.compile(
     r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|root|abuse)$", re.I
 )
