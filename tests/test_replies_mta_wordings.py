@@ -805,9 +805,18 @@ def test_a_message_id_line_names_no_recipient() -> None:
         # a full box said plainly stays a full box
         ("The recipient's mailbox is full.", NONE),
         ("The recipient's mailbox is full or the message is larger than the system limit.", NONE),
+        # a closed box offered beside an unknown one: the unknown's words decide
+        ("Mailbox unknown or disabled.", NOT_FOUND),
+        (
+            "Mailbox unknown. Either there are no mailboxes with this address, or the mailbox has "
+            "been disabled.",
+            NOT_FOUND,
+        ),
+        # a closed box said plainly, or with another closed state, stays closed
+        ("This account has been disabled or discontinued.", CLOSED),
     ],
 )
-def test_a_full_box_after_or_is_a_hedge(hedge: str, expected: ReplyKind | str) -> None:
+def test_a_cause_after_or_is_a_hedge(hedge: str, expected: ReplyKind | str) -> None:
     body = (
         "Your message did not reach some or all of the intended recipients.\n\n"
         f"The following recipient(s) could not be reached:\n\n      {ADDRESS} on 3/2/2026\n"

@@ -443,6 +443,9 @@ def test_searcher_splits_most_built_in_patterns() -> None:
         (r"\ba|b", False),  # a top-level alternation: the \b covers only its first branch
         (r"(?<=(x))a", False),  # a group in the assertion: group numbers would differ
         (r"(?<![^ '])(?:a|b)", False),  # a group after a lookbehind: not faster alone
+        # a group after lookbehinds and a \b: its matches start words, as the whole's do
+        (r"(?<!or )(?<!your )\b(a|b)c", True),
+        (r"\b(?<!x)(a|b)", True),
         (r"foo", False),
         (r"\b", False),
         (r"(?i)\bfoo", False),

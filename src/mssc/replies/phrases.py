@@ -209,9 +209,11 @@ def _split_assertions(regex: re.Pattern[str]) -> tuple[re.Pattern[str], re.Patte
     if not isinstance(source, str) or _INLINE_FLAGS.search(source):
         return None
     i = 0
+    word_start = False  # a top-level \b among the assertions
     while True:
         if source.startswith("\\b", i):
             i += 2
+            word_start = True
         elif source.startswith(("(?<!", "(?<="), i):
             end = _closing_paren(source, i)
             if end < 0:
@@ -222,9 +224,10 @@ def _split_assertions(regex: re.Pattern[str]) -> tuple[re.Pattern[str], re.Patte
     if i == 0 or i >= len(source):
         return None
     first = source[i]
-    if not (first.isascii() and first.isalnum()) and not (first == "(" and source[:i] == "\\b"):
-        # nothing for the engine to skip ahead to (after a lookbehind, a group of alternatives
-        # is slower searched alone: it matches inside words that the lookbehind rejects)
+    if not (first.isascii() and first.isalnum()) and not (first == "(" and word_start):
+        # nothing for the engine to skip ahead to (after lookbehinds alone, a group of
+        # alternatives is slower searched alone: it matches inside words that they reject;
+        # with a \b among them, the group's matches start words, as the whole pattern's do)
         return None
     head, rest = source[:i], source[i:]
     try:
@@ -595,9 +598,11 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "mailbox-closed.en",
         _R.MAILBOX_CLOSED,
         (
-            # "your account" is the sender's own
-            r"(?<!your )\b(account|mail ?box|user|recipient|e-?mail account)( \S+){0,5} (has been |"
-            r"was |is |been )?(now |currently |permanently |temporarily )?(disabled|deactivated|"
+            # "your account" is the sender's own; a closed box offered as one of two causes
+            # ("mailbox unknown or disabled", "... or the mailbox has been disabled") is a hedge
+            _NOT_AFTER_OR + r"(?<!your )\b(account|mail ?box|user|recipient|e-?mail account)"
+            r"( (?!or\b)\S+){0,5} (has been |was |is |been )?(now |currently |permanently |"
+            r"temporarily )?(disabled|deactivated|"
             r"de-activated|inactive|suspended|locked|terminated|discontinued|frozen)\b",
             r"\b(mail ?box|account) (is |has been |was )?(now )?closed\b",
             r"\binactive (user|account|mail ?box|recipient)",
