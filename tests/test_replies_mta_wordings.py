@@ -243,6 +243,8 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (CLOSED, "RCPT", "550 5.2.1 <{a}> is currently suspended"),
     (CLOSED, "RCPT", "550 5.2.1 {a} has been disabled"),
     (CLOSED, "RCPT", "550 5.2.1 That is not an active address at this host"),
+    (CLOSED, "RCPT", "550 5.2.1 Account expired"),
+    (CLOSED, "RCPT", "550 5.2.1 <{a}>: mailbox has expired"),
     (NONE, "DATA", "552 5.6.0 Message header size exceeds limit"),
     (NONE, "RCPT", "550 5.1.8 Sender address domain does not exist"),
     (NONE, "RCPT", "553 5.1.3 Sorry, bad address syntax"),
@@ -255,6 +257,9 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (NONE, "MAIL", "553 5.1.7 Invalid-address <dr.martin@chu-exemple.mssante.fr>"),
     (NONE, "MAIL", "550 5.1.0 Sender <dr.martin@chu-exemple.mssante.fr> not found"),
     (NONE, "RCPT", "535 5.7.8 Authentication failed: user name is invalid"),
+    # a message's time in the queue, or the sender's account, that expired
+    (NONE, "DATA", "554 5.4.7 Message expired: retry timeout exceeded"),
+    (NONE, "MAIL", "550 5.7.1 Your account has expired"),
     # the connecting client's name or address, not the recipient's
     (NONE, "RCPT", "550 5.7.1 Unknown client address 192.0.2.1"),
     (NONE, "MAIL", "554 5.7.1 Invalid domain name in HELO"),

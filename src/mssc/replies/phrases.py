@@ -616,6 +616,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"(disabled|deactivated|suspended|inactive|locked|frozen)\b",
             # "not active" is "inactive"
             r"\b(user|account|mail ?box|recipient) (is )?not active\b",
+            # an account that expired (not a message: "message expired" is a queue's time-out)
+            r"(?<!your )\b(account|mail ?box|user)( has| is| was)? expired\b",
+            r"\bexpired (user|account|mail ?box)",
             r"\bnot an? active (user|account|mail ?box|recipient|address)",
             r"\bno longer (accepts?|receives?|accepting|receiving) (any )?"
             r"(e-?mails?|mail|messages?)",
