@@ -320,23 +320,27 @@ class _Reader:
         self.tail = tail
         self._norm_notice: str | None = None
         self.mdn_original: str | None = None
-        self.memo: dict[tuple[str, bool, bool], tuple[PhraseRule, str] | None] = {}
         self._notice_command: str | None = None
         self._notice_lower: str | None = None
         self._norm_subject: str | None = None
         self._blocks: dict[str, str] = {}
         self._unaddressed_memo: dict[str, str] = {}
-        self._hits: dict[tuple[RuleTable, str], str | None] = {}
+        self._firsts: dict[tuple[RuleTable, str], tuple[PhraseRule, str] | None] = {}
+
+    def first(self, table: RuleTable, text: str) -> tuple[PhraseRule, str] | None:
+        """``table``'s first rule that matches ``text``, with its excerpt (computed once per
+        table and text)."""
+        key = (table, text)
+        if key in self._firsts:
+            return self._firsts[key]
+        found = self._firsts[key] = table.first(text, table.finder.find(text))
+        return found
 
     def hit(self, table: RuleTable, text: str) -> str | None:
-        """The excerpt of the first pattern of ``table`` (a table of one rule) that matches
-        ``text``, as the rule's own ``search`` gives it; computed once per table and text."""
-        key = (table, text)
-        if key in self._hits:
-            return self._hits[key]
-        found = table.first(text, table.finder.find(text))
-        done = self._hits[key] = None if found is None else found[1]
-        return done
+        """The excerpt of :meth:`first` for a table of one rule: what the rule's own
+        ``search`` gives."""
+        found = self.first(table, text)
+        return None if found is None else found[1]
 
     def unaddressed(self, text: str) -> str:
         """:func:`_unaddressed` of ``text`` (computed once per text)."""
@@ -997,11 +1001,7 @@ class Classifier:
     def _memo_rule(
         self, reader: _Reader, text: str, per_recipient: bool, *, closed_only: bool
     ) -> tuple[PhraseRule, str] | None:
-        key = (text, per_recipient, closed_only)
-        if key not in reader.memo:
-            table = self._tables[closed_only, per_recipient]
-            reader.memo[key] = table.first(text, table.finder.find(text))
-        return reader.memo[key]
+        return reader.first(self._tables[closed_only, per_recipient], text)
 
     def _original_id(self, reader: _Reader, kind: ReplyKind) -> str | None:
         if reader.mdn_original:
