@@ -693,15 +693,21 @@ def read_text_bounce(notice: str, exclude: set[str], max_recipients: int) -> lis
     ``exclude`` holds lower-case addresses that are unlikely to be failed recipients (the
     bounce's own sender and recipient); they are used only when nothing else is found. When no
     line introduces an address, any address in the notice is taken, with the whole notice as
-    its explanation.
+    its explanation. An address that the notice offers as a contact ("please contact
+    <support@...>") is never taken, nor a file path that ends in an address.
     """
-    found = _scan(notice, exclude, max_recipients) or _scan(notice, set(), max_recipients)
+    contacts = _contacts(notice)
+    found = _scan(notice, exclude | contacts, max_recipients) or _scan(
+        notice, contacts, max_recipients
+    )
     if found:
         return found
     loose = [
         a
         for a in _find_loose(notice)
-        if a.lower() not in exclude and not _SYSTEM_LOCAL.match(a.split("@", 1)[0])
+        if a.lower() not in exclude
+        and a.lower() not in contacts
+        and not _SYSTEM_LOCAL.match(a.split("@", 1)[0])
     ]
     text = " ".join(notice.split())[:2000]
     return [(a, text) for a in loose[:max_recipients]]
@@ -709,13 +715,47 @@ def read_text_bounce(notice: str, exclude: set[str], max_recipients: int) -> lis
 
 _LOOSE = re.compile(_ADDR)
 
+#: Words that offer the address after them as someone to write to for help ("please contact
+#: <support@...>", "pour toute question, écrivez à ..."), within the line: a contact, not a
+#: failed recipient. "contact" after a determiner ("your contact <addr>") names a person.
+_CONTACT = re.compile(
+    r"(?:(?<!your )(?<!the )(?<!this )(?<!votre )(?<!le )(?<!ce )\bcontact(?:ez|er|ing)?"
+    r"|\bwrite to|\bassistance|\bhelp ?desk|\b[ée]crivez(?:-nous)? [àa]|\bjoindre)"
+    rf"\b[^@\n]{{0,60}}?<?({_ADDR})",
+    re.I,
+)
+#: Strings that every match of :data:`_CONTACT` holds one of, lower-cased
+_CONTACT_GATES = ("contact", "write to", "assistance", "desk", "crivez", "joindre")
+
+
+def _contacts(notice: str) -> set[str]:
+    """The lower-case addresses that ``notice`` offers as contacts (:data:`_CONTACT`)."""
+    text = notice[:20000]
+    low = text.lower()
+    for gate in _CONTACT_GATES:
+        if gate in low:
+            break
+    else:
+        return set()
+    return {m.group(1).strip(".").lower() for m in _CONTACT.finditer(text)}
+
+
+def _is_path(local: str) -> bool:
+    """Whether the local part of a loose match is a file path's ("/home/u/.cat/u" before
+    "@host" in "/home/u/.cat/u@host: No such file"): it holds a "/" and no "=" (an X.400
+    gateway's local part, "/G=Jean/S=Dupont/O=...", holds both)."""
+    return "/" in local and "=" not in local
+
 
 def _find_loose(text: str) -> list[str]:
-    """Up to 20 distinct addresses of the text's first 20,000 characters, in order."""
+    """Up to 20 distinct addresses of the text's first 20,000 characters, in order (file paths
+    that end in an address left out: :func:`_is_path`)."""
     out: list[str] = []
     seen: set[str] = set()
     for m in _loose_matches(text[:20000]):
         addr = m.group(0).strip(".")
+        if _is_path(addr.rpartition("@")[0]):
+            continue
         if addr.lower() not in seen:
             seen.add(addr.lower())
             out.append(addr)
