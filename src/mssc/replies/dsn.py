@@ -696,9 +696,9 @@ def read_text_bounce(notice: str, exclude: set[str], max_recipients: int) -> lis
     its explanation. An address that the notice offers as a contact ("please contact
     <support@...>") is never taken, nor a file path that ends in an address.
     """
-    contacts = _contacts(notice)
-    found = _scan(notice, exclude | contacts, max_recipients) or _scan(
-        notice, contacts, max_recipients
+    contacts = _Contacts(notice)
+    found = _scan(notice, exclude, max_recipients, contacts) or _scan(
+        notice, set(), max_recipients, contacts
     )
     if found:
         return found
@@ -706,8 +706,8 @@ def read_text_bounce(notice: str, exclude: set[str], max_recipients: int) -> lis
         a
         for a in _find_loose(notice)
         if a.lower() not in exclude
-        and a.lower() not in contacts
         and not _SYSTEM_LOCAL.match(a.split("@", 1)[0])
+        and a.lower() not in contacts
     ]
     text = " ".join(notice.split())[:2000]
     return [(a, text) for a in loose[:max_recipients]]
@@ -716,28 +716,57 @@ def read_text_bounce(notice: str, exclude: set[str], max_recipients: int) -> lis
 _LOOSE = re.compile(_ADDR)
 
 #: Words that offer the address after them as someone to write to for help ("please contact
-#: <support@...>", "pour toute question, écrivez à ..."), within the line: a contact, not a
-#: failed recipient. "contact" after a determiner ("your contact <addr>") names a person.
-_CONTACT = re.compile(
+#: <support@...>", "pour toute question, écrivez à ..."), on the address's line and at most 60
+#: characters before it: a contact, not a failed recipient. "contact" after a determiner
+#: ("your contact <addr>") names a person. Searched up to the address, in lower case.
+_CONTACT_BEFORE = re.compile(
     r"(?:(?<!your )(?<!the )(?<!this )(?<!votre )(?<!le )(?<!ce )\bcontact(?:ez|er|ing)?"
     r"|\bwrite to|\bassistance|\bhelp ?desk|\b[ée]crivez(?:-nous)? [àa]|\bjoindre)"
-    rf"\b[^@\n]{{0,60}}?<?({_ADDR})",
-    re.I,
+    r"\b[^@\n]{0,60}$"
 )
-#: Strings that every match of :data:`_CONTACT` holds one of, lower-cased
+#: Strings that every match of :data:`_CONTACT_BEFORE` holds one of
 _CONTACT_GATES = ("contact", "write to", "assistance", "desk", "crivez", "joindre")
 
 
-def _contacts(notice: str) -> set[str]:
-    """The lower-case addresses that ``notice`` offers as contacts (:data:`_CONTACT`)."""
-    text = notice[:20000]
-    low = text.lower()
-    for gate in _CONTACT_GATES:
-        if gate in low:
-            break
-    else:
-        return set()
-    return {m.group(1).strip(".").lower() for m in _CONTACT.finditer(text)}
+class _Contacts:
+    """Whether a notice offers an address as a contact (:data:`_CONTACT_BEFORE` before any
+    of its occurrences), worked out only for the addresses asked about, once each."""
+
+    __slots__ = ("_known", "_low", "_notice")
+
+    def __init__(self, notice: str) -> None:
+        self._notice = notice[:20000]
+        self._low: str | None = None  # the notice in lower case; "" when it holds no gate
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, address: str) -> bool:
+        """Whether ``address`` (lower case) is offered as a contact."""
+        known = self._known.get(address)
+        if known is None:
+            known = self._known[address] = self._offered(address)
+        return known
+
+    def _offered(self, address: str) -> bool:
+        low = self._low
+        if low is None:
+            low = self._notice.lower()
+            for gate in _CONTACT_GATES:
+                if gate in low:
+                    break
+            else:
+                low = ""
+            self._low = low
+        if not low or not address:
+            return False
+        at = low.find(address)
+        for _ in range(50):
+            if at < 0:
+                break
+            start = max(low.rfind("\n", 0, at) + 1, at - 80)
+            if _CONTACT_BEFORE.search(low, start, at) is not None:
+                return True
+            at = low.find(address, at + len(address))
+        return False
 
 
 def _is_path(local: str) -> bool:
@@ -785,7 +814,11 @@ def _loose_matches(text: str) -> Iterator[re.Match[str]]:
         pos = m.end()
 
 
-def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str, str]]:
+def _scan(
+    notice: str, exclude: set[str], max_recipients: int, contacts: _Contacts
+) -> list[tuple[str, str]]:
+    """The addresses that marker lines introduce, with their explanations; ``exclude`` and the
+    ``contacts`` of the notice are left out."""
     found: dict[str, list[str]] = {}
     order: list[str] = []
     # addresses met only on a "To:"/"Cc:" line of the original's summary: recipients of the
@@ -823,7 +856,7 @@ def _scan(notice: str, exclude: set[str], max_recipients: int) -> list[tuple[str
             addr = marker.group(1).strip(".")
             low = addr.lower()
             local = low.split("@", 1)[0]
-            if low not in exclude and not _SYSTEM_LOCAL.match(local):
+            if low not in exclude and not _SYSTEM_LOCAL.match(local) and low not in contacts:
                 summary = _SUMMARY_ADDRESS.match(line) is not None
                 if low not in found:
                     if len(order) >= max_recipients:
