@@ -59,6 +59,7 @@ OWNERS = ["du patient", "de l’usager", "du destinataire", "de ce patient", "de
 CLOSED_STATES = ["fermé", "clôturé", "désactivé", "supprimé", "résilié", "suspendu", "archivé"]
 CLOSING_NOUNS = ["Fermeture", "Clôture", "Désactivation", "Suppression", "Résiliation"]
 #: verbs of closing in the infinitive, and what makes the patient their author
+LEAVE_VERBS = ["désinscrit", "désabonné", "retiré"]
 CLOSING_VERBS = ["fermer", "clôturer", "désactiver", "supprimer", "résilier"]
 CHOICES = ["choisi de", "décidé de", "demandé à", "fait", "souhaité", "voulu"]
 PERSONS = ["Le patient", "L’usager", "Le titulaire", "La patiente", "Le destinataire"]
@@ -118,7 +119,24 @@ def closed_cause(rng: random.Random) -> str:
     owner = rng.choice(OWNERS)
     state = _agree(rng.choice(CLOSED_STATES), fem)
     verb = rng.choice(CLOSED_STATES)
-    shape = rng.randrange(9)
+    shape = rng.randrange(12)
+    if shape >= 9:
+        bare = obj.removeprefix("l’").removeprefix("la ").removeprefix("le ")
+        bare = bare.replace("Mon espace santé", "espace santé")
+        poss = "son" if obj.startswith(("l’", "Mon")) else POSSESSIVE[fem]
+        person = rng.choice(PERSONS)
+        if shape == 9:  # left it: a reflexive verb, or "quitter"
+            if rng.random() < 0.5:
+                leave = rng.choice(LEAVE_VERBS)
+                leave = _agree(leave, person.startswith("La "))
+                return f"{person} s’est {leave} de {poss} {bare}."
+            return f"{person} a quitté {rng.choice([poss, 'Mon'])} {bare}."
+        if shape == 10:  # a label that names the address before its colon
+            return f"{obj} {_ins(rng)}@patient.mssante.fr : {state}".capitalize()
+        if rng.random() < 0.5:  # "clore", whose participle is "clos"
+            return f"{person} a clos {poss} {bare}."
+        takes = rng.choice(["de messages", "aucun message"])
+        return f"{obj} {owner} n’accepte plus {takes}.".capitalize()
     if shape == 0:
         aux = rng.choice(["est", "a été", "a été définitivement", ""])
         return f"{obj} {owner} {aux} {state}.".capitalize()
@@ -327,7 +345,9 @@ def vary(text: str, rng: random.Random) -> str:
     if rng.random() < 0.15:
         text = text.upper()
     if rng.random() < 0.6:
-        text = "\n".join(textwrap.wrap(text, rng.randint(18, 60), break_on_hyphens=False))
+        # a word is never cut (an address longer than the line stays whole, as mailers wrap)
+        width = rng.randint(18, 60)
+        text = "\n".join(textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False))
     return text
 
 
@@ -668,6 +688,17 @@ def _mes_notice(text: str) -> bytes:
             "Le compte est suspendu : aucune nouvelle tentative ne sera faite.",
             CLOSED,
         ),
+        ("Ce patient s'est désinscrit de Mon espace santé.", CLOSED),
+        ("La messagerie de ce patient n'accepte plus de messages.", CLOSED),
+        ("Boîte aux lettres <279035121518989@patient.mssante.fr> : désactivée.", CLOSED),
+        ("L'usager a clos sa messagerie sécurisée.", CLOSED),
+        ("Destinataire 279035121518989@patient.mssante.fr : inconnu", NOT_FOUND),
+        ("La messagerie du patient n'accepte plus de messages de votre part.", None),
+        ("La messagerie n'accepte plus de messages de plus de 25 Mo.", TOO_LARGE),
+        ("La messagerie n'accepte plus de messages pour le moment ; erreur technique.", None),
+        ("Compte expéditeur : bloqué.", None),
+        ("La boîte aux lettres n'accepte plus de messages car elle est pleine.", None),
+        ("L'expéditeur s'est désinscrit de la liste de diffusion ; erreur technique.", None),
     ],
 )
 def test_wordings_outside_the_generator(text: str, expected: ReplyKind | None) -> None:

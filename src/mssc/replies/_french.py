@@ -100,8 +100,19 @@ CLOSING = _any(
 )
 #: A verb of closing, as a past participle after "a"/"ont" (``a fermé``).
 CLOSE_VERB = _any(
-    r"ferme", r"cloture", r"desactive", r"supprime", r"resilie", r"suspendu", r"detruit", r"archive"
+    r"ferme",
+    r"cloture",
+    r"clos",
+    r"desactive",
+    r"supprime",
+    r"resilie",
+    r"suspendu",
+    r"detruit",
+    r"archive",
 )
+#: A reflexive verb of leaving, as a past participle after "s'est" (``s'est désinscrit de``).
+LEAVE_VERB = _any(r"desinscrite?s?", r"desabonnee?s?", r"retiree?s?")
+
 #: A verb of closing, in the infinitive (``a choisi de fermer``, ``a fait supprimer``).
 CLOSE_INFINITIVE = _any(
     r"fermer",
@@ -138,6 +149,7 @@ _STOP = rf"(?:l'|d')?(?:{_NEGATIONS}|expediteur|emetteur|envoyeur|votre|vous|{_M
 #: Up to ``n`` free words inside a phrase, each followed by a space (no sentence end, no stop
 #: word); it stands after a space.
 _GAP = r"(?:(?!" + _STOP + r")[^ .;:!?]+ ){0,%d}"
+_LABEL_GAP = r"(?: (?:(?!" + _STOP + r")[^ .;:!?]+ ){0,3})? ?: "
 #: Words that stop a phrase about a size: a negation, or what a full box is measured in or
 #: is (``la taille de votre boite``: a quota). "votre" does not stop it: ``la taille de
 #: votre message`` is the message's.
@@ -152,7 +164,7 @@ _ELIDED = r"(?:l'|d')?"
 #: A closed state that is about a date or a short while is an absence, not a closed box.
 _NOT_TEMPORARY = (
     r"(?! (?:temporairement|provisoirement|momentanement|jusqu|du \d|du lundi|pendant|"
-    r"pour (?:la|les|quelques|cause)|cette semaine|ce jour))"
+    r"pour (?:la|les|quelques|cause|le moment|l'instant)|cette semaine|ce jour))"
 )
 
 SIZE = _any(r"taille", r"poids", r"volume", r"volumetrie", r"dimension")
@@ -192,8 +204,10 @@ CLOSED: tuple[str, ...] = (
     # "adresse" is no object of the other patterns ("adresse IP bloquee" is a block)
     rf"{_W}adresses? (?:\S+ ){{0,3}}(?:n'est|ne sont) plus (?:active?s?|actifs?|en service|"
     r"utilisee?s?)\b",
-    # a label and its value: "Etat de la messagerie : fermee", "Statut du compte : desactive"
-    rf"{_W}{OBJECT} ?: {CLOSED_STATE}\b{_NOT_TEMPORARY}",
+    # a label and its value: "Etat de la messagerie : fermee", "Statut du compte : desactive",
+    # "Boite aux lettres <address> : desactivee" (up to three words before the colon, none a
+    # stop word: "Compte expediteur : bloque" is the sender's)
+    rf"{_W}{OBJECT}{_LABEL_GAP}{CLOSED_STATE}\b{_NOT_TEMPORARY}",
     rf"{_W}{CLOSING}(?: definitive| volontaire)? (?:de |du |des )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
     rf"{_NOT_TEMPORARY}",
     # "a ferme", "ayant ferme" (its access, or its reception of messages, too)
@@ -207,13 +221,27 @@ CLOSED: tuple[str, ...] = (
     rf"\b{_AUXILIARY} (?:(?:volontairement |definitivement )?mis (?:fin|un terme) "
     rf"(?:a|au|aux)|(?!{_STOP})[^ .;:!?]+ {_GAP % 2}(?:de |d'|a )?{CLOSE_INFINITIVE}) "
     rf"(?:sa |son |ses |leur |la |le |les )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
+    # left it: "s'est desinscrit de Mon espace sante", "a quitte son espace sante"
+    rf"\b(?:s'est|se sont|s'etait|s'etant) (?:definitivement |volontairement )?{LEAVE_VERB} "
+    rf"(?:de |du |des |d')?(?:sa |son |ses |leur |la |le |les )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
+    rf"{_NOT_TEMPORARY}",
+    rf"\b{_AUXILIARY} (?:definitivement |volontairement )?quitte "
+    rf"(?:sa |son |ses |leur |la |le |les )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
+    # takes no more messages at all: "sa messagerie n'accepte plus de messages" (not those of
+    # one sender, nor those over a size)
+    rf"{_W}{OBJECT} {_GAP % 3}(?:n'accepte|n'acceptent|ne recoit|ne recoivent) plus "
+    r"(?:de |d'|aucun |aucune )?(?:messages?|courriels?|e-?mails?|envois?|correspondances?)\b"
+    r"(?! (?:de|d'|du|des|provenant|en provenance|venant|emanant|envoyes?|adresses?|"
+    r"expedies?|au-?dela|superieurs?|trop|dont|qui|plus|sans|avec|contenant|comportant|"
+    r"car|parce|puisque|tant|faute|en raison)\b)"
+    rf"{_NOT_TEMPORARY}",
 )
 
 #: The patient has no box: unknown, never created, or opposed to its creation.
 NOT_FOUND: tuple[str, ...] = (
     rf"{_W}{WHO} {_GAP % 3}(?:(?:est|sont|a ete|semble|parait) )?{UNKNOWN_STATE}\b",
-    # a label and its value: "Destinataire : inconnu"
-    rf"{_W}{WHO} ?: {UNKNOWN_STATE}\b",
+    # a label and its value: "Destinataire : inconnu", "Destinataire <address> : inconnu"
+    rf"{_W}{WHO}{_LABEL_GAP}{UNKNOWN_STATE}\b",
     rf"{_W}{WHO} {_GAP % 4}(?:n'a|n'ont|n'est|ne sont|n'etait|n'avait) (?:pas|jamais)"
     rf"(?: encore| jamais| pas)? (?:ete )?{CREATED}",
     rf"{_W}{WHO} {_GAP % 4}(?:jamais|pas encore|non encore) (?:ete )?{CREATED}",
