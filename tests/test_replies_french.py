@@ -71,6 +71,7 @@ UNKNOWN_STATES = [
     "non trouvé",
     "non reconnu",
     "non identifié",
+    "non inscrit",
 ]
 WHO_NOUNS = [
     ("Le patient", False),
@@ -133,8 +134,12 @@ def closed_cause(rng: random.Random) -> str:
             return f"{person} a quitté {rng.choice([poss, 'Mon'])} {bare}."
         if shape == 10:  # a label that names the address before its colon
             return f"{obj} {_ins(rng)}@patient.mssante.fr : {state}".capitalize()
-        if rng.random() < 0.5:  # "clore", whose participle is "clos"
+        if rng.random() < 0.3:  # "clore", whose participle is "clos"
             return f"{person} a clos {poss} {bare}."
+        if rng.random() < 0.5:  # no longer there, or no longer had (it was: closed)
+            if rng.random() < 0.5:
+                return f"{obj} {owner} n’existe plus.".capitalize()
+            return f"{person} n’a plus {'d’' if bare[0] in 'aeiouéè' else 'de '}{bare}."
         takes = rng.choice(["de messages", "aucun message"])
         return f"{obj} {owner} n’accepte plus {takes}.".capitalize()
     if shape == 0:
@@ -175,7 +180,7 @@ def closed_cause(rng: random.Random) -> str:
 
 
 def not_found_cause(rng: random.Random) -> str:
-    shape = rng.randrange(9)
+    shape = rng.randrange(10)
     obj, fem = rng.choice(OBJECTS)
     owner = rng.choice(["du patient", "de l’usager", "de ce patient", ""])
     if shape == 0:
@@ -186,7 +191,8 @@ def not_found_cause(rng: random.Random) -> str:
                 state,
                 state.replace("trouvé", "trouvée")
                 .replace("reconnu", "reconnue")
-                .replace("identifié", "identifiée"),
+                .replace("identifié", "identifiée")
+                .replace("inscrit", "inscrite"),
             )
         return f"{who} {rng.choice(['est ', ''])}{state}."
     if shape == 1:
@@ -223,6 +229,10 @@ def not_found_cause(rng: random.Random) -> str:
         if wfem:
             state = state.replace("inconnu", "inconnue").replace("inexistant", "inexistante")
         return f"{who} : {state}".capitalize()
+    if shape == 9:  # could not be found
+        who = rng.choice(["le destinataire", "ce patient", "l’usager", "le titulaire de l’INS"])
+        how = rng.choice(["Impossible de", "Nous n’avons pas pu", "Le service n’a pas pu"])
+        return f"{how} {rng.choice(['trouver', 'localiser', 'identifier'])} {who}."
     return f"{obj} {owner} n’existe pas.".capitalize()
 
 
@@ -698,6 +708,22 @@ def _mes_notice(text: str) -> bytes:
         ("La messagerie n'accepte plus de messages pour le moment ; erreur technique.", None),
         ("Compte expéditeur : bloqué.", None),
         ("La boîte aux lettres n'accepte plus de messages car elle est pleine.", None),
+        ("L'espace santé de ce patient n'existe plus.", CLOSED),
+        ("Ce patient n'a plus de messagerie Mon espace santé.", CLOSED),
+        ("La messagerie du patient n'est plus disponible : elle a été fermée.", CLOSED),
+        ("Impossible de trouver le destinataire.", NOT_FOUND),
+        ("Patient non inscrit à Mon espace santé.", NOT_FOUND),
+        # the sender's own, or the mail system's: never the patient's box
+        ("Votre adresse n'existe plus dans notre annuaire.", None),
+        ("L'expéditeur n'a plus de compte.", None),
+        ("Votre compte de messagerie est désactivé.", None),
+        ("Le serveur de messagerie du destinataire n'est plus accessible.", None),
+        ("Le serveur de messagerie est fermé pour maintenance.", None),
+        ("Serveur de messagerie : bloqué.", None),
+        ("La passerelle de messagerie est désactivée.", None),
+        ("Impossible de trouver le serveur du destinataire.", None),
+        ("Nous n'avons pas pu identifier l'expéditeur.", None),
+        ("Votre destinataire est inconnu.", NOT_FOUND),
         ("L'expéditeur s'est désinscrit de la liste de diffusion ; erreur technique.", None),
     ],
 )

@@ -56,20 +56,34 @@ OBJECT = _any(
     r"profils?",
     r"adresses? (?:de messagerie|mail|e-?mail|mssante)",
 )
-#: Who may be unknown: the object, or the person or identifier that names them.
-WHO = _any(
-    OBJECT,
-    r"patients?",
+#: A person, or the record that stands for one, who may be unknown.
+_PERSON = _any(
+    r"patiente?s?",
     r"usagers?",
     r"destinataires?",
-    r"utilisateurs?",
+    r"utilisat(?:eur|rice)s?",
     r"titulaires?",
     r"beneficiaires?",
     r"ins",
-    r"identifiants?(?: national de sante| ins)?",
-    r"adresses?",
     r"dossiers?(?: patient)?",
 )
+#: An identifier of a box, which a sender has too.
+_IDENTIFIER = _any(r"identifiants?(?: national de sante| ins)?", r"adresses?")
+#: Who may be unknown: the object, or the person or identifier that names them.
+WHO = _any(OBJECT, _PERSON, _IDENTIFIER)
+#: Not the sender's own (``votre compte``, ``vos adresses``) nor the mail system's (``le
+#: serveur de messagerie``, ``la passerelle de messagerie``): put before a thing that the
+#: sender or a server may have too (an object, an address, an identifier).
+_NOT_OWNED = (
+    r"(?<!votre )(?<!vos )(?<!serveur )(?<!serveurs )(?<!serveur de )(?<!serveurs de )"
+    r"(?<!passerelle de )(?<!relais de )(?<!systeme de )(?<!plateforme de )(?<!logiciel de )"
+    r"(?<!votre compte de )(?<!votre boite de )(?<!votre adresse de )(?<!votre service de )"
+)
+#: :data:`OBJECT` as the subject of a sentence about the patient's box (:data:`_NOT_OWNED`).
+SUBJECT_OBJECT = _NOT_OWNED + OBJECT
+#: :data:`WHO` as the subject of a sentence about the patient: a person (``votre
+#: destinataire`` is the patient), or a thing that is not the sender's nor a server's.
+SUBJECT_WHO = _any(_NOT_OWNED + _any(OBJECT, _IDENTIFIER), _PERSON)
 #: A closed state, in any gender and number.
 CLOSED_STATE = _any(
     r"fermee?s?",
@@ -87,7 +101,7 @@ CLOSED_STATE = _any(
     r"detruite?s?",
     r"hors service",
     r"(?:n'est|ne sont|n'etait) plus "
-    r"(?:actif|active?s?|ouverte?s?|accessibles?|en service|utilisee?s?)",
+    r"(?:actif|active?s?|ouverte?s?|accessibles?|disponibles?|en service|utilisee?s?)",
 )
 #: The noun of a closing act.
 CLOSING = _any(
@@ -135,7 +149,7 @@ UNKNOWN_STATE = _any(
     r"erronee?s?",
     r"incorrecte?s?",
     r"non (?:trouvee?s?|reconnue?s?|identifiee?s?|referencee?s?|enregistree?s?|creee?s?|"
-    r"repertoriee?s?|valides?)",
+    r"repertoriee?s?|inscrite?s?|valides?)",
     r"absente?s? (?:de l'annuaire|du referentiel|de la base|de nos registres)",
 )
 #: Participles of coming into being (``pas encore créé``, ``jamais ouvert``).
@@ -198,7 +212,7 @@ BIG = _any(r"volumineu(?:x|se|ses)", r"lourde?s?", r"grose?s?")
 #: The patient's box is closed: object then state, closing noun then object, or
 #: "(the patient) has closed their (object)".
 CLOSED: tuple[str, ...] = (
-    rf"{_W}{OBJECT},? {_GAP % 6}(?:(?:est|sont|a ete|ont ete|etait|a ete definitivement) )?"
+    rf"{_W}{SUBJECT_OBJECT},? {_GAP % 6}(?:(?:est|sont|a ete|ont ete|etait|a ete definitivement) )?"
     rf"{CLOSED_STATE}\b{_NOT_TEMPORARY}",
     # an address that is no longer in use ("cette adresse n'est plus active"); a bare
     # "adresse" is no object of the other patterns ("adresse IP bloquee" is a block)
@@ -207,7 +221,7 @@ CLOSED: tuple[str, ...] = (
     # a label and its value: "Etat de la messagerie : fermee", "Statut du compte : desactive",
     # "Boite aux lettres <address> : desactivee" (up to three words before the colon, none a
     # stop word: "Compte expediteur : bloque" is the sender's)
-    rf"{_W}{OBJECT}{_LABEL_GAP}{CLOSED_STATE}\b{_NOT_TEMPORARY}",
+    rf"{_W}{SUBJECT_OBJECT}{_LABEL_GAP}{CLOSED_STATE}\b{_NOT_TEMPORARY}",
     rf"{_W}{CLOSING}(?: definitive| volontaire)? (?:de |du |des )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
     rf"{_NOT_TEMPORARY}",
     # "a ferme", "ayant ferme" (its access, or its reception of messages, too)
@@ -227,9 +241,14 @@ CLOSED: tuple[str, ...] = (
     rf"{_NOT_TEMPORARY}",
     rf"\b{_AUXILIARY} (?:definitivement |volontairement )?quitte "
     rf"(?:sa |son |ses |leur |la |le |les )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
+    # no longer there, or no longer had: "l'espace sante de ce patient n'existe plus", "ce
+    # patient n'a plus de messagerie" (it was there: closed, not never created)
+    rf"{_W}{SUBJECT_WHO} {_GAP % 4}(?:n'existe|n'existent|n'existait) plus\b{_NOT_TEMPORARY}",
+    rf"{_W}{SUBJECT_WHO} {_GAP % 4}(?:ne |n')(?:possede|dispose|a|ont|disposent|possedent) plus "
+    rf"(?:de |d')(?:une? )?{_GAP % 1}{OBJECT}\b{_NOT_TEMPORARY}",
     # takes no more messages at all: "sa messagerie n'accepte plus de messages" (not those of
     # one sender, nor those over a size)
-    rf"{_W}{OBJECT} {_GAP % 3}(?:n'accepte|n'acceptent|ne recoit|ne recoivent) plus "
+    rf"{_W}{SUBJECT_OBJECT} {_GAP % 3}(?:n'accepte|n'acceptent|ne recoit|ne recoivent) plus "
     r"(?:de |d'|aucun |aucune )?(?:messages?|courriels?|e-?mails?|envois?|correspondances?)\b"
     r"(?! (?:de|d'|du|des|provenant|en provenance|venant|emanant|envoyes?|adresses?|"
     r"expedies?|au-?dela|superieurs?|trop|dont|qui|plus|sans|avec|contenant|comportant|"
@@ -239,25 +258,30 @@ CLOSED: tuple[str, ...] = (
 
 #: The patient has no box: unknown, never created, or opposed to its creation.
 NOT_FOUND: tuple[str, ...] = (
-    rf"{_W}{WHO} {_GAP % 3}(?:(?:est|sont|a ete|semble|parait) )?{UNKNOWN_STATE}\b",
+    rf"{_W}{SUBJECT_WHO} {_GAP % 3}(?:(?:est|sont|a ete|semble|parait) )?{UNKNOWN_STATE}\b",
     # a label and its value: "Destinataire : inconnu", "Destinataire <address> : inconnu"
-    rf"{_W}{WHO}{_LABEL_GAP}{UNKNOWN_STATE}\b",
-    rf"{_W}{WHO} {_GAP % 4}(?:n'a|n'ont|n'est|ne sont|n'etait|n'avait) (?:pas|jamais)"
+    rf"{_W}{SUBJECT_WHO}{_LABEL_GAP}{UNKNOWN_STATE}\b",
+    rf"{_W}{SUBJECT_WHO} {_GAP % 4}(?:n'a|n'ont|n'est|ne sont|n'etait|n'avait) (?:pas|jamais)"
     rf"(?: encore| jamais| pas)? (?:ete )?{CREATED}",
-    rf"{_W}{WHO} {_GAP % 4}(?:jamais|pas encore|non encore) (?:ete )?{CREATED}",
-    rf"{_W}{WHO} {_GAP % 4}(?:n'existe|n'existent|n'existait) (?:pas|plus)",
-    rf"{_W}{WHO} {_GAP % 4}(?:n'est|ne sont|n'etait|n'a) (?:pas|plus|jamais) (?:ete )?"
+    rf"{_W}{SUBJECT_WHO} {_GAP % 4}(?:jamais|pas encore|non encore) (?:ete )?{CREATED}",
+    rf"{_W}{SUBJECT_WHO} {_GAP % 4}(?:n'existe|n'existent|n'existait) pas",
+    rf"{_W}{SUBJECT_WHO} {_GAP % 4}(?:n'est|ne sont|n'etait|n'a) (?:pas|plus|jamais) (?:ete )?"
     r"(?:connue?s?|inscrite?s?|enregistree?s?|referencee?s?|repertoriee?s?|identifiee?s?|"
     r"trouvee?s?|reconnue?s?)\b",
-    r"\bn'existe (?:pas|plus)",
+    r"\bn'existe pas",
     # not in the directory: "non répertorié dans l'annuaire", "ne figure pas dans l'annuaire"
     r"\b(?:non (?:repertoriee?s?|referencee?s?|inscrite?s?|listee?s?)|absente?s?|ne figure "
     r"(?:pas|plus)) (?:dans |a |de |sur )?(?:l'annuaire|le repertoire|du repertoire)\b",
     r"\bn'a pas ete (?:trouvee?|identifiee?)",
     rf"\baucune? (?:\S+ )?{_ELIDED}{WHO}\b",
     r"\bne correspond(?:ent)? a aucun",
-    rf"\b(?:ne |n')(?:possede|dispose|a|ont|disposent|possedent) (?:pas|plus|jamais) "
+    rf"\b(?:ne |n')(?:possede|dispose|a|ont|disposent|possedent) (?:pas|jamais) "
     rf"(?:de |d')(?:une? )?{_GAP % 1}{OBJECT}\b",
+    # cannot be found: "impossible de trouver le destinataire" (the person or identifier
+    # itself, after an article at most: "le serveur du destinataire" is a routing problem)
+    r"\b(?:impossible de|ne peut|ne pouvons|n'avons pas pu|n'a pas pu|n'ont pas pu) "
+    r"(?:pas )?(?:trouver|retrouver|localiser|identifier) (?:le |la |les |l'|ce |cet |cette )?"
+    rf"{WHO}\b(?! (?:de l'|du |de la |des )?(?:expediteur|emetteur|serveur|domaine|hote))",
     rf"\b(?:pas (?:de |d')|sans (?:de |d')?)(?:une? )?{OBJECT}\b",
     r"(?<!pas )(?<!jamais )\b(?:oppos(?:e|ee|es|ees|ition)|refus(?:e|ee|es)?) (?:\S+ ){0,4}(?:l')?"
     r"(?:creation|ouverture|activation)\b",
