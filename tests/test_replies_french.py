@@ -724,6 +724,12 @@ def _mes_notice(text: str) -> bytes:
         ("Impossible de trouver le serveur du destinataire.", None),
         ("Nous n'avons pas pu identifier l'expéditeur.", None),
         ("Votre destinataire est inconnu.", NOT_FOUND),
+        ("Fermée : la messagerie du patient.", CLOSED),
+        ("Ce patient ne possède pas encore d'espace santé.", NOT_FOUND),
+        ("Le destinataire n'est pas un patient connu.", NOT_FOUND),
+        ("Le patient a refusé d'avoir un espace santé.", NOT_FOUND),
+        ("Bloqué : le compte expéditeur.", None),
+        ("Le patient n'a pas refusé d'ouvrir son espace santé ; erreur technique.", None),
         ("L'expéditeur s'est désinscrit de la liste de diffusion ; erreur technique.", None),
     ],
 )

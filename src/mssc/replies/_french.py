@@ -222,6 +222,9 @@ CLOSED: tuple[str, ...] = (
     # "Boite aux lettres <address> : desactivee" (up to three words before the colon, none a
     # stop word: "Compte expediteur : bloque" is the sender's)
     rf"{_W}{SUBJECT_OBJECT}{_LABEL_GAP}{CLOSED_STATE}\b{_NOT_TEMPORARY}",
+    # the state as the label: "Fermee : la messagerie du patient" (not the sender's)
+    rf"{_W}{CLOSED_STATE} ?: (?:la |le |les |l'|sa |son |ses )?{SUBJECT_OBJECT}\b"
+    r"(?! (?:de |d'|de l')?(?:expediteur|emetteur|envoyeur)\b)",
     rf"{_W}{CLOSING}(?: definitive| volontaire)? (?:de |du |des )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
     rf"{_NOT_TEMPORARY}",
     # "a ferme", "ayant ferme" (its access, or its reception of messages, too)
@@ -275,8 +278,16 @@ NOT_FOUND: tuple[str, ...] = (
     r"\bn'a pas ete (?:trouvee?|identifiee?)",
     rf"\baucune? (?:\S+ )?{_ELIDED}{WHO}\b",
     r"\bne correspond(?:ent)? a aucun",
-    rf"\b(?:ne |n')(?:possede|dispose|a|ont|disposent|possedent) (?:pas|jamais) "
+    rf"\b(?:ne |n')(?:possede|dispose|a|ont|disposent|possedent) (?:pas|jamais)(?: encore)? "
     rf"(?:de |d')(?:une? )?{_GAP % 1}{OBJECT}\b",
+    # not a known person: "n'est pas un patient connu"
+    rf"\b(?:n'est|ne sont|n'etait) pas (?:un|une|des) {_PERSON} "
+    r"(?:connue?s?|inscrite?s?|enregistree?s?|referencee?s?|repertoriee?s?|identifiee?s?|"
+    r"reconnue?s?)\b",
+    # refused to have one: "a refuse d'avoir un espace sante", "s'est oppose a l'ouverture"
+    r"(?<!pas )(?<!jamais )\b(?:refus|oppos)(?:e|ee|es|ees|ait|ent)? (?:a |de |d')"
+    r"(?:avoir|disposer d'|posseder|ouvrir|creer|activer) "
+    rf"(?:une? |son |sa |leur )?{_GAP % 1}{OBJECT}\b",
     # cannot be found: "impossible de trouver le destinataire" (the person or identifier
     # itself, after an article at most: "le serveur du destinataire" is a routing problem)
     r"\b(?:impossible de|ne peut|ne pouvons|n'avons pas pu|n'a pas pu|n'ont pas pu) "
