@@ -277,6 +277,16 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (CLOSED, "RCPT", "550 5.2.1 Boîte aux lettres désactivée"),
     (CLOSED, "RCPT", "550 5.2.1 La messagerie du patient a été clôturée"),
     (TOO_LARGE, "DATA", "552 5.3.4 Message trop volumineux : taille maximale de 25 Mo dépassée"),
+    # an account deleted, removed or cancelled; a message "rejected: too large"
+    (CLOSED, "RCPT", "550 5.2.1 Recipient account has been deleted"),
+    (CLOSED, "RCPT", "550 5.2.1 This account has been cancelled"),
+    (CLOSED, "RCPT", "550 5.2.1 Account has been removed at the owner's request"),
+    (TOO_LARGE, "DATA", "552 Message rejected: too large"),
+    # a message (not an account) deleted; the sender's account; a header's or a box's size
+    (NONE, "DATA", "550 Your message to the recipient was deleted without being read"),
+    (NONE, "MAIL", "550 5.7.1 Your account was deleted for abuse"),
+    (NONE, "DATA", "552 Message rejected: mailbox too large"),
+    (NONE, "DATA", "552 Message header too large"),
 ]
 #: the status a report gives with each expected class, when it is specific
 SPECIFIC_STATUS = {NOT_FOUND: "5.1.1", CLOSED: "5.2.1", TOO_LARGE: "5.3.4", NONE: "5.0.0"}

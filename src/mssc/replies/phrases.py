@@ -589,6 +589,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"(message |mail |e-?mail )?size",
             r"(?<!header )(?<!file )\bsize exceeds",
             r"\btotal size of (the |this )?message",
+            # "message rejected: too large" (not a header's, a line's or a field's size)
+            r"\b(message|mail|e-?mail)( (?!header|line|subject|field|mail ?box|quota|storage|disk|"
+            r"folder)\S+){1,2} too (large|big)\b",
             # Exchange's codes: RESOLVER.RST.RecipSizeLimit, SendSizeLimit
             r"(recip|send)sizelimit\b",
         ),
@@ -605,6 +608,11 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"temporarily )?(disabled|deactivated|"
             r"de-activated|inactive|suspended|locked|terminated|discontinued|frozen)\b",
             r"\b(mail ?box|account) (is |has been |was )?(now )?closed\b",
+            # an account or box that was deleted, removed or cancelled (not a user or a
+            # recipient: "your message to the recipient was deleted without being read")
+            _NOT_AFTER_OR + r"(?<!your )\b(account|mail ?box|e-?mail account)( (?!or\b)\S+){0,3} "
+            r"(has been|have been|was|were|is) (now |permanently )?(deleted|removed|"
+            r"cancell?ed)\b",
             r"\binactive (user|account|mail ?box|recipient)",
             r"\b(disabled|suspended|deactivated|locked|closed|inactive|frozen) "
             r"(user|account|mail ?box|recipient)",
