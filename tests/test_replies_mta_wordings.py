@@ -463,6 +463,54 @@ def test_a_vague_status_field_defers_to_the_diagnostics_code() -> None:
     assert _kind_of_recipient(raw) is not NOT_FOUND
 
 
+#: Symbolic codes a system may give instead of a sentence (words joined by underscores), and
+#: the class each must give: read as their words.
+SYMBOLIC_CODES = [
+    ("BAL_FERMEE", CLOSED),
+    ("ESPACE_SANTE_CLOTURE", CLOSED),
+    ("COMPTE_DESACTIVE", CLOSED),
+    ("MAILBOX_CLOSED", CLOSED),
+    ("ACCOUNT_DISABLED", CLOSED),
+    ("PATIENT_INCONNU", NOT_FOUND),
+    ("INS_INCONNU", NOT_FOUND),
+    ("RECIPIENT_NOT_FOUND", NOT_FOUND),
+    ("USER__UNKNOWN", NOT_FOUND),
+    ("TAILLE_MAX_DEPASSEE", TOO_LARGE),
+    ("MESSAGE_TROP_VOLUMINEUX", TOO_LARGE),
+    ("MESSAGE_TOO_LARGE", TOO_LARGE),
+    ("QUOTA_DEPASSE", NONE),
+    ("MAILBOX_FULL", NONE),
+    ("ERREUR_TECHNIQUE", NONE),
+    ("EXPEDITEUR_INCONNU", NONE),
+    ("SENDER_ADDRESS_REJECTED", NONE),
+]
+
+
+@pytest.mark.parametrize(("code", "expected"), SYMBOLIC_CODES)
+@pytest.mark.parametrize("written", ["x-mes; {code}", "smtp; 550 5.0.0 {code}"])
+def test_a_symbolic_code_is_read_as_its_words(
+    code: str, expected: ReplyKind | str, written: str
+) -> None:
+    raw = dsn("").replace(
+        "Diagnostic-Code: smtp; ", "Diagnostic-Code: " + written.format(code=code)
+    )
+    kind = _kind_of_recipient(raw)
+    if expected == NONE:
+        assert kind not in CAUSES
+    else:
+        assert kind is expected
+
+
+def test_an_address_with_underscores_stays_one_recipient() -> None:
+    raw = dsn("550 5.1.1 <jean_dupont@example.org>: user unknown").replace(
+        ADDRESS, "jean_dupont@example.org"
+    )
+    result = classify(raw.encode("utf-8"))
+    assert [(r.address, r.kind) for r in result.recipients] == [
+        ("jean_dupont@example.org", NOT_FOUND)
+    ]
+
+
 # -- whole notices of common mail systems --------------------------------------------------------
 
 #: name -> (From, Subject, body); {smtp} {code} {reason} are the reply, {short} and {because}

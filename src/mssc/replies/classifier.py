@@ -359,7 +359,7 @@ class _Reader:
     def norm_subject(self) -> str:
         """The subject, normalised (computed once)."""
         if self._norm_subject is None:
-            self._norm_subject = normalise(self.subject)
+            self._norm_subject = _spaced(normalise(self.subject))
         return self._norm_subject
 
     def block_about(self, address: str) -> str:
@@ -1189,14 +1189,27 @@ _ADDRESS_WORD = re.compile(r"(?<![^ ])[^ ]*@[^ ]*")  # a whole word (from its st
 
 
 def _unaddressed(text: str) -> str:
-    """Normalise ``text`` with e-mail addresses blanked, so that ``filtered@...`` is no phrase."""
+    """Normalise ``text`` with e-mail addresses blanked, so that ``filtered@...`` is no phrase,
+    and underscores read as spaces (:func:`_spaced`)."""
     if "@" not in text:
-        return normalise(text)
+        return _spaced(normalise(text))
     if text.isascii():
         # what normalise() gives, with the words that hold an "@" replaced: the words are
         # joined by single spaces and hold no white space, so [^ ]* spans one word
-        return _blank_address_words(" ".join(text.lower().split()))
-    return normalise(_blank_address_words(" ".join(text.split())))
+        return _spaced(_blank_address_words(" ".join(text.lower().split())))
+    return _spaced(normalise(_blank_address_words(" ".join(text.split()))))
+
+
+def _spaced(text: str) -> str:
+    """A normalised ``text`` with each run of underscores read as a space: a symbolic code
+    (``BAL_FERMEE``, ``PATIENT_INCONNU``, ``RECIPIENT_NOT_FOUND``) is read as its words.
+    Addresses are blanked before (``jean_dupont@...`` stays one address)."""
+    if "_" not in text:
+        return text
+    spaced = text.replace("_", " ")
+    if "  " in spaced or spaced[0] == " " or spaced[-1] == " ":
+        return " ".join(spaced.split())  # a run of them, or one at an end
+    return spaced
 
 
 def _blank_address_words(text: str) -> str:

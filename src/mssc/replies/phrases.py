@@ -252,7 +252,8 @@ class PhraseRule:
             replaces it.
         kind: the verdict when it matches.
         patterns: regular expressions over normalised text (lower case, no accents, single
-            spaces).
+            spaces; e-mail addresses blanked to ``<address>``, underscores read as spaces:
+            ``BAL_FERMEE`` is ``bal fermee``).
         diagnostic_only: only read per-recipient diagnostics, not the whole notice or subject.
     """
 
