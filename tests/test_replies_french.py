@@ -821,3 +821,20 @@ def test_a_notice_in_html_with_character_references() -> None:
         + "\n"
     )
     assert classify(raw.encode("utf-8")).kind is CLOSED
+
+
+@pytest.mark.parametrize("bullet", ["", "- ", "* ", "• ", "– "])
+@pytest.mark.parametrize("colon", [" : ", ": "])
+def test_a_list_of_patients_gives_each_its_own_cause(bullet: str, colon: str) -> None:
+    causes = [
+        ("279035121518989", "messagerie fermée", CLOSED),
+        ("185057800608436", "patient non trouvé", NOT_FOUND),
+        ("298120000000097", "taille maximale dépassée", TOO_LARGE),
+    ]
+    lines = "\n".join(f"{bullet}{ins}@patient.mssante.fr{colon}{words}" for ins, words, _ in causes)
+    result = classify(
+        _mes_notice(f"Votre message n'a pas pu être remis aux destinataires suivants :\n\n{lines}")
+    )
+    assert [(r.address, r.kind) for r in result.recipients] == [
+        (f"{ins}@patient.mssante.fr", kind) for ins, _, kind in causes
+    ]

@@ -627,6 +627,8 @@ def _line_search(
 
 
 _ADDR = r"[^\s<>()\[\]\",;:@]{1,64}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}[A-Za-z0-9]"
+#: An item mark of a list before an address ("- ", "* ", "• ").
+_BULLET = r"[-*+\u2022\u00b7\u2013][ \t]+"
 _MARKERS = (
     # Postfix, qmail: "<addr>: reason" or "<addr>:" alone
     re.compile(rf"^\s*<({_ADDR})>\s*:?\s*(.*)$"),
@@ -637,6 +639,10 @@ _MARKERS = (
     re.compile(rf"^\s*<?({_ADDR})>?\s+on\s+\w{{3}},?\s.*()$"),
     # OpenSMTPD and others: "addr: reason"
     re.compile(rf"^\s*({_ADDR}):\s+(.*)$"),
+    # the same with a space before the colon, as French writes it, at the start of a line or
+    # after an item mark ("- addr : messagerie fermée"); not on an indented line, which
+    # continues a reply quoted above it
+    re.compile(rf"^(?:[ \t]*{_BULLET}|)<?({_ADDR})>?[ \t]*:[ \t]+(.*)$"),
     # an X.400 form (Exchange 5.5, X.400 gateways): "c=US;a= ;p=ORG;dda:SMTP=addr; on <date>"
     re.compile(rf"(?i)^.{{0,160}}?\b(?:dda:)?(?:smtp|rfc-?822)=<?({_ADDR})>?;?\s*(.*)$"),
     # a Sendmail-style "<addr>... reason" anywhere in the line
@@ -661,6 +667,7 @@ _GATES: tuple[tuple[str, ...] | None, ...] = (
     ("...",),
     None,
     ("on",),
+    (":",),
     (":",),
     ("=",),
     (">...",),
