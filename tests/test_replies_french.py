@@ -838,3 +838,37 @@ def test_a_list_of_patients_gives_each_its_own_cause(bullet: str, colon: str) ->
     assert [(r.address, r.kind) for r in result.recipients] == [
         (f"{ins}@patient.mssante.fr", kind) for ins, _, kind in causes
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the guide's causes, written in English by a system
+        ("The patient has closed their Mon espace santé account.", CLOSED),
+        ("This patient's health space has been closed.", CLOSED),
+        ("The recipient's secure messaging has been closed by the patient.", CLOSED),
+        ("Mailbox closed by its owner.", CLOSED),
+        ("No Mon espace santé account exists for this INS.", NOT_FOUND),
+        ("The patient's health space has not been created.", NOT_FOUND),
+        ("The patient opposed the creation of their health space.", NOT_FOUND),
+        ("Patient not found.", NOT_FOUND),
+        ("No patient matches this address.", NOT_FOUND),
+        ("The message exceeds the 25 MB total size limit.", TOO_LARGE),
+        ("Maximum size exceeded (25 MB).", TOO_LARGE),
+        ("Your message is larger than the 25 MB allowed.", TOO_LARGE),
+        # none of them
+        ("The patient has read your message.", None),
+        ("Your mailbox is full.", None),
+        ("The clinic is closed until Monday.", None),
+        ("The connection has been closed by the remote server.", None),
+        ("No message was found for this request.", None),
+        ("Your account has not been activated yet.", None),
+        ("The patient has not opposed the creation of their health space; technical error.", None),
+    ],
+)
+def test_the_guides_causes_in_english(text: str, expected: ReplyKind | None) -> None:
+    kind = classify(_mes_notice(text)).kind
+    if expected is None:
+        assert kind not in FAILURE_CLASSES
+    else:
+        assert kind is expected

@@ -287,6 +287,12 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (NONE, "MAIL", "550 5.7.1 Your account was deleted for abuse"),
     (NONE, "DATA", "552 Message rejected: mailbox too large"),
     (NONE, "DATA", "552 Message header too large"),
+    # near the English words of the guide's causes, but none of them
+    (NONE, "RCPT", "421 4.4.2 The server has closed the connection"),
+    (NONE, "MAIL", "550 5.7.1 You have closed your account"),
+    (NONE, "DATA", "552 5.2.2 Your mailbox exceeds the 2 GB quota"),
+    (NONE, "RCPT", "550 5.7.1 The domain has refused the creation of a session"),
+    (NONE, "MAIL", "550 5.7.1 Your account has not been activated yet"),
 ]
 #: the status a report gives with each expected class, when it is specific
 SPECIFIC_STATUS = {NOT_FOUND: "5.1.1", CLOSED: "5.2.1", TOO_LARGE: "5.3.4", NONE: "5.0.0"}

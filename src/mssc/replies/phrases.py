@@ -590,6 +590,9 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"(message |mail |e-?mail )?size",
             r"(?<!header )(?<!file )\bsize exceeds",
             r"\btotal size of (the |this )?message",
+            # a message said to exceed a quantity ("exceeds the 25 MB total size limit")
+            r"\b(message|mail|e-?mail|attachments?)( \S+){0,2} exceeds? (the |our |a )?(maximum "
+            r"|total |allowed )?\d+(\.\d+)? ?(mb|mo|mib|kb|gb|bytes)\b",
             # "message rejected: too large" (not a header's, a line's or a field's size)
             r"\b(message|mail|e-?mail)( (?!header|line|subject|field|mail ?box|quota|storage|disk|"
             r"folder)\S+){1,2} too (large|big)\b",
@@ -608,7 +611,12 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"( (?!or\b)\S+){0,5} (has been |was |is |been )?(now |currently |permanently |"
             r"temporarily )?(disabled|deactivated|"
             r"de-activated|inactive|suspended|locked|terminated|discontinued|frozen)\b",
-            r"\b(mail ?box|account) (is |has been |was )?(now )?closed\b",
+            r"\b(mail ?box|account|health space|(secure )?messaging|inbox) (is |has been |was )?"
+            r"(now )?closed\b",
+            # the patient closed it: "has closed their Mon espace sante account" (not "your")
+            r"\b(has|have|had) (now |permanently |voluntarily )?(closed|deactivated|deleted|"
+            r"disabled|terminated) (their|his|her|its|the) ((?!sender)\S+ ){0,3}(account|"
+            r"mail ?box|health space|messaging|inbox)\b",
             # an account or box that was deleted, removed or cancelled (not a user or a
             # recipient: "your message to the recipient was deleted without being read")
             _NOT_AFTER_OR + r"(?<!your )\b(account|mail ?box|e-?mail account)( (?!or\b)\S+){0,3} "
@@ -689,8 +697,17 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"does n't|did not|do not|not) exist",
             # a name may come between ("user jdupont was not found", "the user's e-mail name
             # is not found")
-            r"(\b(user|recipient|receiver|mail ?box|address|account)('s)?|<address>)( \S+){0,2} "
-            r"(was |is )?not found",
+            r"(\b(user|recipient|receiver|patient|mail ?box|address|account)('s)?|<address>)"
+            r"( \S+){0,2} (was |is )?not found",
+            # the guide's causes in English: no health space or account for the patient, never
+            # created, or its creation opposed
+            r"\bno (\S+ ){0,3}(account|mail ?box|health space|patient|user|recipient)s? "
+            r"(exists?|matches|was found|is found|corresponds?)\b",
+            r"(?<!your )\b(health space|account|mail ?box|espace sante|messaging)( \S+){0,2} "
+            r"(has|have|had) (not|never) (yet )?been (created|opened|activated|set up)",
+            r"(?<!not )(?<!never )\b(opposed|objected to|refused) (to )?(the )?(creation|opening|"
+            r"activation) of (their|his|her|the|a|an) (\S+ ){0,2}(health space|account|mail ?box|"
+            r"espace sante|messaging)\b",
             r"\bnon-?existent (local )?(user|recipient|mail ?box|address|account|e-?mail)",
             r"\bno (mail ?box|account|user|recipient)( here)? (by (that|this) name|found|"
             r"available for)",
