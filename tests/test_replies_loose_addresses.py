@@ -147,3 +147,11 @@ def test_an_address_without_a_slash_in_plain_text_is_always_read(local: str, dom
     address = f"{local}@{domain}"
     found = [a for a, _ in read_text_bounce(f"{OPENINGS[0]}\n\n    {address}\n", set(), 10)]
     assert found == [address]
+
+
+def test_a_contact_far_into_a_long_notice_is_still_a_contact() -> None:
+    # the marker lines are read past the first 20,000 characters: so is the contact check
+    filler = "Details of the delivery attempt follow.\n" * 600
+    body = f"{OPENINGS[0]}\n\n{filler}\nPlease contact {CONTACT}\n{CONTACT}: see above\n"
+    assert len(body) > 20_000
+    assert read_text_bounce(body, set(), 10) == []

@@ -742,7 +742,7 @@ class _Contacts:
     __slots__ = ("_known", "_low", "_notice")
 
     def __init__(self, notice: str) -> None:
-        self._notice = notice[:20000]
+        self._notice = notice  # all of it: marker lines are read past 20,000 characters too
         self._low: str | None = None  # the notice in lower case; "" when it holds no gate
         self._known: dict[str, bool] = {}
 
