@@ -872,3 +872,46 @@ def test_the_guides_causes_in_english(text: str, expected: ReplyKind | None) -> 
         assert kind not in FAILURE_CLASSES
     else:
         assert kind is expected
+
+
+def _report_for_two(human: str, a: str, b: str) -> bytes:
+    """A delivery report for two patients whose records say nothing of the cause (Status
+    5.0.0, no diagnostic): the human-readable part alone gives it."""
+    records = "".join(
+        f"Final-Recipient: rfc822; {x}\nAction: failed\nStatus: 5.0.0\n\n" for x in (a, b)
+    )
+    return (
+        _headers(
+            "Mail Delivery System <MAILER-DAEMON@mx.patient.mssante.fr>",
+            "Échec de distribution",
+            "MIME-Version: 1.0\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\n',
+        )
+        + "\n--b1\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+        + human
+        + "\n--b1\nContent-Type: message/delivery-status\n\n"
+        + "Reporting-MTA: dns; mx.patient.mssante.fr\n\n"
+        + records
+        + "--b1--\n"
+    ).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Le destinataire {a} a fermé sa messagerie. Le destinataire {b} est inconnu.",
+        "Échec pour {a} : messagerie clôturée ; échec pour {b} : patient non trouvé.",
+        "The patient {a} has closed their health space. Patient {b} not found.",
+    ],
+)
+def test_each_sentence_speaks_for_the_patient_it_names(template: str) -> None:
+    a, b = "279035121518989@patient.mssante.fr", "185057800608436@patient.mssante.fr"
+    result = classify(_report_for_two(template.format(a=a, b=b), a, b))
+    assert [(r.address, r.kind) for r in result.recipients] == [(a, CLOSED), (b, NOT_FOUND)]
+
+
+def test_a_reason_given_for_all_patients_is_kept_for_each() -> None:
+    a, b = "279035121518989@patient.mssante.fr", "185057800608436@patient.mssante.fr"
+    human = f"Votre message n'a pas pu être remis à {a} ni à {b}. Motif : patient non trouvé."
+    result = classify(_report_for_two(human, a, b))
+    assert [r.kind for r in result.recipients] == [NOT_FOUND, NOT_FOUND]

@@ -1252,7 +1252,34 @@ def _block_about(notice: str, address: str, lower: str | None = None) -> str:
     start = notice.rfind("\n", 0, i) + 1
     end = notice.find("\n\n", i)
     end = len(notice) if end < 0 else end
-    return _own_lines(notice[start : min(end, start + 3000)], address)
+    return _own_sentences(_own_lines(notice[start : min(end, start + 3000)], address), address)
+
+
+#: Where a sentence ends within a block: after ".", ";", "!" or "?", the white space (kept, so
+#: that the lines stay lines); an address's own dots have none after them.
+_SENTENCE_END = re.compile(r"(?<=[.;!?])(\s+)(?=\S)")
+
+
+def _own_sentences(block: str, address: str) -> str:
+    """``block`` without the sentences that name another address and not ``address``: those
+    are about another recipient ("Le destinataire <a> a fermé sa messagerie. Le destinataire
+    <b> est inconnu."). Sentences that name no address (a reason given for all) are kept."""
+    low = block.lower()
+    want = address.lower()
+    if low.count("@") <= low.count(want):
+        return block  # no other address in it
+    pieces = _SENTENCE_END.split(block)  # sentence, white space, sentence ...
+    if len(pieces) == 1:
+        return block
+    kept: list[str] = []
+    for i in range(0, len(pieces), 2):
+        sentence = pieces[i]
+        if "@" in sentence and want not in sentence.lower():
+            continue  # about other recipients only
+        kept.append(sentence)
+        if i + 1 < len(pieces):
+            kept.append(pieces[i + 1])
+    return "".join(kept).rstrip() if kept else block
 
 
 def _overall(outcomes: Sequence[RecipientOutcome]) -> ReplyKind:
