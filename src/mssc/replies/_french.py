@@ -163,6 +163,8 @@ _STOP = rf"(?:l'|d')?(?:{_NEGATIONS}|expediteur|emetteur|envoyeur|votre|vous|{_M
 #: Up to ``n`` free words inside a phrase, each followed by a space (no sentence end, no stop
 #: word); it stands after a space.
 _GAP = r"(?:(?!" + _STOP + r")[^ .;:!?]+ ){0,%d}"
+#: Up to three free words between the noun of a label and its colon, none a stop word
+#: (``Boîte aux lettres <address> : désactivée``; ``Compte expéditeur : bloqué`` is the sender's).
 _LABEL_GAP = r"(?: (?:(?!" + _STOP + r")[^ .;:!?]+ ){0,3})? ?: "
 #: Words that stop a phrase about a size: a negation, or what a full box is measured in or
 #: is (``la taille de votre boite``: a quota). "votre" does not stop it: ``la taille de
