@@ -423,6 +423,14 @@ def _kind_of_recipient(raw: str) -> ReplyKind:
     return result.kind
 
 
+def _assert_kind(kind: ReplyKind, expected: ReplyKind | str, *why: object) -> None:
+    """``kind`` is ``expected``; for :data:`NONE`, it is none of the three causes."""
+    if expected == NONE:
+        assert kind not in CAUSES, (kind, *why)
+    else:
+        assert kind is expected, (kind, *why)
+
+
 @pytest.mark.parametrize(
     ("expected", "command", "wording", "shape"),
     [(*w, s) for w, s in itertools.product(WORDINGS, SHAPES)],
@@ -433,10 +441,7 @@ def test_a_common_wording_in_every_report_shape(
 ) -> None:
     raw = SHAPES[shape](wording.format(a=ADDRESS), command, expected)
     kind = _kind_of_recipient(raw)
-    if expected == NONE:
-        assert kind not in CAUSES, (kind, wording)
-    else:
-        assert kind is expected, (kind, wording)
+    _assert_kind(kind, expected, wording)
 
 
 @pytest.mark.parametrize(
@@ -501,10 +506,7 @@ def test_a_symbolic_code_is_read_as_its_words(
         "Diagnostic-Code: smtp; ", "Diagnostic-Code: " + written.format(code=code)
     )
     kind = _kind_of_recipient(raw)
-    if expected == NONE:
-        assert kind not in CAUSES
-    else:
-        assert kind is expected
+    _assert_kind(kind, expected)
 
 
 def test_an_address_with_underscores_stays_one_recipient() -> None:
@@ -734,10 +736,7 @@ def test_a_whole_notice_of_a_common_mail_system(
     result = classify(raw.encode("utf-8"))
     assert ADDRESS in [r.address for r in result.recipients], "the recipient is read"
     kind = _kind_of_recipient(raw)
-    if expected == NONE:
-        assert kind not in CAUSES
-    else:
-        assert kind is expected
+    _assert_kind(kind, expected)
 
 
 @pytest.mark.parametrize("verb", ["received at Mon, 2 Mar 2026 10:00", "received on Mon", "sent"])
@@ -893,10 +892,7 @@ def test_a_cause_after_or_is_a_hedge(hedge: str, expected: ReplyKind | str) -> N
     )
     raw = _headers("postmaster@example.net", "Undeliverable: Compte rendu") + "\n" + body
     kind = _kind_of_recipient(raw)
-    if expected == NONE:
-        assert kind not in CAUSES
-    else:
-        assert kind is expected
+    _assert_kind(kind, expected)
 
 
 def test_the_summary_of_the_returned_original_is_no_explanation() -> None:
