@@ -359,7 +359,7 @@ class _Reader:
     def norm_subject(self) -> str:
         """The subject, normalised (computed once)."""
         if self._norm_subject is None:
-            self._norm_subject = _spaced(normalise(self.subject))
+            self._norm_subject = _words(self.subject)
         return self._norm_subject
 
     def block_about(self, address: str) -> str:
@@ -911,7 +911,7 @@ class Classifier:
             if (
                 final
                 and not _other_status(status, diagnostic)
-                and not _POLICY_WORDS.search(normalise(diagnostic[:2000]))
+                and not _POLICY_WORDS.search(_words(diagnostic[:2000]))
             ):
                 # an RFC 3464 record says the delivery failed for good, and its "unknown user"
                 # words are not contradicted: no stage after DATA, no policy block (a x.7.x
@@ -1062,7 +1062,7 @@ def _policy_in(diagnostic: str, status: str) -> str:
         status[1:3] == ".7" or any(m.group(2) == "7" for m in STATUS_CODE.finditer(diagnostic))
     ):
         return ""
-    m = _POLICY_WORDS.search(normalise(diagnostic[:2000]))
+    m = _POLICY_WORDS.search(_words(diagnostic[:2000]))
     return m.group(0) if m else ""
 
 
@@ -1171,7 +1171,7 @@ def _forwarded_body(text: str) -> str:
                 local = found.rpartition("@")[0] if "@" in found else found
                 bounce = bounce or _is_system_local(local)
             elif name == "subject":
-                bounce = bounce or NOTICE_RULE.search(normalise(value)) is not None
+                bounce = bounce or NOTICE_RULE.search(_words(value)) is not None
         elif not (_ANY_HEADER.match(line) or (end > start and line[:1] in (" ", "\t"))):
             break
         end += 1
@@ -1192,12 +1192,18 @@ def _unaddressed(text: str) -> str:
     """Normalise ``text`` with e-mail addresses blanked, so that ``filtered@...`` is no phrase,
     and underscores read as spaces (:func:`_spaced`)."""
     if "@" not in text:
-        return _spaced(normalise(text))
+        return _words(text)
     if text.isascii():
         # what normalise() gives, with the words that hold an "@" replaced: the words are
         # joined by single spaces and hold no white space, so [^ ]* spans one word
         return _spaced(_blank_address_words(" ".join(text.lower().split())))
     return _spaced(normalise(_blank_address_words(" ".join(text.split()))))
+
+
+def _words(text: str) -> str:
+    """``text`` as every phrase of the classifier reads it: :func:`~mssc.mime.normalise`, then
+    :func:`_spaced` (addresses are not blanked: :func:`_unaddressed` does that too)."""
+    return _spaced(normalise(text))
 
 
 def _spaced(text: str) -> str:
