@@ -40,14 +40,22 @@ import email.utils
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
 from email.message import Message
 from email.policy import Compat32, Policy, compat32
 from html import unescape as _html_unescape
 from itertools import accumulate, pairwise
 from operator import sub
-from typing import Final, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
+from mssc._mime_model import (
+    LINE_COST,
+    MANY_LINES,
+    SHORT_LINE,
+    MimeDefect,
+    MimeLimits,
+    Prescan,
+    ReadMessage,
+)
 from mssc._slots import new_object, slot_setters
 
 __all__ = [
@@ -72,68 +80,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class MimeLimits:
-    """Limits that bound the work spent on one inbound message (all adjustable).
-
-    The defaults are far above what mail software writes and far below what makes the stdlib
-    parser slow. A message past a ``limit-*`` limit is read as its headers only, with the
-    defect; the size limits cut and go on (see docs/security.md).
-
-    Attributes:
-        max_message_bytes: input beyond this size is cut off before parsing (defect
-            ``message-truncated``).
-        max_depth: deepest MIME nesting, multipart and ``message/*`` levels counted
-            (``limit-depth``).
-        max_parts: most MIME parts in one message (``limit-parts``).
-        max_headers: most header fields in one message, every part's and every attached
-            message's header block counted (``limit-header-count``).
-        max_header_length: longest header field, in bytes once unfolded
-            (``limit-header-length``).
-        max_encoded_words: most RFC 2047 encoded words (``=?``) in one header field
-            (``limit-encoded-words``).
-        max_rfc2231_sections: most RFC 2231 parameter sections (``name*0*=`` ...) in one
-            header field (``limit-rfc2231``).
-        max_comment_depth: deepest nesting of ``(`` comments in one header field
-            (``limit-comment-depth``).
-        max_work: the parser's work for one message, in line tests: every line costs
-            :data:`LINE_COST`, plus one per open multipart boundary the parser tests it
-            against (``limit-work``). A message of over :data:`MANY_LINES` lines whose lines
-            average under :data:`SHORT_LINE` bytes passes it too: the parser keeps an object
-            per line, which would cost many times the input in memory.
-        max_part_bytes: largest decoded part that is kept (defect ``part-too-large``).
-        max_decoded_bytes: total decoded bytes kept for one message (defect
-            ``decoded-size-exceeded``).
-        max_text_chars: characters of any one text part that the classifier reads.
-    """
-
-    max_message_bytes: int = 64 * 1024 * 1024
-    max_depth: int = 32
-    max_parts: int = 512
-    max_headers: int = 4096
-    max_header_length: int = 64 * 1024
-    max_encoded_words: int = 256
-    max_rfc2231_sections: int = 128
-    max_comment_depth: int = 32
-    max_work: int = 4_000_000
-    max_part_bytes: int = 32 * 1024 * 1024
-    max_decoded_bytes: int = 64 * 1024 * 1024
-    max_text_chars: int = 256 * 1024
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"MimeLimits.{f.name} must be a positive int, got {value!r}")
-
-
-#: What one line costs the parser, in :attr:`MimeLimits.max_work` units (a boundary test is 1).
-LINE_COST: Final = 3
-#: Past this many lines, lines must average :data:`SHORT_LINE` bytes (see ``max_work``).
-MANY_LINES: Final = 65_536
-#: The shortest average line of a message of over :data:`MANY_LINES` lines.
-SHORT_LINE: Final = 12
-
 #: The limits every reader uses unless told otherwise.
 DEFAULT_LIMITS: Final = MimeLimits()
 
@@ -148,87 +94,6 @@ LIMIT_CODES: Final = {
     "max_comment_depth": "limit-comment-depth",
     "max_work": "limit-work",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class MimeDefect:
-    """Something odd in a received message, with a stable code.
-
-    Attributes:
-        code: kebab-case and stable: a ``limit-*`` code of :data:`LIMIT_CODES`,
-            ``message-truncated``, ``parse-error``, ``boundary-repaired``.
-        detail: what was found, in words (may quote sizes, never message text).
-        offset: where in the (newline-normalised) bytes, or -1.
-    """
-
-    code: str
-    detail: str = ""
-    offset: int = -1
-
-    def __str__(self) -> str:
-        return self.code
-
-
-@dataclass(frozen=True, slots=True)
-class Prescan:
-    """What one linear pass over a message's bytes found (see :func:`prescan`).
-
-    In :attr:`ReadMessage.prescan`, a small message (up to 256 KiB) that a few counts over its
-    whole text show to be within every limit is not scanned part by part: ``depth``,
-    ``parts``, ``headers`` and ``work`` are then those counts, upper bounds of the scan's.
-
-    Attributes:
-        size: bytes scanned (after newline normalisation and truncation).
-        depth: deepest MIME nesting seen (an upper bound: text that looks like a multipart
-            header counts).
-        parts: MIME parts seen (delimiter lines of declared boundaries).
-        headers: header fields seen, in every header block.
-        work: the parser's estimated work, in line tests.
-        exceeded: the first limit passed, as a defect; None when within every limit.
-        header_end: offset just past the top-level header block (the blank line).
-        cut: where to stop parsing when a limit is passed: the end of the top-level header
-            block, or the start of the top-level header field that passed a limit.
-    """
-
-    size: int
-    depth: int
-    parts: int
-    headers: int
-    work: int
-    exceeded: MimeDefect | None
-    header_end: int
-    cut: int
-
-    @property
-    def over_limit(self) -> bool:
-        """Whether a ``limit-*`` limit was passed."""
-        return self.exceeded is not None
-
-
-@dataclass(frozen=True, slots=True)
-class ReadMessage:
-    """A received message, parsed within the limits (see :func:`read_message`).
-
-    Attributes:
-        message: the parsed stdlib message; its headers only (possibly fewer of them) when a
-            limit was passed or the body could not be parsed.
-        defects: the reader's defects (limits, parse errors, repairs), in order.
-        prescan: the pre-scan, or None when a parsed ``Message`` was given.
-    """
-
-    message: Message
-    defects: tuple[MimeDefect, ...]
-    prescan: Prescan | None = None
-
-    @property
-    def over_limit(self) -> bool:
-        """Whether a ``limit-*`` limit was passed (the body was not read)."""
-        return any(d.code.startswith("limit-") for d in self.defects)
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """The defects' codes, in order."""
-        return tuple(d.code for d in self.defects)
 
 
 # The readers make one of each per message: built with the slots' setters (mssc._slots).
@@ -1094,7 +959,8 @@ def _stored_header(part: Message, name: str) -> object:
         if len(key) == size and key.lower() == name:
             if type(value) is str and value.isascii():
                 return value
-            return part.policy.header_fetch_parse(key, value)
+            fetch: Any = part.policy.header_fetch_parse  # a Header, for raw 8-bit bytes
+            return fetch(key, value)
     return None
 
 
@@ -1114,7 +980,8 @@ def param(part: Message, name: str, header: str = "content-type") -> str | None:
         if plain and part.policy is compat32 and header.isascii():
             raw: object = _stored_header(part, header.lower())
         else:
-            raw = part.get(header)
+            source: Any = part  # get() gives a Header for raw 8-bit bytes (typeshed: str)
+            raw = source.get(header)
         if raw is None:
             return None
         if isinstance(raw, str):
@@ -1212,12 +1079,13 @@ def filenames(part: Message) -> tuple[str, ...]:
     that mail clients may show (and save) different files. Never raises.
     """
     found: list[str] = []
+    source: Any = part  # get() gives a Header for raw 8-bit bytes (typeshed: str)
     for header_name, names in (
         ("content-disposition", ("filename*", "filename")),
         ("content-type", ("name*", "name")),
     ):
         try:
-            raw = part.get(header_name)
+            raw = source.get(header_name)
             params = rfc2231_params(_FOLD.sub(" ", _unescape(str(raw)))) if raw else {}
         except Exception:
             params = {}
@@ -1292,7 +1160,8 @@ def _pair_of(want: str) -> re.Pattern[str] | None:
 def _eight_bit_clone(part: Message, header: str) -> Message:
     """A headers-only copy of ``part`` with ``header``'s raw 8-bit value decoded to text."""
     clone = Message()
-    for key, value in part.raw_items():
+    source: Any = part  # a Header value, for raw 8-bit bytes (typeshed: str)
+    for key, value in source.raw_items():
         if key.lower() == header.lower():
             clone[key] = _unescape(str(value))
             break
@@ -1314,6 +1183,13 @@ def _unescape(value: str) -> str:
         return raw.decode("latin-1")
 
 
+# Header values, typed as what they are. typeshed says the stdlib's readers (get, get_all,
+# items, raw_items, a policy's header_fetch_parse) give str; compat32 gives an
+# email.header.Header for a value with raw 8-bit bytes, and a caller's Message may hold any
+# value. The modules that mypyc compiles (hatch_build.py) check declared types at run time, so
+# such values are read through names typed Any ("typeshed: str" below), and checked here.
+
+
 class Headers:
     """The top-level headers of a message, indexed by lower-case name for repeated lookups.
 
@@ -1326,8 +1202,8 @@ class Headers:
     __slots__ = ("_index", "_msg", "_plain", "_policy")
 
     def __init__(self, msg: Message) -> None:
-        self._msg = msg
-        self._index: dict[str, list[tuple[str, str]]] | None = None
+        self._msg: Any = msg  # its values may be Headers (typeshed: str)
+        self._index: dict[str, list[tuple[str, object]]] | None = None
         self._plain = False
         cls = type(msg)
         if cls is Message or (
@@ -1336,16 +1212,18 @@ class Headers:
             and cls.__contains__ is Message.__contains__
         ):
             try:
-                index: dict[str, list[tuple[str, str]]] = {}
+                index: dict[str, list[tuple[str, object]]] = {}
                 # raw_items() iterates a copy of the stored list; a plain Message's is read as is
-                pairs = msg.__dict__["_headers"] if cls is Message else msg.raw_items()
+                source: Any = msg
+                pairs = source.__dict__["_headers"] if cls is Message else source.raw_items()
                 for k, v in pairs:
                     key = k.lower()
                     if key in index:
                         index[key].append((k, v))
                     else:
                         index[key] = [(k, v)]
-                self._policy = policy = msg.policy
+                self._policy: Any = msg.policy
+                policy = msg.policy
                 self._index = index
                 # compat32 gives a str value without surrogates (ASCII) back as it is stored
                 self._plain = (
@@ -1400,21 +1278,23 @@ class Headers:
         for v in values:
             if type(v) is not str or not v.isascii():
                 return None
-        return values
+        return cast("list[str]", values)
 
 
 def _first(msg: Message | Headers, name: str) -> object:
     """The first ``name`` header as the message gives it, or None (also when reading fails)."""
+    source: Any = msg  # get() gives a Header for raw 8-bit bytes (typeshed: str)
     try:
-        return msg.get(name)
+        return source.get(name)
     except Exception:
         return None
 
 
 def header(msg: Message | Headers, name: str) -> str:
     """The first ``name`` header, RFC 2047-decoded and unfolded; ``""`` when absent."""
+    source: Any = msg  # get() gives a Header for raw 8-bit bytes (typeshed: str)
     try:
-        value = msg.get(name)
+        value = source.get(name)
     except Exception:  # as _first: reading failed
         return ""
     if value is None:
@@ -1450,8 +1330,9 @@ def raw_header(msg: Message | Headers, name: str) -> str:
     Addresses must be read from this form: an encoded word is display-name text, so an address
     written inside one (``=?utf-8?q?=3Cx=40y=3E?=``) is not the sender's address.
     """
+    source: Any = msg  # get() gives a Header for raw 8-bit bytes (typeshed: str)
     try:
-        value = msg.get(name)
+        value = source.get(name)
     except Exception:  # as _first: reading failed
         return ""
     if value is None:
@@ -1474,8 +1355,9 @@ def raw_header(msg: Message | Headers, name: str) -> str:
 
 def header_all(msg: Message | Headers, name: str) -> list[str]:
     """Every ``name`` header, raw (not decoded)."""
+    source: Any = msg  # get_all() gives Headers for raw 8-bit bytes (typeshed: str)
     try:
-        found = msg.get_all(name, [])
+        found = source.get_all(name, [])
         if type(found) is list and not found:
             return []
         return [str(v) for v in found]
@@ -1651,7 +1533,8 @@ def _decoded_ascii(part: Message, payload: str) -> bytes | None:
     quoted-printable, by the same steps without the stdlib's general path; None otherwise."""
     if not payload.isascii() or type(part).get_payload is not Message.get_payload:
         return None
-    cte = str(part.get("content-transfer-encoding", "")).lower()
+    source: Any = part  # get() gives a Header for raw 8-bit bytes (typeshed: str)
+    cte = str(source.get("content-transfer-encoding", "")).lower()
     if cte == "quoted-printable":
         return binascii.a2b_qp(payload.encode("ascii"))  # what quopri.decodestring calls
     if cte in _NOT_SHORTCUT_CTES:
@@ -1661,7 +1544,8 @@ def _decoded_ascii(part: Message, payload: str) -> bytes | None:
 
 def _clone_with_payload(part: Message, payload: str) -> Message:
     clone = Message()
-    for k, v in part.items():
+    source: Any = part  # items() gives Headers for raw 8-bit bytes (typeshed: str)
+    for k, v in source.items():
         clone[k] = v
     clone.set_payload(payload)
     return clone

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.message import Message
 from email.policy import Compat32
+from typing import Any, Final
 
-from mssc._slots import new_object, slot_setters
+from mssc._slots import builds_empty, new_object, slot_setters
 from mssc.mime import bare_address, header_text, payload_text_of
 from mssc.replies.phrases import _required_words
 
@@ -59,6 +60,8 @@ class DsnRecord:
     _SET_TYPE,
     _SET_COMMENT,
 ) = slot_setters(DsnRecord)
+#: whether the setters build it (False where mypyc compiled this module: the constructor does)
+_EMPTY_BUILDS: Final = builds_empty(DsnRecord)
 
 
 def _dsn_record(
@@ -72,6 +75,17 @@ def _dsn_record(
     status_comment: str = "",
 ) -> DsnRecord:
     """``DsnRecord`` with its fields given in order."""
+    if not _EMPTY_BUILDS:
+        return DsnRecord(
+            address,
+            action,
+            status,
+            reply_code,
+            diagnostic,
+            original_recipient,
+            diagnostic_type,
+            status_comment,
+        )
     rec: DsnRecord = new_object(DsnRecord)
     _SET_ADDRESS(rec, address)
     _SET_ACTION(rec, action)
@@ -322,13 +336,15 @@ def _fields_from_message(block: Message) -> list[dict[str, str]]:
     """The fields of one parsed block; several blocks when recipient fields repeat in it."""
     out: list[dict[str, str]] = [{}]
     fields = out[-1]
-    fetch = block.policy.header_fetch_parse
+    # a value may be a Header, for raw 8-bit bytes (typeshed: str; see mssc.mime.Headers)
+    source: Any = block
+    fetch: Any = block.policy.header_fetch_parse
     # compat32 gives an ASCII value back as it is stored: skip the call for those
     plain = (
         type(block).items is Message.items
         and type(block.policy).header_fetch_parse is Compat32.header_fetch_parse
     )
-    for k, v in block.raw_items() if plain else block.items():
+    for k, v in source.raw_items() if plain else source.items():
         key = k.lower()
         if key in _RECIPIENT_FIELDS and key in fields:
             fields = {}  # a DSN written with no blank line between recipient blocks
