@@ -7,7 +7,9 @@ Both start from the raw bytes of each ``.eml`` of the corpus (default:
 parses with ``email.message_from_bytes`` as its documentation shows. mssc also returns a kind,
 per-recipient reasons and evidence; flufl returns two sets of addresses.
 
-Target (issue 10): mssc's messages/s >= 2x flufl's (issue 4 asked for 1x). Each round runs
+Target (issue 10): mssc's messages/s >= 2x flufl's (issue 4 asked for 1x). The run says
+which build of mssc it measures: a regular wheel compiles the classifier with mypyc, an
+editable install runs it as Python (docs/building.md). Each round runs
 one pass of each, back to back; the run prints the ratio of the best times and the median
 (with quartiles) of the rounds' ratios, which is steadier on a machine whose load comes in
 bursts. It also prints how many failed recipients each finds over the corpus.
@@ -16,6 +18,7 @@ bursts. It also prints how many failed recipients each finds over the corpus.
 from __future__ import annotations
 
 import email
+import importlib.machinery
 import statistics
 import sys
 import time
@@ -52,6 +55,15 @@ def with_flufl(raw: bytes) -> int:
     return len(temporary | permanent)
 
 
+def build() -> str:
+    """Which build of mssc runs: compiled with mypyc (a regular wheel) or pure Python (an
+    editable install, or ``MSSC_COMPILE=no``); see docs/building.md."""
+    import mssc.replies.classifier as module
+
+    compiled = str(module.__file__).endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+    return f"compiled with mypyc ({module.__file__})" if compiled else "pure Python"
+
+
 def count(fn: Callable[[bytes], int], corpus: list[bytes]) -> tuple[int, int]:
     """(failed recipients found over the corpus, messages that raised)."""
     found = errors = 0
@@ -80,6 +92,7 @@ def main() -> int:
         return 0
     corpus = [f.read_bytes() for f in files]
     print(f"corpus: {corpus_dir} ({len(corpus)} messages, {rounds} interleaved rounds)")
+    print(f"mssc build: {build()}")
     mssc_found, _ = count(with_mssc, corpus)  # also warms both up
     flufl_found, flufl_errors = count(with_flufl, corpus)
     mssc_times: list[float] = []
