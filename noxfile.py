@@ -39,7 +39,11 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run every benchmark; each prints mssc beside its anchor with the ratio."""
-    session.install("-e", ".[bench]")
+    """Run every benchmark; each prints mssc beside its anchor with the ratio.
+
+    mssc is installed as a user installs it, from a regular wheel, which compiles the
+    classifier with mypyc (docs/building.md); ``MSSC_COMPILE=no nox -s bench`` measures the
+    pure-Python build."""
+    session.install(".[bench]")
     for script in sorted(__import__("pathlib").Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)

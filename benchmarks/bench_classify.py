@@ -92,7 +92,13 @@ def main() -> int:
         return 0
     corpus = [f.read_bytes() for f in files]
     print(f"corpus: {corpus_dir} ({len(corpus)} messages, {rounds} interleaved rounds)")
-    print(f"mssc build: {build()}")
+    built = build()
+    print(f"mssc build: {built}")
+    if built == "pure Python":
+        print(
+            "  (an editable install or MSSC_COMPILE=no; a regular install compiles the "
+            "classifier: `nox -s bench` measures that build, see docs/building.md)"
+        )
     mssc_found, _ = count(with_mssc, corpus)  # also warms both up
     flufl_found, flufl_errors = count(with_flufl, corpus)
     mssc_times: list[float] = []
