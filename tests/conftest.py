@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from mssc.sandbox import TestPki
+from transport_servers import Dovecot, start_dovecot
 
 ROOT = Path(__file__).resolve().parent.parent
 #: ../shared beside the checkout; absent on some machines (corpus tests then skip).
@@ -32,3 +36,16 @@ def bounces_dev() -> Path:
     if not (BOUNCES_DEV / "labels.tsv").is_file():
         pytest.skip(f"corpus not found at {BOUNCES_DEV}")
     return BOUNCES_DEV
+
+
+@pytest.fixture(scope="module")
+def pki() -> TestPki:
+    """A test PKI (a CA, server and client certificates), one per test module."""
+    return TestPki()
+
+
+@pytest.fixture(scope="module")
+def dovecot(pki: TestPki) -> Iterator[Dovecot]:
+    """A private Dovecot on loopback, one per test module (skipped, or failed under
+    MSSC_REQUIRE_SERVERS, when Dovecot is not installed)."""
+    yield from start_dovecot(pki)

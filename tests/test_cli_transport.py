@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,7 @@ from transport_servers import (
     past,
     patient,
     scripted_smtp,
-    start_dovecot,
 )
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return TestPki()
 
 
 @pytest.fixture
@@ -111,11 +104,6 @@ def test_send_escapes_what_the_server_says(
     assert "\x07" not in out
     assert "\u202e" not in out
     assert "\\x1b[2J" in out
-
-
-@pytest.fixture(scope="module")
-def dovecot(pki: TestPki) -> Iterator[Dovecot]:
-    yield from start_dovecot(pki)
 
 
 def test_returns_prints_one_line_per_message(

@@ -89,11 +89,6 @@ def message(
     return mid, "\r\n".join(lines).encode()
 
 
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return TestPki()
-
-
 @pytest.fixture
 def mes(pki: TestPki) -> Iterator[Sandbox]:
     with Sandbox(DEFAULT_PATIENTS, pki=pki) as sandbox:

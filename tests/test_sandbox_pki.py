@@ -19,11 +19,6 @@ from mssc.sandbox.pki import ISSUER_CN, ROOT_CN, TestPki, structure_id_for
 ADDRESS = "rdv@ch-test.mssante.fr"
 
 
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return TestPki()
-
-
 def _handshake(server: ssl.SSLContext, client: ssl.SSLContext, host: str = "localhost") -> str:
     """One TLS handshake over loopback; returns "ok" or the server's error, in a few words."""
     listener = socket.create_server(("127.0.0.1", 0))

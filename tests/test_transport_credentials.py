@@ -36,11 +36,6 @@ ADDRESS = "rdv@ch-test.mssante.fr"
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(days=30)
 
 
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return TestPki()
-
-
 def _name(cn: str, *ous: str, org: str = "ASIP-SANTE") -> x509.Name:
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "FR")]
     attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))

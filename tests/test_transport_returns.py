@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,16 +30,6 @@ from transport_servers import (
     matricule,
     start_dovecot,
 )
-
-
-@pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return TestPki()
-
-
-@pytest.fixture(scope="module")
-def dovecot(pki: TestPki) -> Iterator[Dovecot]:
-    yield from start_dovecot(pki)
 
 
 def _returns(n: int) -> list[bytes]:

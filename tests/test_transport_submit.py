@@ -32,11 +32,6 @@ from transport_servers import (
 
 
 @pytest.fixture(scope="module")
-def pki() -> TestPki:
-    return TestPki()
-
-
-@pytest.fixture(scope="module")
 def creds(pki: TestPki) -> Credentials:
     return load_pkcs12(pki.client_pkcs12(SENDER, password="pw"), "pw")
 
