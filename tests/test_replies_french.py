@@ -739,6 +739,10 @@ def _mes_notice(text: str) -> bytes:
         ("Bloqué : le compte expéditeur.", None),
         ("Le patient n'a pas refusé d'ouvrir son espace santé ; erreur technique.", None),
         ("L'expéditeur s'est désinscrit de la liste de diffusion ; erreur technique.", None),
+        ("Votre correspondant a mis fin à l'utilisation de son espace santé.", CLOSED),
+        ("Cette adresse ne correspond plus à une messagerie active.", CLOSED),
+        ("L'adresse de l'expéditeur ne correspond plus à une messagerie active.", None),
+        ("Votre adresse ne correspond plus à une messagerie active.", None),
     ],
 )
 def test_wordings_outside_the_generator(text: str, expected: ReplyKind | None) -> None:

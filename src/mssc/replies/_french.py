@@ -236,10 +236,11 @@ CLOSED: tuple[str, ...] = (
     rf"(?:sa |son |ses |leur |la |le |les |votre )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
     # the closing, chosen, asked for or had done ("a choisi de desactiver sa messagerie",
     # "a fait supprimer son compte": a participle first, as a bare "a supprimer" is the
-    # preposition "à"), or an end put to it ("a mis fin a son espace sante")
+    # preposition "à"), or an end put to it ("a mis fin a son espace sante", "a mis fin a
+    # l'utilisation de son espace sante")
     rf"\b{_AUXILIARY} (?:(?:volontairement |definitivement )?mis (?:fin|un terme) "
     rf"(?:a|au|aux)|(?!{_STOP})[^ .;:!?]+ {_GAP % 2}(?:de |d'|a )?{CLOSE_INFINITIVE}) "
-    rf"(?:sa |son |ses |leur |la |le |les )?{_GAP % 2}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
+    rf"(?:sa |son |ses |leur |la |le |les )?{_GAP % 3}{_ELIDED}{OBJECT}\b{_NOT_TEMPORARY}",
     # left it: "s'est desinscrit de Mon espace sante", "a quitte son espace sante"
     rf"\b(?:s'est|se sont|s'etait|s'etant) (?:definitivement |volontairement )?{LEAVE_VERB} "
     rf"(?:de |du |des |d')?(?:sa |son |ses |leur |la |le |les )?{_GAP % 2}{_ELIDED}{OBJECT}\b"
@@ -251,6 +252,9 @@ CLOSED: tuple[str, ...] = (
     rf"{_W}{SUBJECT_WHO} {_GAP % 4}(?:n'existe|n'existent|n'existait) plus\b{_NOT_TEMPORARY}",
     rf"{_W}{SUBJECT_WHO} {_GAP % 4}(?:ne |n')(?:possede|dispose|a|ont|disposent|possedent) plus "
     rf"(?:de |d')(?:une? )?{_GAP % 1}{OBJECT}\b{_NOT_TEMPORARY}",
+    # no longer what it was: "cette adresse ne correspond plus a une messagerie active"
+    rf"{_W}{SUBJECT_WHO} {_GAP % 3}ne correspond(?:ent)? plus a (?:une? |aucune? )?{OBJECT}\b"
+    rf"{_NOT_TEMPORARY}",
     # takes no more messages at all: "sa messagerie n'accepte plus de messages" (not those of
     # one sender, nor those over a size)
     rf"{_W}{SUBJECT_OBJECT} {_GAP % 3}(?:n'accepte|n'acceptent|ne recoit|ne recoivent) plus "
