@@ -293,6 +293,12 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (NONE, "DATA", "552 5.2.2 Your mailbox exceeds the 2 GB quota"),
     (NONE, "RCPT", "550 5.7.1 The domain has refused the creation of a session"),
     (NONE, "MAIL", "550 5.7.1 Your account has not been activated yet"),
+    # a box retired or out of service; the sender's account, named as such
+    (CLOSED, "RCPT", "550 5.2.1 This mailbox has been retired by its owner"),
+    (CLOSED, "RCPT", "550 5.2.1 Mailbox no longer in service"),
+    (NONE, "MAIL", "550 5.7.1 Sender account disabled"),
+    (NONE, "MAIL", "550 5.7.1 The sender's mailbox was deleted"),
+    (NONE, "RCPT", "421 4.3.2 The server is no longer in service"),
 ]
 #: the status a report gives with each expected class, when it is specific
 SPECIFIC_STATUS = {NOT_FOUND: "5.1.1", CLOSED: "5.2.1", TOO_LARGE: "5.3.4", NONE: "5.0.0"}

@@ -529,6 +529,9 @@ class StatusRule:
 _R = ReplyKind
 #: Not after "or": "larger than the system limit or the recipient's mailbox is full" is a
 #: hedge between two causes: the other cause's words, or else the status, decide.
+#: Not the sender's own account or box ("your account", "sender account", "the sender's
+#: mailbox"): put before the noun.
+_NOT_SENDERS = r"(?<!your )(?<!sender )(?<!sender's )(?<!senders )(?<!sending )"
 _NOT_AFTER_OR = r"(?<!\bor )(?<!\bor the )(?<!\bor the recipient's )(?<!\bor your )"
 
 BUILTIN_RULES: tuple[PhraseRule, ...] = (
@@ -605,9 +608,10 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
         "mailbox-closed.en",
         _R.MAILBOX_CLOSED,
         (
-            # "your account" is the sender's own; a closed box offered as one of two causes
-            # ("mailbox unknown or disabled", "... or the mailbox has been disabled") is a hedge
-            _NOT_AFTER_OR + r"(?<!your )\b(account|mail ?box|user|recipient|e-?mail account)"
+            # "your account" and the "sender account" are the sender's own; a closed box offered
+            # as one of two causes ("mailbox unknown or disabled", "... or the mailbox has been
+            # disabled") is a hedge
+            _NOT_AFTER_OR + _NOT_SENDERS + r"\b(account|mail ?box|user|recipient|e-?mail account)"
             r"( (?!or\b)\S+){0,5} (has been |was |is |been )?(now |currently |permanently |"
             r"temporarily )?(disabled|deactivated|"
             r"de-activated|inactive|suspended|locked|terminated|discontinued|frozen)\b",
@@ -617,15 +621,17 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             r"\b(has|have|had) (now |permanently |voluntarily )?(closed|deactivated|deleted|"
             r"disabled|terminated) (their|his|her|its|the) ((?!sender)\S+ ){0,3}(account|"
             r"mail ?box|health space|messaging|inbox)\b",
-            # an account or box that was deleted, removed or cancelled (not a user or a
+            # an account or box that was deleted, removed, cancelled or retired (not a user or a
             # recipient: "your message to the recipient was deleted without being read")
-            _NOT_AFTER_OR + r"(?<!your )\b(account|mail ?box|e-?mail account)( (?!or\b)\S+){0,3} "
-            r"(has been|have been|was|were|is) (now |permanently )?(deleted|removed|"
-            r"cancell?ed)\b",
+            _NOT_AFTER_OR + _NOT_SENDERS + r"\b(account|mail ?box|e-?mail account)"
+            r"( (?!or\b)\S+){0,3} (has been|have been|was|were|is) (now |permanently )?"
+            r"(deleted|removed|cancell?ed|retired)\b",
             r"\binactive (user|account|mail ?box|recipient)",
             r"\b(disabled|suspended|deactivated|locked|closed|inactive|frozen) "
             r"(user|account|mail ?box|recipient)",
             r"\bno longer (active|in use)",
+            # out of service: an account or box, not a host ("server no longer in service")
+            r"\b(account|mail ?box|address|inbox) (is )?(now )?no longer in service\b",
             # an address alone (blanked to <address>) said to be suspended or disabled
             # (not the sender's: "Sender <address>", "Your account <address>")
             r"(?<!sender )(?<!sender: )(?<!account )<address>( \S+){0,2} (is|has been|was) "
