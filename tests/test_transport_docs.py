@@ -2,9 +2,10 @@
 
 The page's blocks run in order in one namespace, as a reader would paste them: its PKCS#12
 file and password, its ``get_psc_token`` and its bookkeeping functions are the reader's own,
-and the test gives them. Only the operator's host names and ports are replaced by the MES
-sandbox's (SMTP, mutual TLS, XOAUTH2) and a private Dovecot's (IMAP, STARTTLS, XOAUTH2); each
-replacement must find its text exactly once, so that a change of the page shows here.
+and the test gives them. Only the operator's host names and ports are replaced, by the MES
+sandbox's (SMTP, mutual TLS, XOAUTH2) and a private Dovecot's (IMAP, STARTTLS, XOAUTH2), and
+the state file's path by one in a temporary folder; each replacement must find its text
+exactly once, so that a change of the page shows here.
 """
 
 from __future__ import annotations
