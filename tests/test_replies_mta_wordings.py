@@ -298,6 +298,8 @@ WORDINGS: list[tuple[ReplyKind | str, str, str]] = [
     (CLOSED, "RCPT", "550 5.2.1 Mailbox no longer in service"),
     (NONE, "MAIL", "550 5.7.1 Sender account disabled"),
     (NONE, "MAIL", "550 5.7.1 The sender's mailbox was deleted"),
+    (NONE, "MAIL", "550 5.7.1 Sender account expired"),
+    (NONE, "MAIL", "550 5.7.1 The sender account has not been activated"),
     (NONE, "RCPT", "421 4.3.2 The server is no longer in service"),
 ]
 #: the status a report gives with each expected class, when it is specific

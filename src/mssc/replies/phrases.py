@@ -529,10 +529,10 @@ class StatusRule:
 _R = ReplyKind
 #: Not after "or": "larger than the system limit or the recipient's mailbox is full" is a
 #: hedge between two causes: the other cause's words, or else the status, decide.
+_NOT_AFTER_OR = r"(?<!\bor )(?<!\bor the )(?<!\bor the recipient's )(?<!\bor your )"
 #: Not the sender's own account or box ("your account", "sender account", "the sender's
 #: mailbox"): put before the noun.
 _NOT_SENDERS = r"(?<!your )(?<!sender )(?<!sender's )(?<!senders )(?<!sending )"
-_NOT_AFTER_OR = r"(?<!\bor )(?<!\bor the )(?<!\bor the recipient's )(?<!\bor your )"
 
 BUILTIN_RULES: tuple[PhraseRule, ...] = (
     PhraseRule(
@@ -640,7 +640,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             # "not active" is "inactive"
             r"\b(user|account|mail ?box|recipient) (is )?not active\b",
             # an account that expired (not a message: "message expired" is a queue's time-out)
-            r"(?<!your )\b(account|mail ?box|user)( has| is| was)? expired\b",
+            _NOT_SENDERS + r"\b(account|mail ?box|user)( has| is| was)? expired\b",
             r"\bexpired (user|account|mail ?box)",
             r"\bnot an? active (user|account|mail ?box|recipient|address)",
             r"\bno longer (accepts?|receives?|accepting|receiving) (any )?"
@@ -709,7 +709,7 @@ BUILTIN_RULES: tuple[PhraseRule, ...] = (
             # created, or its creation opposed
             r"\bno (\S+ ){0,3}(account|mail ?box|health space|patient|user|recipient)s? "
             r"(exists?|matches|was found|is found|corresponds?)\b",
-            r"(?<!your )\b(health space|account|mail ?box|espace sante|messaging)( \S+){0,2} "
+            _NOT_SENDERS + r"\b(health space|account|mail ?box|espace sante|messaging)( \S+){0,2} "
             r"(has|have|had) (not|never) (yet )?been (created|opened|activated|set up)",
             r"(?<!not )(?<!never )\b(opposed|objected to|refused) (to )?(the )?(creation|opening|"
             r"activation) of (their|his|her|the|a|an) (\S+ ){0,2}(health space|account|mail ?box|"
