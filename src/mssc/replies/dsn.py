@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from email.message import Message
 from email.policy import Compat32
-from typing import Any, Final
+from typing import Any
 
-from mssc._slots import builds_empty, new_object, slot_setters
+from mssc._slots import new_object, slot_setters
 from mssc.mime import bare_address, header_text, payload_text_of
+from mssc.replies.model import DsnRecord
 from mssc.replies.phrases import _required_words
 
 __all__ = [
@@ -30,22 +30,6 @@ __all__ = [
     "smtp_command_in",
     "split_notice",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class DsnRecord:
-    """One recipient as a delivery report describes it (raw strings, unfolded)."""
-
-    address: str
-    action: str = ""
-    status: str = ""
-    reply_code: str = ""
-    diagnostic: str = ""
-    original_recipient: str = ""
-    diagnostic_type: str = ""
-    #: the words after the code in the ``Status`` field ("mailbox disabled, not accepting
-    #: messages"), which the reporting system writes itself
-    status_comment: str = ""
 
 
 # Built with the slots' setters (mssc._slots; tests/test_replies_rules.py compares
@@ -60,8 +44,6 @@ class DsnRecord:
     _SET_TYPE,
     _SET_COMMENT,
 ) = slot_setters(DsnRecord)
-#: whether the setters build it (False where mypyc compiled this module: the constructor does)
-_EMPTY_BUILDS: Final = builds_empty(DsnRecord)
 
 
 def _dsn_record(
@@ -75,17 +57,6 @@ def _dsn_record(
     status_comment: str = "",
 ) -> DsnRecord:
     """``DsnRecord`` with its fields given in order."""
-    if not _EMPTY_BUILDS:
-        return DsnRecord(
-            address,
-            action,
-            status,
-            reply_code,
-            diagnostic,
-            original_recipient,
-            diagnostic_type,
-            status_comment,
-        )
     rec: DsnRecord = new_object(DsnRecord)
     _SET_ADDRESS(rec, address)
     _SET_ACTION(rec, action)

@@ -292,3 +292,26 @@ def _classification(
     _SET_C_DEFECTS(out, defects)
     _SET_C_INS(out, patient_ins)
     return out
+
+
+# The raw record a delivery report gives for one recipient: read by mssc.replies.dsn, which
+# exports it. It is defined here, with the other value types, because mssc.replies.dsn is
+# compiled with mypyc in regular wheels (hatch_build.py) and these stay Python classes: the
+# readers build them with the slots' setters (mssc._slots), and callers may subclass them.
+@dataclass(frozen=True, slots=True)
+class DsnRecord:
+    """One recipient as a delivery report describes it (raw strings, unfolded)."""
+
+    address: str
+    action: str = ""
+    status: str = ""
+    reply_code: str = ""
+    diagnostic: str = ""
+    original_recipient: str = ""
+    diagnostic_type: str = ""
+    #: the words after the code in the ``Status`` field ("mailbox disabled, not accepting
+    #: messages"), which the reporting system writes itself
+    status_comment: str = ""
+
+
+DsnRecord.__module__ = "mssc.replies.dsn"
